@@ -1,0 +1,5 @@
+import sys
+
+from mediasynth.cli import main
+
+sys.exit(main())

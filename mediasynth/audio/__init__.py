@@ -1,0 +1,1 @@
+"""Audio kernels (`functional/`), transforms (`transforms/`) and spectrogram helpers."""

@@ -1,0 +1,53 @@
+"""Noise generation and mixing at a signal-to-noise ratio."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mediasynth.audio.functional.level import rms
+
+NOISE_COLORS = {"white": 0.0, "pink": 1.0, "brown": 2.0, "blue": -1.0, "violet": -2.0}
+
+
+def colored_noise(shape: tuple[int, int], *, color: str, seed: int) -> np.ndarray:
+    """Noise whose power spectrum falls as 1/f^k (white 0, pink 1, brown 2, blue -1,
+    violet -2), unit RMS per channel, float32."""
+    exponent = NOISE_COLORS[color]
+    rng = np.random.default_rng(seed)
+    white = rng.standard_normal(shape)
+    if exponent == 0.0:
+        out = white
+    else:
+        spectrum = np.fft.rfft(white, axis=1)
+        freqs = np.fft.rfftfreq(shape[1])
+        freqs[0] = freqs[1] if len(freqs) > 1 else 1.0
+        spectrum *= freqs ** (-exponent / 2.0)
+        out = np.fft.irfft(spectrum, n=shape[1], axis=1)
+    out -= out.mean(axis=1, keepdims=True)
+    scale = np.sqrt(np.mean(out**2, axis=1, keepdims=True))
+    return (out / np.maximum(scale, 1e-12)).astype(np.float32)
+
+
+def mix_at_snr(samples: np.ndarray, noise: np.ndarray, *, snr_db: float) -> np.ndarray:
+    """Add `noise` scaled so that 20 log10(rms(samples) / rms(added)) == snr_db.
+    Silent input gets no noise (an SNR to silence is undefined)."""
+    signal_rms = rms(samples)
+    noise_rms = rms(noise)
+    if signal_rms == 0.0 or noise_rms == 0.0:
+        return samples.copy()
+    scale = signal_rms / (noise_rms * 10.0 ** (snr_db / 20.0))
+    return (samples + noise * np.float32(scale)).astype(np.float32)
+
+
+def add_noise(samples: np.ndarray, *, snr_db: float, seed: int, color: str = "white") -> np.ndarray:
+    """Add coloured Gaussian noise at `snr_db`."""
+    return mix_at_snr(samples, colored_noise(samples.shape, color=color, seed=seed), snr_db=snr_db)
+
+
+def fit_noise(noise: np.ndarray, *, channels: int, frames: int, offset: int) -> np.ndarray:
+    """Loop/cut `noise` (C', N') from `offset` to `frames` and map its channels onto
+    `channels` (mono is repeated, extra channels averaged down)."""
+    if noise.shape[0] != channels:
+        noise = np.repeat(noise.mean(axis=0, keepdims=True), channels, axis=0)
+    idx = (offset + np.arange(frames)) % noise.shape[1]
+    return noise[:, idx]

@@ -1,0 +1,10 @@
+"""Audio transforms; importing this package registers them."""
+
+from mediasynth.audio.transforms import (  # noqa: F401
+    effects,
+    filters,
+    gain,
+    noise,
+    pitch_time,
+    timing,
+)

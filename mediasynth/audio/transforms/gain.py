@@ -1,0 +1,138 @@
+"""Levels: gain, gain transition (fade), normalize, polarity inversion, clipping distortion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mediasynth.audio.functional import level as L
+from mediasynth.audio.transforms.base import AudioTransform
+from mediasynth.core.registry import register
+from mediasynth.core.transform import check_choice, check_range, uniform
+
+
+@register("audio.gain")
+@dataclass(frozen=True, kw_only=True)
+class Gain(AudioTransform):
+    """Multiply by a gain drawn from `gain_db_range` (exact in dB; may exceed full scale,
+    which the writer clips and counts).
+
+    Fields:
+        gain_db_range: [low, high] gain in dB.
+        p: probability of applying.
+    """
+
+    gain_db_range: tuple[float, float] = (-6.0, 6.0)
+
+    def validate(self) -> None:
+        check_range(self, "gain_db_range", low=-120, high=60)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        return {"gain_db": uniform(rng, self.gain_db_range)}
+
+    def apply_samples(self, samples, sample_rate, params):
+        return L.gain(samples, gain_db=params["gain_db"])
+
+
+@register("audio.gain_transition")
+@dataclass(frozen=True, kw_only=True)
+class GainTransition(AudioTransform):
+    """Fade: move from one gain to another over a stretch of time.
+
+    Fields:
+        start_db_range: [low, high] gain in dB before the transition.
+        end_db_range: [low, high] gain in dB after it.
+        duration_fraction_range: [low, high] transition length as a share of the clip.
+        p: probability of applying.
+    """
+
+    start_db_range: tuple[float, float] = (-24.0, 0.0)
+    end_db_range: tuple[float, float] = (-24.0, 0.0)
+    duration_fraction_range: tuple[float, float] = (0.2, 0.5)
+
+    def validate(self) -> None:
+        check_range(self, "start_db_range", low=-120, high=60)
+        check_range(self, "end_db_range", low=-120, high=60)
+        check_range(self, "duration_fraction_range", low=0.0, high=1.0)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        length = uniform(rng, self.duration_fraction_range)
+        return {
+            "start_db": uniform(rng, self.start_db_range),
+            "end_db": uniform(rng, self.end_db_range),
+            "length_fraction": length,
+            "start_fraction": uniform(rng, (0.0, 1.0 - length)),
+        }
+
+    def apply_samples(self, samples, sample_rate, params):
+        n = samples.shape[1]
+        return L.gain_transition(
+            samples, start_db=params["start_db"], end_db=params["end_db"],
+            start_frame=int(params["start_fraction"] * n),
+            length_frames=int(params["length_fraction"] * n),
+        )
+
+
+@register("audio.normalize")
+@dataclass(frozen=True, kw_only=True)
+class Normalize(AudioTransform):
+    """Scale to a target peak (dBFS), RMS (dBFS) or integrated loudness (LUFS, BS.1770).
+
+    Fields:
+        mode: peak | rms | loudness.
+        target_db_range: [low, high] target level in dBFS (peak, rms) or LUFS (loudness).
+        p: probability of applying.
+    """
+
+    mode: str = "peak"
+    target_db_range: tuple[float, float] = (-1.0, -1.0)
+
+    def validate(self) -> None:
+        check_choice(self, "mode", ("peak", "rms", "loudness"))
+        check_range(self, "target_db_range", low=-100, high=0)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        return {"target_db": uniform(rng, self.target_db_range)}
+
+    def apply_samples(self, samples, sample_rate, params):
+        return L.normalize(samples, sample_rate=sample_rate, mode=self.mode,
+                           target_db=params["target_db"])
+
+
+@register("audio.polarity_inversion")
+@dataclass(frozen=True, kw_only=True)
+class PolarityInversion(AudioTransform):
+    """Flip the sign of every sample.
+
+    Fields:
+        p: probability of applying.
+    """
+
+    def apply_samples(self, samples, sample_rate, params):
+        return np.negative(samples)
+
+
+@register("audio.clipping")
+@dataclass(frozen=True, kw_only=True)
+class Clipping(AudioTransform):
+    """Clipping distortion: clip at the level below which `percentile_range` percent of
+    absolute sample values lie.
+
+    Fields:
+        percentile_range: [low, high] percentile (0-100) of |x| used as the clip level.
+        p: probability of applying.
+    """
+
+    percentile_range: tuple[float, float] = (80.0, 99.0)
+
+    def validate(self) -> None:
+        check_range(self, "percentile_range", low=0.0, high=100.0)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        return {"percentile": uniform(rng, self.percentile_range)}
+
+    def apply_samples(self, samples, sample_rate, params):
+        threshold = float(np.percentile(np.abs(samples), params["percentile"]))
+        return L.hard_clip(samples, threshold=threshold)

@@ -1,0 +1,140 @@
+"""The `mediasynth` command line: argparse wiring only, heavy imports happen per command.
+
+Exit codes: 0 all done; 1 fatal error (nothing further written); 2 usage or pipeline error;
+3 finished, but some inputs were skipped or failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from mediasynth import __version__
+
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 already; keep its message short
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mediasynth",
+        description="Augment folders of images, audio and video into labelled datasets, "
+        "and synthesize labelled test media.",
+    )
+    parser.add_argument("--version", action="version", version=f"mediasynth {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("expand", help="expand a class-folder dataset into augmented variants")
+    p.add_argument("src", metavar="SRC", help="source folder: SRC/<class>/<files>")
+    p.add_argument("out", metavar="OUT", help="output folder")
+    p.add_argument("-p", "--pipeline", help="pipeline YAML (default: pipelines/default.yaml)")
+    p.add_argument("-n", "--variants", type=int, help="augmented variants per source")
+    p.add_argument("--seed", type=int, help="root seed (default: the pipeline's)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--balance", choices=("none", "oversample", "undersample"))
+    p.add_argument("--split", help="fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
+    p.add_argument("--augment-eval", action="store_true",
+                   help="augment val/test sources too (default: originals only)")
+    p.add_argument("--keep-originals", action="store_true", help="copy originals into OUT too")
+    p.add_argument("--on-error", choices=("skip", "fail"), default="skip")
+    p.add_argument("--executor", choices=("local", "dask"), default="local")
+    p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port)")
+    p.add_argument("--max-image-pixels", type=int, help="refuse larger images")
+    p.add_argument("--max-audio-seconds", type=float, help="refuse longer audio")
+    p.add_argument("--max-video-seconds", type=float, help="refuse longer video")
+    p.add_argument("--timeout", type=float, help="per-file time limit in seconds")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    p.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming")
+    p.add_argument("--no-report", action="store_true", help="do not write OUT/report.html")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("synth", help="generate labelled media from scratch")
+    p.add_argument("generator", choices=("shapes", "tones", "video"))
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--count", type=int, default=100, help="items to generate")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--split", help="fractions TRAIN,VAL,TEST")
+    p.add_argument("--workers", type=int)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="generator option (repeatable), e.g. --set size=128")
+    p.add_argument("-q", "--quiet", action="store_true")
+
+    p = sub.add_parser("report", help="write OUT/report.html for an output folder")
+    p.add_argument("out", metavar="OUT")
+
+    p = sub.add_parser("list", help="list registered transforms and generators")
+    p.add_argument("--kind", choices=("image", "audio", "video", "synth"))
+
+    p = sub.add_parser("validate", help="check a pipeline YAML file")
+    p.add_argument("pipeline", metavar="PIPELINE")
+
+    p = sub.add_parser("replay", help="re-render one output from its manifest row")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("row_id", metavar="ROW_ID")
+    p.add_argument("dest", metavar="DEST", nargs="?")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from mediasynth.core.errors import ConfigError, MediasynthError
+
+    try:
+        if args.command == "list":
+            return _cmd_list(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
+        from mediasynth import commands
+
+        return getattr(commands, f"cmd_{args.command}")(args)
+    except ConfigError as exc:
+        print(f"mediasynth: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except MediasynthError as exc:
+        print(f"mediasynth: error: {exc}", file=sys.stderr)
+        return EXIT_FATAL
+    except KeyboardInterrupt:
+        print("mediasynth: interrupted; re-run the same command to resume", file=sys.stderr)
+        return EXIT_FATAL
+
+
+def _cmd_list(args) -> int:
+    from mediasynth.core import registry
+
+    for name in registry.names():
+        cls = registry.lookup(name)
+        kind = name.split(".")[0] if "." in name else "compose"
+        if args.kind and kind != args.kind:
+            continue
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        print(f"{name:32s} {doc}")
+    return EXIT_OK
+
+
+def _cmd_validate(args) -> int:
+    from mediasynth.core.config import load_pipeline
+
+    pipeline = load_pipeline(args.pipeline)
+    counts = []
+    for kind in ("image", "audio"):
+        chain = pipeline.chain(kind)
+        counts.append(f"{kind}: {len(chain) if chain else 0} steps")
+    for part in ("frames", "temporal", "audio"):
+        chain = getattr(pipeline.video, part)
+        counts.append(f"video.{part}: {len(chain) if chain else 0} steps")
+    print(f"{args.pipeline}: OK ({', '.join(counts)}; sha256 {pipeline.sha256()[:12]})")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

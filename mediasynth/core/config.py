@@ -1,0 +1,351 @@
+"""Pipeline files: strict, versioned YAML with line numbers in errors.
+
+A pipeline holds per-modality chains (`image`, `audio`, `video.frames|temporal|audio`), the
+dataset options, output options and input budgets; see pipelines/default.yaml. Unknown keys
+anywhere are errors naming the file, the line and the closest valid key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediasynth.core import registry
+from mediasynth.core.compose import Compose
+from mediasynth.core.errors import ConfigError
+
+SUPPORTED_VERSIONS = (1,)
+
+
+class _LineDict(dict):
+    """A dict that remembers the 1-based line of itself and of each key."""
+
+    line: int | None = None
+    key_lines: dict[str, int]
+
+
+def _yaml_loader():
+    import yaml
+
+    class LineLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            mapping = super().construct_mapping(node, deep=True)
+            out = _LineDict(mapping)
+            out.line = node.start_mark.line + 1
+            out.key_lines = {
+                k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")
+            }
+            return out
+
+    LineLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, LineLoader.construct_mapping
+    )
+    return LineLoader
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """Limits checked from headers before decoding.
+
+    Fields:
+        max_image_pixels: refuse images with more pixels (width * height).
+        max_audio_duration_s: refuse longer audio files.
+        max_video_duration_s: refuse longer video files.
+        max_file_bytes: refuse larger files of any kind.
+        ffmpeg_timeout_s: wall-clock limit of one FFmpeg process.
+        file_timeout_s: wall-clock limit for all outputs of one source in a worker.
+    """
+
+    max_image_pixels: int = 100_000_000
+    max_audio_duration_s: float = 3600.0
+    max_video_duration_s: float = 3 * 3600.0
+    max_file_bytes: int = 4 * 1024**3
+    ffmpeg_timeout_s: float = 600.0
+    file_timeout_s: float = 1800.0
+
+
+@dataclass(frozen=True)
+class DatasetOptions:
+    """How expansion balances and splits.
+
+    Fields:
+        balance: none | oversample | undersample.
+        class_targets: explicit number of train outputs per class (overrides balance).
+        split: fractions per split name, e.g. {train: 0.8, val: 0.1, test: 0.1}; None = no split.
+        augment_eval: also augment val/test sources (default: originals only).
+        keep_originals: copy each original into its split too.
+    """
+
+    balance: str = "none"
+    class_targets: dict[str, int] | None = None
+    split: dict[str, float] | None = None
+    augment_eval: bool = False
+    keep_originals: bool = False
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Output formats.
+
+    Fields:
+        image_format: same | jpg | png | webp | tiff | bmp.
+        audio_format: same | wav | flac | ogg | mp3.
+        jpeg_quality: 1-100.
+        png_compression: 0-9 (1 is fast and still small).
+        audio_subtype: libsndfile subtype for WAV/FLAC (PCM_16, PCM_24, FLOAT).
+        video: codec, crf, preset, audio_codec for video outputs.
+    """
+
+    image_format: str = "same"
+    audio_format: str = "same"
+    jpeg_quality: int = 95
+    png_compression: int = 1
+    audio_subtype: str = "PCM_16"
+    video: dict[str, Any] = field(
+        default_factory=lambda: {
+            "codec": "libx264",
+            "crf": 23,
+            "preset": "veryfast",
+            "audio_codec": "aac",
+        }
+    )
+
+
+@dataclass(frozen=True)
+class VideoChains:
+    frames: Compose | None = None
+    temporal: Compose | None = None
+    audio: Compose | None = None
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A whole pipeline file, parsed and validated."""
+
+    version: int = 1
+    seed: int = 0
+    variants: int = 4
+    image: Compose | None = None
+    audio: Compose | None = None
+    video: VideoChains = field(default_factory=VideoChains)
+    dataset: DatasetOptions = field(default_factory=DatasetOptions)
+    output: OutputOptions = field(default_factory=OutputOptions)
+    budgets: Budgets = field(default_factory=Budgets)
+    source: dict[str, Any] | None = None
+    path: str | None = field(default=None, compare=False)
+
+    def chain(self, kind: str) -> Compose | None:
+        if kind == "video":
+            return self.video.frames
+        return getattr(self, kind)
+
+    def to_config(self) -> dict[str, Any]:
+        cfg: dict[str, Any] = {"version": self.version, "seed": self.seed, "variants": self.variants}
+        for kind in ("image", "audio"):
+            chain = getattr(self, kind)
+            if chain is not None:
+                cfg[kind] = [s.to_config() for s in chain.steps]
+        video = {
+            k: [s.to_config() for s in getattr(self.video, k).steps]
+            for k in ("frames", "temporal", "audio")
+            if getattr(self.video, k) is not None
+        }
+        if video:
+            cfg["video"] = video
+        cfg["dataset"] = _plain(dataclasses.asdict(self.dataset))
+        cfg["output"] = _plain(dataclasses.asdict(self.output))
+        cfg["budgets"] = dataclasses.asdict(self.budgets)
+        if self.source is not None:
+            cfg["source"] = dict(self.source)
+        return cfg
+
+    def sha256(self) -> str:
+        """Hash of the canonical config: equal pipelines hash equal whatever their YAML layout."""
+        text = json.dumps(self.to_config(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.to_config(), sort_keys=False)
+
+    def with_overrides(self, **changes: Any) -> Pipeline:
+        """A copy with top-level fields replaced; `dataset`/`budgets` take dicts of changes."""
+        for name in ("dataset", "budgets", "output"):
+            if name in changes and isinstance(changes[name], dict):
+                changes[name] = dataclasses.replace(getattr(self, name), **changes[name])
+        return dataclasses.replace(self, **changes)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    return value
+
+
+_TOP_KEYS = (
+    "version",
+    "seed",
+    "variants",
+    "image",
+    "audio",
+    "video",
+    "dataset",
+    "output",
+    "budgets",
+    "source",
+    "description",
+)
+
+
+def load_pipeline(path: str | Path) -> Pipeline:
+    """Read and validate a pipeline YAML file."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read pipeline: {exc.strerror}", source=str(path)) from None
+    try:
+        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}",
+            source=str(path),
+            line=mark.line + 1 if mark else None,
+        ) from None
+    try:
+        return pipeline_from_config(data or {}, path=str(path))
+    except ConfigError as exc:
+        raise ConfigError(exc.message, source=str(path), line=exc.line) from None
+
+
+def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pipeline:
+    """Build a Pipeline from a parsed mapping (strict)."""
+    if not isinstance(data, dict):
+        raise ConfigError("a pipeline file must be a mapping at top level")
+    _check_keys(data, _TOP_KEYS, "pipeline")
+    version = data.get("version", 1)
+    if version not in SUPPORTED_VERSIONS:
+        raise ConfigError(
+            f"unsupported pipeline version {version!r}; this mediasynth reads {SUPPORTED_VERSIONS}",
+            line=_line(data, "version"),
+        )
+    seed = _int(data, "seed", 0, low=0)
+    variants = _int(data, "variants", 4, low=0)
+    chains = {kind: _chain(data.get(kind), kind) for kind in ("image", "audio")}
+    video_cfg = data.get("video") or {}
+    _check_keys(video_cfg, ("frames", "temporal", "audio"), "video")
+    video = VideoChains(
+        frames=_chain(video_cfg.get("frames"), "image", "video.frames"),
+        temporal=_chain(video_cfg.get("temporal"), "video", "video.temporal"),
+        audio=_chain(video_cfg.get("audio"), "audio", "video.audio"),
+    )
+    dataset = _section(data, "dataset", DatasetOptions)
+    if dataset.balance not in ("none", "oversample", "undersample"):
+        raise ConfigError(
+            f"dataset.balance must be none, oversample or undersample, got {dataset.balance!r}",
+            line=_line(data.get("dataset"), "balance"),
+        )
+    if dataset.split is not None:
+        validate_split(dataset.split)
+    output = _section(data, "output", OutputOptions)
+    budgets = _section(data, "budgets", Budgets)
+    source = data.get("source")
+    if source is not None and not isinstance(source, dict):
+        raise ConfigError("source must be a mapping with a 'type' key", line=_line(data, "source"))
+    return Pipeline(
+        version=version,
+        seed=seed,
+        variants=variants,
+        image=chains["image"],
+        audio=chains["audio"],
+        video=video,
+        dataset=dataset,
+        output=dataclasses.replace(output, video={**OutputOptions().video, **output.video}),
+        budgets=budgets,
+        source=dict(source) if source else None,
+        path=path,
+    )
+
+
+def validate_split(split: dict[str, float]) -> None:
+    if not isinstance(split, dict) or not split:
+        raise ConfigError(f"split must map split names to fractions, got {split!r}")
+    for name, frac in split.items():
+        if not isinstance(frac, (int, float)) or frac < 0:
+            raise ConfigError(f"split fraction for {name!r} must be a non-negative number")
+    total = sum(split.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ConfigError(f"split fractions must sum to 1, got {total:g}")
+
+
+def _chain(cfg: Any, kind: str, where: str | None = None) -> Compose | None:
+    where = where or kind
+    if cfg is None:
+        return None
+    if not isinstance(cfg, list):
+        raise ConfigError(f"{where} must be a list of transforms", line=getattr(cfg, "line", None))
+    steps = []
+    for i, step_cfg in enumerate(cfg):
+        step = registry.build(step_cfg)
+        if str(step.kind) != kind:
+            raise ConfigError(
+                f"{where}[{i}] ({step.name}) works on {step.kind} media, not {kind}",
+                line=getattr(step_cfg, "line", None),
+            )
+        steps.append(step)
+    return Compose(steps) if steps else None
+
+
+def _section(data: dict, key: str, cls: type):
+    cfg = data.get(key) or {}
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{key} must be a mapping", line=_line(data, key))
+    valid = [f.name for f in dataclasses.fields(cls)]
+    _check_keys(cfg, valid, key)
+    defaults = cls()
+    kwargs = {}
+    for name in valid:
+        if name in cfg:
+            value = cfg[name]
+            default = getattr(defaults, name)
+            wants_number = isinstance(default, (int, float)) and not isinstance(default, bool)
+            if wants_number and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ConfigError(
+                    f"{key}.{name} must be a number, got {value!r}", line=_line(cfg, name)
+                )
+            kwargs[name] = dict(value) if isinstance(value, dict) else value
+    return cls(**kwargs)
+
+
+def _check_keys(cfg: Any, valid, where: str) -> None:
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{where} must be a mapping, got {cfg!r}")
+    for key in cfg:
+        if key not in valid:
+            raise ConfigError(
+                f"unknown key {key!r} in {where}{registry.did_you_mean(key, valid)}; "
+                f"valid: {', '.join(valid)}",
+                line=_line(cfg, key),
+            )
+
+
+def _int(data: dict, key: str, default: int, *, low: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(f"{key} must be an integer >= {low}, got {value!r}", line=_line(data, key))
+    return value
+
+
+def _line(cfg: Any, key: str) -> int | None:
+    lines = getattr(cfg, "key_lines", None)
+    if lines and key in lines:
+        return lines[key]
+    return getattr(cfg, "line", None)

@@ -1,0 +1,60 @@
+"""Error classes shared by every layer.
+
+`MediaError` carries a machine-readable reason code that goes into manifest rows; the codes are
+the ones DESIGN.md section 8 lists.
+"""
+
+from __future__ import annotations
+
+REASON_CODES = frozenset(
+    {"unreadable", "truncated", "too_large", "unsupported", "timeout", "crashed", "empty", "invalid"}
+)
+
+
+class MediasynthError(Exception):
+    """Base class of every error mediasynth raises on purpose."""
+
+
+class ConfigError(MediasynthError):
+    """A pipeline file or transform configuration is invalid.
+
+    `source` names the file (or "<config>"), `line` is 1-based when known.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+        self.message = message
+        self.source = source
+        self.line = line
+        where = ""
+        if source:
+            where = f"{source}:{line}: " if line else f"{source}: "
+        super().__init__(where + message)
+
+
+class KindMismatchError(ConfigError):
+    """A step of a chain works on another media kind than the chain."""
+
+
+class MediaError(MediasynthError):
+    """An input file cannot be used. `code` is one of REASON_CODES."""
+
+    def __init__(self, code: str, message: str, *, path: str | None = None):
+        if code not in REASON_CODES:
+            raise ValueError(f"unknown reason code {code!r}")
+        self.code = code
+        self.message = message
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+    def reason(self) -> dict:
+        """The `{code, message}` object stored in a manifest row."""
+        return {"code": self.code, "message": self.message}
+
+
+class FFmpegError(MediasynthError):
+    """An FFmpeg process failed; the message holds the tail of its stderr."""
+
+    def __init__(self, message: str, *, returncode: int | None = None, stderr_tail: str = ""):
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+        super().__init__(message + (f"\n{stderr_tail}" if stderr_tail else ""))

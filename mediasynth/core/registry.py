@@ -1,0 +1,122 @@
+"""Registry of transforms and generators under stable, explicit names.
+
+Names are registered by decorator (`@register("image.rotate")`). The modality packages are
+plugins: `load_all()` imports them by module name, so `core` needs no static import of them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from typing import Any
+
+from mediasynth.core.errors import ConfigError
+
+_REGISTRY: dict[str, type] = {}
+
+PLUGIN_MODULES = (
+    "mediasynth.image.transforms",
+    "mediasynth.audio.transforms",
+    "mediasynth.video.transforms",
+    "mediasynth.synth",
+)
+
+_loaded = False
+
+
+def register(name: str):
+    """Class decorator: register `cls` under `name` and set `cls.name`."""
+
+    def decorator(cls: type) -> type:
+        existing = _REGISTRY.get(name)
+        if existing is not None and existing.__qualname__ != cls.__qualname__:
+            raise ValueError(f"{name!r} is already registered by {existing.__qualname__}")
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return decorator
+
+
+def load_all() -> None:
+    """Import every plugin module so that all names are registered."""
+    global _loaded
+    if _loaded:
+        return
+    for module in PLUGIN_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    _loaded = True
+
+
+def names(kind: str | None = None) -> list[str]:
+    """Sorted registered names, optionally only those of one media kind."""
+    load_all()
+    out = []
+    for name, cls in _REGISTRY.items():
+        cls_kind = getattr(cls, "kind", None)
+        if kind is None or (isinstance(cls_kind, str) and str(cls_kind) == kind):
+            out.append(name)
+    return sorted(out)
+
+
+def lookup(name: str) -> type:
+    """The class registered under `name`, or a ConfigError suggesting the closest name."""
+    load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ConfigError(f"unknown transform {name!r}{did_you_mean(name, _REGISTRY)}") from None
+
+
+def did_you_mean(word: str, candidates) -> str:
+    close = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def build(cfg: Any):
+    """Build a transform from its config dict `{type: name, field: value, ...}`.
+
+    A list is a Compose of its items. Unknown names and keys raise ConfigError naming the
+    bad key and the closest valid one; `line` is set when the dict carries `__line__` info
+    (see core.config).
+    """
+    from mediasynth.core.compose import Compose
+
+    if isinstance(cfg, (list, tuple)):
+        return Compose([build(c) for c in cfg])
+    line = getattr(cfg, "line", None)
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"a transform must be a mapping with a 'type' key, got {cfg!r}", line=line)
+    if "type" not in cfg:
+        raise ConfigError(f"transform has no 'type' key: {dict(cfg)!r}", line=line)
+    try:
+        cls = lookup(cfg["type"])
+    except ConfigError as exc:
+        raise ConfigError(exc.message, line=_key_line(cfg, "type")) from None
+    valid = set(cls.config_fields())
+    for key in cfg:
+        if key != "type" and key not in valid:
+            raise ConfigError(
+                f"{cls.name}: unknown parameter {key!r}{did_you_mean(key, sorted(valid))}; "
+                f"valid: {', '.join(sorted(valid))}",
+                line=_key_line(cfg, key),
+            )
+    try:
+        return cls.from_config(dict(cfg), build)
+    except ConfigError as exc:
+        if exc.line is None:
+            raise ConfigError(exc.message, line=line) from None
+        raise
+    except TypeError as exc:
+        raise ConfigError(f"{cls.name}: {exc}", line=line) from None
+
+
+def _key_line(cfg: Any, key: str) -> int | None:
+    lines = getattr(cfg, "key_lines", None)
+    if lines and key in lines:
+        return lines[key]
+    return getattr(cfg, "line", None)

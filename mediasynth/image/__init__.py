@@ -1,0 +1,1 @@
+"""Image kernels (`functional/`) and sampling transforms (`transforms/`)."""

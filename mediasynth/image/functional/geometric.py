@@ -1,0 +1,127 @@
+"""Geometric kernels.
+
+Matrices are 3 x 3 and act on continuous coordinates (pixel column j spans [j, j+1)), the
+convention of `Image.boxes` and `Image.keypoints`. `to_index_matrix` converts one for OpenCV,
+which puts pixel centres at integer coordinates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mediasynth.image.functional._cv import (
+    border_flag,
+    cv2,
+    fill_value,
+    interpolation_flag,
+    keep_shape,
+)
+
+
+def flip_horizontal(array: np.ndarray) -> np.ndarray:
+    """Mirror left-right (works for H x W x C pixels and H x W masks)."""
+    return keep_shape(cv2().flip(array, 1), array)
+
+
+def flip_vertical(array: np.ndarray) -> np.ndarray:
+    """Mirror top-bottom."""
+    return keep_shape(cv2().flip(array, 0), array)
+
+
+def rotate90(array: np.ndarray, *, turns: int) -> np.ndarray:
+    """Rotate by `turns` quarter turns counter-clockwise (as seen on screen)."""
+    turns %= 4
+    if turns == 0:
+        return array.copy()
+    c = cv2()
+    code = {1: c.ROTATE_90_COUNTERCLOCKWISE, 2: c.ROTATE_180, 3: c.ROTATE_90_CLOCKWISE}[turns]
+    return keep_shape(c.rotate(array, code), array)
+
+
+def warp(
+    array: np.ndarray,
+    *,
+    matrix: np.ndarray,
+    width: int,
+    height: int,
+    interpolation: str = "linear",
+    border_mode: str = "constant",
+    fill: float | tuple = 0,
+) -> np.ndarray:
+    """Warp by a continuous-coordinate 3 x 3 matrix into a width x height output.
+
+    Affine matrices (last row 0 0 1) use warpAffine, others warpPerspective. `fill` is in
+    0-255 units whatever the dtype.
+    """
+    c = cv2()
+    m = to_index_matrix(matrix)
+    flags = interpolation_flag(interpolation)
+    border = border_flag(border_mode)
+    value = fill_value(fill, array) if array.ndim == 3 else float(np.atleast_1d(fill)[0])
+    src = array
+    channels = array.shape[2] if array.ndim == 3 else 0
+    if channels > 4:
+        raise ValueError("warp supports at most 4 channels")
+    if np.allclose(m[2], (0.0, 0.0, 1.0)):
+        out = c.warpAffine(src, m[:2], (width, height), flags=flags, borderMode=border,
+                           borderValue=value)
+    else:
+        out = c.warpPerspective(src, m, (width, height), flags=flags, borderMode=border,
+                                borderValue=value)
+    return keep_shape(out, array)
+
+
+def to_index_matrix(matrix: np.ndarray) -> np.ndarray:
+    """Continuous-coordinate matrix -> pixel-index matrix (centres on integers)."""
+    shift = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+    unshift = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [0.0, 0.0, 1.0]])
+    return unshift @ matrix @ shift
+
+
+def flip_horizontal_matrix(width: int) -> np.ndarray:
+    return np.array([[-1.0, 0.0, width], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def flip_vertical_matrix(height: int) -> np.ndarray:
+    return np.array([[1.0, 0.0, 0.0], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
+
+
+def rotate90_matrix(turns: int, width: int, height: int) -> np.ndarray:
+    """Matrix of `rotate90` (counter-clockwise on screen, y pointing down)."""
+    turns %= 4
+    if turns == 0:
+        return np.eye(3)
+    if turns == 1:  # (x, y) -> (y, W - x)
+        return np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, width], [0.0, 0.0, 1.0]])
+    if turns == 2:
+        return np.array([[-1.0, 0.0, width], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
+    return np.array([[0.0, -1.0, height], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def rotation_matrix(
+    angle_deg: float, width: int, height: int, *, scale: float = 1.0
+) -> np.ndarray:
+    """Rotation about the image centre, counter-clockwise on screen for positive angles,
+    then scaling by `scale` about the centre."""
+    a = math.radians(angle_deg)
+    cos, sin = math.cos(a) * scale, math.sin(a) * scale
+    cx, cy = width / 2.0, height / 2.0
+    # y points down, so an on-screen counter-clockwise turn is [[cos, sin], [-sin, cos]]
+    return np.array(
+        [
+            [cos, sin, cx - cos * cx - sin * cy],
+            [-sin, cos, cy + sin * cx - cos * cy],
+            [0.0, 0.0, 1.0],
+        ]
+    )
+
+
+def crop_to_fit_scale(angle_deg: float, width: int, height: int) -> float:
+    """Zoom that makes a rotation by `angle_deg` show no border at all (same frame size)."""
+    a = abs(math.radians(angle_deg)) % math.pi
+    if a > math.pi / 2:
+        a = math.pi - a
+    ratio = max(width / height, height / width)
+    return math.cos(a) + ratio * math.sin(a)

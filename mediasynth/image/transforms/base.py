@@ -1,0 +1,111 @@
+"""Base classes of image transforms.
+
+`GeometricTransform` subclasses describe their effect by a 3 x 3 matrix (for boxes and
+keypoints) and a warp of arrays (pixels and masks); the base class moves every target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mediasynth.core.media import Image, MediaKind
+from mediasynth.core.transform import Transform, check_choice, check_value
+from mediasynth.image.functional._cv import BORDER_MODES, INTERPOLATIONS
+from mediasynth.image.functional.targets import transform_boxes, transform_points
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageTransform(Transform):
+    kind: ClassVar[MediaKind] = MediaKind.IMAGE
+
+
+@dataclass(frozen=True, kw_only=True)
+class PixelTransform(ImageTransform):
+    """Changes pixel values only; masks, boxes and keypoints pass through untouched."""
+
+    def apply(self, media: Image, params: dict[str, Any]) -> Image:
+        return media.replace(pixels=self.apply_pixels(media.pixels, params))
+
+    def apply_pixels(self, pixels: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class GeometricTransform(ImageTransform):
+    """Moves pixels and every target the same way.
+
+    Subclasses implement `geometry(params, width, height) -> (matrix, out_width, out_height)`
+    and `warp(array, params, *, is_mask)`.
+    """
+
+    min_visibility: ClassVar[float] = 0.0
+
+    def geometry(self, params: dict[str, Any], width: int, height: int):
+        raise NotImplementedError
+
+    def warp(self, array: np.ndarray, params: dict[str, Any], *, is_mask: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def apply(self, media: Image, params: dict[str, Any]) -> Image:
+        pixels = self.warp(media.pixels, params, is_mask=False)
+        changes: dict[str, Any] = {"pixels": pixels}
+        if media.mask is not None:
+            changes["mask"] = self.warp(media.mask, params, is_mask=True)
+        if media.boxes is not None or media.keypoints is not None:
+            matrix, out_w, out_h = self.geometry(params, media.width, media.height)
+            if media.boxes is not None:
+                boxes, keep = transform_boxes(
+                    media.boxes,
+                    matrix,
+                    width=out_w,
+                    height=out_h,
+                    min_visibility=getattr(self, "box_min_visibility", self.min_visibility),
+                )
+                changes["boxes"] = boxes
+                if "box_ids" in media.meta:
+                    changes["meta"] = {**media.meta, "box_ids": media.meta["box_ids"][keep]}
+            if media.keypoints is not None:
+                changes["keypoints"] = transform_points(media.keypoints, matrix)
+        return media.replace(**changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WarpingTransform(GeometricTransform):
+    """A geometric transform done by resampling (rotate, affine, perspective...).
+
+    Fields:
+        interpolation: nearest | linear | cubic | area | lanczos (masks always use nearest).
+        border_mode: constant | reflect | reflect101 | replicate | wrap.
+        fill: border value in 0-255 units for border_mode constant.
+        mask_fill: label written into the mask where the border shows.
+        box_min_visibility: drop a box whose visible area falls below this share.
+    """
+
+    interpolation: str = "linear"
+    border_mode: str = "constant"
+    fill: float = 0
+    mask_fill: int = 0
+    box_min_visibility: float = 0.0
+
+    def validate(self) -> None:
+        check_choice(self, "interpolation", INTERPOLATIONS)
+        check_choice(self, "border_mode", BORDER_MODES)
+        check_value(self, "fill", low=0, high=255)
+        check_value(self, "box_min_visibility", low=0.0, high=1.0)
+
+    def warp(self, array: np.ndarray, params: dict[str, Any], *, is_mask: bool) -> np.ndarray:
+        from mediasynth.image.functional.geometric import warp
+
+        matrix, out_w, out_h = self.geometry(params, array.shape[1], array.shape[0])
+        return warp(
+            array,
+            matrix=matrix,
+            width=out_w,
+            height=out_h,
+            interpolation="nearest" if is_mask else self.interpolation,
+            border_mode="constant" if is_mask else self.border_mode,
+            fill=self.mask_fill if is_mask else self.fill,
+        )

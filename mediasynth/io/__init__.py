@@ -1,0 +1,1 @@
+"""Input/output: discovery and sniffing, image/audio read/write, atomic writes, FFmpeg."""

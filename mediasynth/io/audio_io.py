@@ -1,0 +1,140 @@
+"""Audio reading and writing.
+
+Reading: soundfile (libsndfile) for WAV/FLAC/OGG/MP3/AIFF; anything else (M4A/AAC, ...) is
+decoded by FFmpeg through the safe runner. The header is checked against the duration budget
+BEFORE decoding. Samples come out (channels, frames) float32.
+
+Writing: soundfile for wav/flac/ogg/mp3/aiff, FFmpeg for m4a. Clipping policy: values are
+clipped to [-1, 1] before encoding (never wrapped) and the number of clipped samples is
+returned, so callers can record it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mediasynth.core.errors import FFmpegError, MediaError
+from mediasynth.core.media import Audio
+from mediasynth.io.atomic import atomic_path
+
+SOUNDFILE_FORMATS = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3", "aiff": "AIFF"}
+FFMPEG_FORMATS = {"m4a": ("ipod", "aac")}
+_ALIASES = {"wave": "wav", "aif": "aiff", "oga": "ogg", "aac": "m4a", "mp4": "m4a"}
+DEFAULT_MAX_DURATION_S = 3600.0
+
+
+def normalize_format(name: str) -> str:
+    name = name.lower().lstrip(".")
+    name = _ALIASES.get(name, name)
+    if name not in SOUNDFILE_FORMATS and name not in FFMPEG_FORMATS:
+        raise ValueError(f"unsupported audio format {name!r}; use one of "
+                         f"{sorted([*SOUNDFILE_FORMATS, *FFMPEG_FORMATS])}")
+    return name
+
+
+def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S,
+               timeout_s: float = 600.0) -> Audio:
+    """Decode `path`; MediaError with a reason code when it cannot be used."""
+    import soundfile as sf
+
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise MediaError("empty", "file is empty (0 bytes)")
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        return _read_with_ffmpeg(path, max_duration_s=max_duration_s, timeout_s=timeout_s)
+    if info.samplerate <= 0 or info.channels <= 0:
+        raise MediaError("unreadable", f"invalid header: {info.samplerate} Hz, {info.channels} ch")
+    duration = info.frames / info.samplerate
+    if duration > max_duration_s:
+        raise MediaError("too_large", f"{duration:.1f} s exceeds the budget of "
+                         f"{max_duration_s:g} s (budgets.max_audio_duration_s)")
+    if info.frames <= 0 and info.format != "MPEG":
+        raise MediaError("empty", "audio has no samples (header only)")
+    try:
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise MediaError("unreadable", f"cannot decode audio: {exc}") from None
+    if data.shape[0] == 0:
+        raise MediaError("empty", "audio has no samples")
+    if data.shape[0] < info.frames * 0.99 and info.format in ("WAV", "FLAC", "AIFF"):
+        raise MediaError("truncated", f"decoded {data.shape[0]} of {info.frames} frames")
+    samples = np.ascontiguousarray(np.nan_to_num(data.T, nan=0.0, posinf=1.0, neginf=-1.0))
+    fmt = {"WAV": "wav", "WAVEX": "wav", "FLAC": "flac", "OGG": "ogg", "MPEG": "mp3",
+           "AIFF": "aiff"}.get(info.format, info.format.lower())
+    return Audio(samples, int(sr), meta={"format": fmt, "subtype": info.subtype})
+
+
+def _read_with_ffmpeg(path: Path, *, max_duration_s: float, timeout_s: float) -> Audio:
+    from mediasynth.io.ffmpeg import probe, run_ffmpeg, safe_input
+
+    facts = probe(path)
+    audio_streams = [s for s in facts["streams"] if s["type"] == "audio"]
+    if not audio_streams:
+        raise MediaError("unsupported", "no audio stream found")
+    stream = audio_streams[0]
+    duration = facts.get("duration_s") or stream.get("duration_s") or 0.0
+    if duration > max_duration_s:
+        raise MediaError("too_large", f"{duration:.1f} s exceeds the budget of "
+                         f"{max_duration_s:g} s (budgets.max_audio_duration_s)")
+    channels, sr = int(stream["channels"] or 0), int(stream["sample_rate"] or 0)
+    if channels <= 0 or sr <= 0:
+        raise MediaError("unreadable", "audio stream has no channels or sample rate")
+    try:
+        raw = run_ffmpeg(
+            [*safe_input(path), "-map", f"0:{stream['index']}", "-f", "f32le", "-acodec",
+             "pcm_f32le", "-ac", str(channels), "-ar", str(sr), "pipe:1"],
+            timeout_s=timeout_s, capture_stdout=True,
+        )
+    except FFmpegError as exc:
+        raise MediaError("unreadable", f"ffmpeg cannot decode audio: {exc.stderr_tail}") from None
+    data = np.frombuffer(raw, dtype=np.float32)
+    if data.size == 0:
+        raise MediaError("empty", "audio has no samples")
+    samples = np.ascontiguousarray(data[: data.size - data.size % channels].reshape(-1, channels).T)
+    return Audio(np.nan_to_num(samples), sr, meta={"format": facts["format"].split(",")[0]})
+
+
+def clip_samples(samples: np.ndarray) -> tuple[np.ndarray, int]:
+    """Clip to [-1, 1]; return the clipped array and how many samples were out of range."""
+    over = int(np.count_nonzero(np.abs(samples) > 1.0))
+    return (np.clip(samples, -1.0, 1.0) if over else samples), over
+
+
+def write_audio(audio: Audio, dest: str | Path, *, audio_format: str | None = None,
+                subtype: str | None = "PCM_16") -> int:
+    """Write atomically; returns the number of samples clipped. The format defaults to the
+    destination's extension; `subtype` applies to WAV/FLAC/AIFF."""
+    import soundfile as sf
+
+    dest = Path(dest)
+    fmt = normalize_format(audio_format or dest.suffix)
+    samples, clipped = clip_samples(np.nan_to_num(audio.samples))
+    if fmt in FFMPEG_FORMATS:
+        _write_with_ffmpeg(samples, audio.sample_rate, dest, fmt)
+        return clipped
+    sf_format = SOUNDFILE_FORMATS[fmt]
+    sf_subtype = None
+    if fmt in ("wav", "aiff"):
+        sf_subtype = subtype or "PCM_16"
+    elif fmt == "flac":
+        sf_subtype = subtype if subtype in ("PCM_16", "PCM_24", "PCM_S8") else "PCM_16"
+    with atomic_path(dest) as tmp:
+        sf.write(str(tmp), samples.T, audio.sample_rate, format=sf_format, subtype=sf_subtype)
+    return clipped
+
+
+def _write_with_ffmpeg(samples: np.ndarray, sample_rate: int, dest: Path, fmt: str) -> None:
+    from mediasynth.io.ffmpeg import input_arg, run_ffmpeg
+
+    muxer, codec = FFMPEG_FORMATS[fmt]
+    channels = samples.shape[0]
+    with atomic_path(dest) as tmp:
+        run_ffmpeg(
+            ["-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
+             "-c:a", codec, "-b:a", "160k", "-f", muxer, "-y", input_arg(tmp)],
+            input_bytes=np.ascontiguousarray(samples.T, dtype="<f4").tobytes(),
+        )

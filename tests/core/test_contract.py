@@ -1,0 +1,160 @@
+"""The contract every registered transform must keep (DESIGN.md section 10).
+
+New transforms are picked up from the registry automatically; a transform that cannot be
+built with its defaults, or that breaks a rule, fails here.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from mediasynth.core import registry
+from mediasynth.core.compose import Compose, OneOf, RandomApply, SomeOf
+from mediasynth.core.media import Audio, Image
+from tests.conftest import scene, tone
+
+COMPOSITES = {"compose", "one_of", "some_of", "random_apply"}
+
+
+def _noise_dir() -> str:
+    import tempfile
+
+    from mediasynth.io.audio_io import write_audio
+
+    folder = tempfile.mkdtemp(prefix="mediasynth-noise-")
+    noise = np.random.default_rng(0).standard_normal((2, 8000)).astype(np.float32) * 0.1
+    write_audio(Audio(noise, 8000), f"{folder}/hum.wav")
+    return folder
+
+
+# transforms whose defaults need a resource get one here
+EXAMPLES = {"audio.background_noise": lambda: registry.lookup("audio.background_noise")(
+    noise_dir=_noise_dir())}
+
+
+def example(name: str):
+    return EXAMPLES[name]() if name in EXAMPLES else registry.lookup(name)()
+
+
+def _leaf_names(kind: str) -> list[str]:
+    return [n for n in registry.names(kind) if n not in COMPOSITES]
+
+
+def _instances():
+    out = []
+    for name in registry.names():
+        if name in COMPOSITES:
+            continue
+        cls = registry.lookup(name)
+        if str(getattr(cls, "kind", "")) in ("image", "audio"):
+            out.append(pytest.param(example(name), id=name))
+    first_image = [example(n) for n in _leaf_names("image")[:3]]
+    first_audio = [example(n) for n in _leaf_names("audio")[:3]]
+    for steps, tag in ((first_image, "image"), (first_audio, "audio")):
+        if len(steps) >= 2:
+            out += [
+                pytest.param(Compose(steps), id=f"compose-{tag}"),
+                pytest.param(OneOf(steps=tuple(steps), weights=(1,) * len(steps)), id=f"one_of-{tag}"),
+                pytest.param(SomeOf(steps=tuple(steps), n_range=(1, 2)), id=f"some_of-{tag}"),
+                pytest.param(RandomApply(step=steps[0], p=0.7), id=f"random_apply-{tag}"),
+            ]
+    return out
+
+
+def _inputs(transform):
+    if str(transform.kind) == "image":
+        return [scene(), scene(channels=4), scene(channels=1), scene(dtype=np.uint16),
+                scene(dtype=np.float32), scene(height=31, width=17)]
+    return [tone(1), tone(2), tone(6, sample_rate=22050, seconds=0.5)]
+
+
+def _freeze(media):
+    for value in vars(media).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return media
+
+
+def _arrays(media):
+    if isinstance(media, Image):
+        return [media.pixels, media.mask, media.boxes, media.keypoints]
+    return [media.samples]
+
+
+def _same(a, b) -> bool:
+    return all(
+        (x is None and y is None) or (x is not None and y is not None and x.shape == y.shape
+                                      and np.array_equal(x, y))
+        for x, y in zip(_arrays(a), _arrays(b))
+    )
+
+
+INSTANCES = _instances()
+
+
+@pytest.mark.parametrize("transform", INSTANCES)
+def test_contract(transform):
+    for media in _inputs(transform):
+        media = _freeze(media)
+        before = [None if a is None else a.copy() for a in _arrays(media)]
+        for seed in (0, 1, 2):
+            out1, rec1 = transform.run(media, np.random.default_rng(seed))
+            out2, rec2 = transform.run(media, np.random.default_rng(seed))
+            assert _same(out1, out2), "same seed must give the same output"
+            assert rec1 == rec2, "same seed must give the same record"
+            assert _same(transform.replay(media, rec1), out1), "replay must equal run"
+            as_json = json.loads(json.dumps(rec1.to_dict()))
+            assert as_json == rec1.to_dict(), "params must be JSON-safe"
+            from mediasynth.core.transform import OpRecord
+
+            assert _same(transform.replay(media, OpRecord.from_dict(as_json)), out1), \
+                "replay from the JSON record must equal run"
+            _check_kept(transform, media, out1)
+        for arr, old in zip(_arrays(media), before):
+            assert (arr is None and old is None) or np.array_equal(arr, old), "input mutated"
+
+
+def _check_kept(transform, media, out):
+    assert type(out) is type(media)
+    if isinstance(media, Image):
+        assert out.pixels.dtype == media.pixels.dtype
+        assert out.channels == media.channels
+        if out.mask is not None:
+            assert out.mask.shape == out.pixels.shape[:2] and out.mask.dtype == media.mask.dtype
+        if getattr(transform, "changes_size", False) is False:
+            assert out.pixels.shape[:2] in (media.pixels.shape[:2], media.pixels.shape[1::-1])
+    else:
+        assert isinstance(out, Audio)
+        assert out.samples.dtype == np.float32
+        assert out.channels == media.channels
+        assert np.all(np.isfinite(out.samples))
+        if not getattr(transform, "changes_sample_rate", False):
+            assert out.sample_rate == media.sample_rate
+
+
+@pytest.mark.parametrize("transform", INSTANCES)
+def test_config_round_trip_and_pickle(transform):
+    cfg = transform.to_config()
+    assert json.loads(json.dumps(cfg)) == cfg, "config must be plain data"
+    assert registry.build(copy.deepcopy(cfg)) == transform
+    assert pickle.loads(pickle.dumps(transform)) == transform
+
+
+@pytest.mark.parametrize("name", [n for n in registry.names() if n not in COMPOSITES])
+def test_docstring_names_every_field(name):
+    cls = registry.lookup(name)
+    doc = cls.__doc__ or ""
+    for field in dataclasses.fields(cls):
+        assert f"{field.name}:" in doc, f"{name}: docstring does not describe {field.name!r}"
+
+
+@pytest.mark.parametrize("name", [n for n in registry.names() if n not in COMPOSITES])
+def test_name_says_kind(name):
+    cls = registry.lookup(name)
+    assert name.split(".")[0] == str(cls.kind)
