@@ -96,7 +96,7 @@ class OutputOptions:
         audio_format: same | wav | flac | ogg | mp3.
         jpeg_quality: 1-100.
         png_compression: 0-9 (1 is fast and still small).
-        audio_subtype: libsndfile subtype for WAV/FLAC (PCM_16, PCM_24, FLOAT).
+        audio_subtype: WAV/FLAC sample format: same (as the source) | PCM_16 | PCM_24 | FLOAT.
         video: codec, crf, preset, audio_codec for video outputs.
     """
 
@@ -104,7 +104,7 @@ class OutputOptions:
     audio_format: str = "same"
     jpeg_quality: int = 95
     png_compression: int = 1
-    audio_subtype: str = "PCM_16"
+    audio_subtype: str = "same"
     video: dict[str, Any] = field(
         default_factory=lambda: {
             "codec": "libx264",

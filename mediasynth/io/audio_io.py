@@ -34,9 +34,9 @@ def normalize_format(name: str) -> str:
     return name
 
 
-def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S,
-               timeout_s: float = 600.0) -> Audio:
-    """Decode `path`; MediaError with a reason code when it cannot be used."""
+def probe_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S):
+    """Header facts (soundfile.info, or None when libsndfile cannot read the container) after
+    the empty/budget checks; raises MediaError."""
     import soundfile as sf
 
     path = Path(path)
@@ -45,15 +45,38 @@ def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError):
-        return _read_with_ffmpeg(path, max_duration_s=max_duration_s, timeout_s=timeout_s)
+        from mediasynth.io.ffmpeg import probe
+
+        facts = probe(path)
+        streams = [s for s in facts["streams"] if s["type"] == "audio"]
+        if not streams:
+            raise MediaError("unsupported", "no audio stream found") from None
+        duration = facts.get("duration_s") or streams[0].get("duration_s") or 0.0
+        _check_duration(duration, max_duration_s)
+        return None
     if info.samplerate <= 0 or info.channels <= 0:
         raise MediaError("unreadable", f"invalid header: {info.samplerate} Hz, {info.channels} ch")
-    duration = info.frames / info.samplerate
+    _check_duration(info.frames / info.samplerate, max_duration_s)
+    if info.frames <= 0 and info.format != "MPEG":
+        raise MediaError("empty", "audio has no samples (header only)")
+    return info
+
+
+def _check_duration(duration: float, max_duration_s: float) -> None:
     if duration > max_duration_s:
         raise MediaError("too_large", f"{duration:.1f} s exceeds the budget of "
                          f"{max_duration_s:g} s (budgets.max_audio_duration_s)")
-    if info.frames <= 0 and info.format != "MPEG":
-        raise MediaError("empty", "audio has no samples (header only)")
+
+
+def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S,
+               timeout_s: float = 600.0) -> Audio:
+    """Decode `path`; MediaError with a reason code when it cannot be used."""
+    import soundfile as sf
+
+    path = Path(path)
+    info = probe_audio(path, max_duration_s=max_duration_s)
+    if info is None:
+        return _read_with_ffmpeg(path, max_duration_s=max_duration_s, timeout_s=timeout_s)
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
@@ -76,10 +99,7 @@ def _read_with_ffmpeg(path: Path, *, max_duration_s: float, timeout_s: float) ->
     if not audio_streams:
         raise MediaError("unsupported", "no audio stream found")
     stream = audio_streams[0]
-    duration = facts.get("duration_s") or stream.get("duration_s") or 0.0
-    if duration > max_duration_s:
-        raise MediaError("too_large", f"{duration:.1f} s exceeds the budget of "
-                         f"{max_duration_s:g} s (budgets.max_audio_duration_s)")
+    _check_duration(facts.get("duration_s") or stream.get("duration_s") or 0.0, max_duration_s)
     channels, sr = int(stream["channels"] or 0), int(stream["sample_rate"] or 0)
     if channels <= 0 or sr <= 0:
         raise MediaError("unreadable", "audio stream has no channels or sample rate")
@@ -104,26 +124,41 @@ def clip_samples(samples: np.ndarray) -> tuple[np.ndarray, int]:
     return (np.clip(samples, -1.0, 1.0) if over else samples), over
 
 
+PCM_SUBTYPES = ("PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "PCM_U8", "PCM_S8")
+
+
+def resolve_subtype(fmt: str, requested: str | None, source_subtype: str | None = None) -> str | None:
+    """The libsndfile subtype to write: `requested` ("same" = the source's when it is PCM or
+    float, else PCM_16), adjusted to what the format holds (FLAC has no float: PCM_24)."""
+    if fmt not in ("wav", "aiff", "flac"):
+        return None
+    subtype = requested or "PCM_16"
+    if subtype == "same":
+        subtype = source_subtype if source_subtype in PCM_SUBTYPES else "PCM_16"
+    if fmt == "flac" and subtype not in ("PCM_16", "PCM_24", "PCM_S8"):
+        subtype = "PCM_24"
+    return subtype
+
+
 def write_audio(audio: Audio, dest: str | Path, *, audio_format: str | None = None,
-                subtype: str | None = "PCM_16") -> int:
-    """Write atomically; returns the number of samples clipped. The format defaults to the
-    destination's extension; `subtype` applies to WAV/FLAC/AIFF."""
+                subtype: str | None = "PCM_16", atomic: bool = True) -> int:
+    """Write (atomically unless `atomic=False`, for callers that manage their own temp
+    file); returns the number of samples clipped. The format defaults to the destination's
+    extension; `subtype` applies to WAV/FLAC/AIFF ("same" keeps audio.meta["subtype"])."""
+    import contextlib
+
     import soundfile as sf
 
     dest = Path(dest)
     fmt = normalize_format(audio_format or dest.suffix)
     samples, clipped = clip_samples(np.nan_to_num(audio.samples))
-    if fmt in FFMPEG_FORMATS:
-        _write_with_ffmpeg(samples, audio.sample_rate, dest, fmt)
-        return clipped
-    sf_format = SOUNDFILE_FORMATS[fmt]
-    sf_subtype = None
-    if fmt in ("wav", "aiff"):
-        sf_subtype = subtype or "PCM_16"
-    elif fmt == "flac":
-        sf_subtype = subtype if subtype in ("PCM_16", "PCM_24", "PCM_S8") else "PCM_16"
-    with atomic_path(dest) as tmp:
-        sf.write(str(tmp), samples.T, audio.sample_rate, format=sf_format, subtype=sf_subtype)
+    target = atomic_path(dest) if atomic else contextlib.nullcontext(dest)
+    with target as path:
+        if fmt in FFMPEG_FORMATS:
+            _write_with_ffmpeg(samples, audio.sample_rate, path, fmt)
+        else:
+            sf.write(str(path), samples.T, audio.sample_rate, format=SOUNDFILE_FORMATS[fmt],
+                     subtype=resolve_subtype(fmt, subtype, audio.meta.get("subtype")))
     return clipped
 
 
@@ -132,9 +167,8 @@ def _write_with_ffmpeg(samples: np.ndarray, sample_rate: int, dest: Path, fmt: s
 
     muxer, codec = FFMPEG_FORMATS[fmt]
     channels = samples.shape[0]
-    with atomic_path(dest) as tmp:
-        run_ffmpeg(
-            ["-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
-             "-c:a", codec, "-b:a", "160k", "-f", muxer, "-y", input_arg(tmp)],
-            input_bytes=np.ascontiguousarray(samples.T, dtype="<f4").tobytes(),
-        )
+    run_ffmpeg(
+        ["-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
+         "-c:a", codec, "-b:a", "160k", "-f", muxer, "-y", input_arg(dest)],
+        input_bytes=np.ascontiguousarray(samples.T, dtype="<f4").tobytes(),
+    )

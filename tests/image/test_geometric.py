@@ -87,7 +87,7 @@ def test_targets_follow_the_pixels(name, seed):
     seen = out.pixels[:, :, 0] > 127
     assert (out.mask > 0).sum() == pytest.approx(seen.sum(), rel=0.08)
     assert np.mean((out.mask > 0) == seen) > 0.98
-    if "rotate" == name.split(".")[1]:
+    if name.split(".")[1] == "rotate":
         # a rotated rectangle's box is the hull of its corners: it contains the shape
         box = out.boxes[0]
         found = _bbox_of(seen)
@@ -99,7 +99,7 @@ def test_targets_follow_the_pixels(name, seed):
     # the keypoints are two opposite corners of the shape: their hull is the found box
     kp = out.keypoints
     hull = np.array([kp[:, 0].min(), kp[:, 1].min(), kp[:, 0].max(), kp[:, 1].max()])
-    if "rotate" != name.split(".")[1]:
+    if name.split(".")[1] != "rotate":
         assert np.allclose(hull, _bbox_of(seen), atol=1.0)
 
 

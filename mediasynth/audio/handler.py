@@ -1,0 +1,56 @@
+"""The audio modality's engine interface (see engine/handlers.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediasynth.core.transform import OpRecord
+from mediasynth.io.audio_io import (
+    FFMPEG_FORMATS,
+    SOUNDFILE_FORMATS,
+    normalize_format,
+    probe_audio,
+    read_audio,
+    write_audio,
+)
+
+FALLBACK_FORMAT = "flac"  # for sources in formats we cannot write (e.g. WMA, Opus in MKV)
+
+
+class AudioHandler:
+    kind = "audio"
+
+    def output_extension(self, source_format: str, output) -> str:
+        fmt = source_format if output.audio_format == "same" else output.audio_format
+        try:
+            fmt = normalize_format(fmt)
+        except ValueError:
+            fmt = FALLBACK_FORMAT
+        if fmt not in SOUNDFILE_FORMATS and fmt not in FFMPEG_FORMATS:
+            fmt = FALLBACK_FORMAT
+        return "." + fmt
+
+    def check(self, path: Path, budgets) -> None:
+        """Header-only checks (raise MediaError): readable, not empty, duration budget."""
+        probe_audio(path, max_duration_s=budgets.max_audio_duration_s)
+
+    def load(self, path: Path, budgets):
+        return read_audio(path, max_duration_s=budgets.max_audio_duration_s,
+                          timeout_s=budgets.ffmpeg_timeout_s)
+
+    def render(self, audio, pipeline, rng, dest: Path):
+        chain = pipeline.audio
+        if chain is None:
+            out, record = audio, OpRecord("compose", True, {})
+        else:
+            out, record = chain.run(audio, rng)
+        return record, self._write(out, pipeline, dest)
+
+    def replay(self, audio, pipeline, record: OpRecord, dest: Path):
+        out = audio if pipeline.audio is None else pipeline.audio.replay(audio, record)
+        return self._write(out, pipeline, dest)
+
+    def _write(self, audio, pipeline, dest: Path) -> dict:
+        clipped = write_audio(audio, dest, subtype=pipeline.output.audio_subtype, atomic=False)
+        return {"sample_rate": audio.sample_rate, "channels": audio.channels,
+                "duration_s": round(audio.duration_s, 6), "clipped_samples": clipped}

@@ -1,0 +1,1 @@
+"""Expansion engine: plan (pure) -> run (local pool | dask) -> manifest, with resume."""

@@ -1,0 +1,42 @@
+"""Re-render one output from its manifest row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediasynth.core.errors import MediasynthError
+from mediasynth.core.transform import OpRecord
+from mediasynth.engine import manifest as M
+
+
+def find_row(out: Path, row_id: str) -> dict:
+    rows = [r for r in M.read_manifest(out) if r["id"].startswith(row_id)]
+    if not rows:
+        raise MediasynthError(f"no manifest row with id {row_id!r} in {out / M.MANIFEST}")
+    if len(rows) > 1:
+        raise MediasynthError(f"id prefix {row_id!r} matches {len(rows)} rows; give more of it")
+    return rows[0]
+
+
+def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, bool]:
+    """Write the output of `row_id` again to `dest` (default: ./<output file name>); return
+    (dest, whether its bytes equal the recorded output's)."""
+    import json
+
+    from mediasynth.core.config import load_pipeline
+    from mediasynth.engine.handlers import handler_for
+    from mediasynth.engine.worker import file_sha256
+    from mediasynth.io.atomic import atomic_path
+
+    row = find_row(out, row_id)
+    if row["status"] != "ok" or row["record"] is None:
+        raise MediasynthError(f"row {row['id']} has no rendered output to replay "
+                              f"(status {row['status']})")
+    run = json.loads((out / "run.json").read_text())
+    pipeline = load_pipeline(out / "pipeline.yaml")
+    handler = handler_for(row["kind"])
+    loaded = handler.load(Path(run["src"]) / row["source"], pipeline.budgets)
+    dest = dest or Path.cwd() / Path(row["output"]).name
+    with atomic_path(dest) as tmp:
+        handler.replay(loaded, pipeline, OpRecord.from_dict(row["record"]), tmp)
+    return dest, file_sha256(dest) == row.get("output_sha256")

@@ -1,0 +1,283 @@
+"""`expand`: discover -> plan -> (resume) -> execute -> manifest, with the safety rules of
+DESIGN.md section 8 (SRC never written, atomic outputs, bad input never stops the run)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediasynth.core.config import Pipeline
+from mediasynth.core.errors import MediasynthError
+from mediasynth.engine import manifest as M
+from mediasynth.engine.handlers import output_extension
+from mediasynth.engine.plan import Plan, SourceJob, make_plan
+from mediasynth.engine.worker import (
+    FatalOutputError,
+    RunContext,
+    failure_rows,
+    process_source,
+)
+from mediasynth.io.atomic import remove_stale_temps
+from mediasynth.io.discover import Found, discover
+
+
+class FatalError(MediasynthError):
+    """The run cannot go on (bad folders, OUT unwritable); nothing further is written."""
+
+
+@dataclass
+class ExpandOptions:
+    workers: int | None = None
+    executor: str = "local"
+    scheduler: str | None = None
+    on_error: str = "skip"
+    dry_run: bool = False
+    overwrite: bool = False
+    quiet: bool = False
+    fsync: bool = True
+
+
+@dataclass
+class ExpandResult:
+    plan: Plan
+    rows: list[dict] = field(default_factory=list)
+    resumed: int = 0
+
+    @property
+    def status_counts(self) -> Counter:
+        return Counter(r["status"] for r in self.rows)
+
+    @property
+    def exit_code(self) -> int:
+        counts = self.status_counts
+        return 3 if counts.get("skipped", 0) or counts.get("failed", 0) else 0
+
+
+def check_folders(src: Path, out: Path) -> None:
+    if not src.is_dir():
+        raise FatalError(f"source folder {src} does not exist or is not a folder")
+    s, o = src.resolve(), out.resolve()
+    if s == o:
+        raise FatalError("OUT must not be SRC: the source folder is never written")
+    if s.is_relative_to(o):
+        raise FatalError(f"OUT ({o}) contains SRC ({s}); choose an OUT outside the source tree")
+    if out.exists() and not out.is_dir():
+        raise FatalError(f"OUT {out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not (out / M.MANIFEST).exists():
+        raise FatalError(f"OUT {out} is not empty and holds no {M.MANIFEST}: refusing to mix "
+                         "outputs with other files (choose an empty or new folder)")
+
+
+def build_plan(src: Path, out: Path, pipeline: Pipeline, *, workers: int | None = None) -> Plan:
+    """Discover, check every file's header in worker processes (so balancing and splitting
+    count only usable sources), then plan."""
+    found = discover(src, exclude=(out,))
+    found = check_headers(found, pipeline, workers=workers)
+    return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
+        kind, fmt, pipeline.output))
+
+
+def check_headers(found: list[Found], pipeline: Pipeline, *, workers: int | None) -> list[Found]:
+    from mediasynth.engine.pool import run_pool
+    from mediasynth.engine.worker import check_source
+
+    todo = [i for i, f in enumerate(found) if f.kind is not None and f.problem is None]
+    if not todo:
+        return found
+    found = list(found)
+    items = [found[i] for i in todo]
+    n = min(workers or os.cpu_count() or 1, max(1, len(items) // 64 + 1))
+    timeout = pipeline.budgets.ffmpeg_timeout_s
+    for index, status, value in run_pool(check_source, items, pipeline.budgets, workers=n,
+                                         timeout_s=timeout):
+        problem = None
+        if status == "ok":
+            problem = value
+        elif status == "error":
+            problem = ("unreadable", f"{type(value).__name__}: {value}")
+        elif status == "crashed":
+            problem = ("crashed", f"reading the header crashed the process (exit code {value})")
+        else:
+            problem = ("timeout", f"reading the header took longer than {value:g} s")
+        if problem is not None:
+            found[todo[index]] = dataclasses.replace(items[index], problem=tuple(problem))
+    return found
+
+
+def expand(src: str | Path, out: str | Path, pipeline: Pipeline,
+           options: ExpandOptions | None = None) -> ExpandResult:
+    """Expand SRC into OUT. Re-running resumes; `overwrite` starts afresh."""
+    options = options or ExpandOptions()
+    src, out = Path(src), Path(out)
+    check_folders(src, out)
+    plan = build_plan(src, out, pipeline, workers=options.workers)
+    result = ExpandResult(plan)
+    if options.dry_run:
+        return result
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(out)
+        if options.overwrite:
+            _clear_previous(out)
+        done = _finished_rows(out, pipeline)
+    except OSError as exc:
+        raise FatalError(f"cannot prepare OUT {out}: {exc.strerror}") from None
+    with_ffmpeg = any(j.kind == "video" for j in plan.jobs) or any(
+        j.kind == "audio" and j.format not in ("wav", "flac", "ogg", "mp3", "aiff")
+        for j in plan.jobs)
+    from mediasynth.engine.versions import versions
+
+    ctx = RunContext(str(src.resolve()), str(out.resolve()), pipeline, pipeline.sha256(),
+                     versions(with_ffmpeg), options.fsync)
+    todo: list[SourceJob] = []
+    for job in plan.jobs:
+        missing = tuple(o for o in job.outputs if o.row_id not in done)
+        if job.problem is not None or missing:
+            todo.append(job if len(missing) == len(job.outputs) else
+                        SourceJob(job.source, job.kind, job.format, job.class_name, job.split,
+                                  missing, job.problem))
+    result.resumed = sum(len(j.outputs) for j in plan.jobs) - sum(len(j.outputs) for j in todo
+                                                                   if not j.problem)
+    new_rows: dict[str, list[dict]] = {}
+    appender = M.ManifestAppender(out)
+    try:
+        for job, rows in _execute(todo, ctx, options):
+            appender.append(rows)
+            new_rows[job.source] = rows
+            if options.on_error == "fail" and any(r["status"] != "ok" for r in rows):
+                bad = next(r for r in rows if r["status"] != "ok")
+                raise FatalError(f"{job.source}: {bad['reason']['code']}: "
+                                 f"{bad['reason']['message']} (--on-error fail)")
+    except FatalOutputError as exc:
+        raise FatalError(str(exc)) from None
+    finally:
+        appender.close()
+    result.rows = _ordered_rows(plan, done, new_rows)
+    M.write_final(out, result.rows)
+    return result
+
+
+def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions):
+    """Yield (job, rows) as sources finish, with a progress bar on a terminal."""
+    bar = _progress(len(jobs), options.quiet)
+    try:
+        if options.executor == "dask":
+            from mediasynth.engine.dask_executor import run_dask
+
+            stream = run_dask(jobs, ctx, workers=options.workers, scheduler=options.scheduler)
+        else:
+            stream = _run_local(jobs, ctx, options.workers)
+        for job, rows in stream:
+            bar.update(1)
+            yield job, rows
+    finally:
+        bar.close()
+
+
+def _run_local(jobs: list[SourceJob], ctx: RunContext, workers: int | None):
+    from mediasynth.engine.pool import run_pool
+
+    n = workers or os.cpu_count() or 1
+    timeout = ctx.pipeline.budgets.file_timeout_s
+    for index, status, value in run_pool(process_source, jobs, ctx, workers=n, timeout_s=timeout):
+        job = jobs[index]
+        if status == "ok":
+            yield job, value
+        elif status == "error":
+            if isinstance(value, FatalOutputError):
+                raise value
+            yield job, failure_rows(job, ctx, "failed", "crashed",
+                                    f"{type(value).__name__}: {value}")
+        elif status == "crashed":
+            yield job, failure_rows(job, ctx, "failed", "crashed",
+                                    f"worker process died (exit code {value}) on this file")
+        else:
+            yield job, failure_rows(job, ctx, "failed", "timeout",
+                                    f"took longer than {value:g} s (budgets.file_timeout_s)")
+
+
+def _progress(total: int, quiet: bool):
+    from tqdm import tqdm
+
+    disable = quiet or not sys.stderr.isatty()
+    return tqdm(total=total, unit="file", desc="expand", disable=disable, leave=False)
+
+
+def _finished_rows(out: Path, pipeline: Pipeline) -> dict[str, dict]:
+    """ok rows of a previous run of the same pipeline whose output file is still there."""
+    sha = pipeline.sha256()
+    done = {}
+    for row in M.read_manifest(out):
+        if row.get("status") != "ok" or row.get("pipeline_sha256") != sha or not row["output"]:
+            continue
+        if (out / row["output"]).is_file():
+            done[row["id"]] = row
+    return done
+
+
+def _ordered_rows(plan: Plan, done: dict[str, dict], new: dict[str, list[dict]]) -> list[dict]:
+    rows = []
+    for job in plan.jobs:
+        fresh = {r["id"]: r for r in new.get(job.source, [])}
+        if job.problem is not None or not job.outputs:
+            rows.extend(new.get(job.source, []))
+            continue
+        source_failed = [r for r in fresh.values() if r["variant"] is None]
+        if source_failed:
+            rows.extend(source_failed)
+            continue
+        for o in job.outputs:
+            row = fresh.get(o.row_id) or done.get(o.row_id)
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def _clear_previous(out: Path) -> None:
+    """--overwrite: remove what an earlier run wrote (files its manifest lists, the manifest,
+    labels, report) and folders left empty; other files are left alone."""
+    for row in M.read_manifest(out):
+        if row.get("output"):
+            with contextlib.suppress(OSError):
+                (out / row["output"]).unlink()
+    for name in (M.MANIFEST, M.LABELS, "report.html"):
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
+    with contextlib.suppress(OSError):
+        shutil.rmtree(out / "report_assets")
+    for folder in sorted((p for p in out.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def summary_table(result: ExpandResult) -> str:
+    """Text table of outputs per split/class/kind plus problems."""
+    counts: Counter = Counter()
+    for r in result.rows:
+        if r["status"] == "ok":
+            counts[(r["split"] or "-", r["class"] or "-", r["kind"] or "-")] += 1
+    lines = [f"{'split':8s} {'class':20s} {'kind':6s} {'outputs':>8s}"]
+    for (split, cls, kind), n in sorted(counts.items()):
+        lines.append(f"{split:8s} {cls[:20]:20s} {kind:6s} {n:8d}")
+    status = result.status_counts
+    lines.append(f"ok {status.get('ok', 0)}, skipped {status.get('skipped', 0)}, "
+                 f"failed {status.get('failed', 0)}"
+                 + (f" (resumed {result.resumed} outputs already done)" if result.resumed else ""))
+    problems = [r for r in result.rows if r["status"] != "ok"]
+    if problems:
+        lines.append("problems:")
+        seen = set()
+        for r in problems:
+            key = (r["source"], r["reason"]["code"])
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(f"  {r['status']:7s} {r['reason']['code']:11s} {r['source']}: "
+                         f"{r['reason']['message'][:120]}")
+    return "\n".join(lines)

@@ -1,0 +1,205 @@
+"""Work on one source: decode once, render every planned output, return manifest rows.
+
+Runs inside worker processes (local pool or Dask). Outputs are written to a temp file in
+their folder and renamed into place only when complete; an output whose bytes equal an
+earlier output of the same source is redrawn (new attempt in its seed) so oversampling never
+produces byte-identical copies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import shutil
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mediasynth.core.config import Pipeline
+from mediasynth.core.errors import FFmpegError, MediaError
+from mediasynth.engine.handlers import handler_for
+from mediasynth.engine.plan import ORIGINAL, SourceJob
+from mediasynth.io.atomic import TEMP_PREFIX
+
+MAX_ATTEMPTS = 8
+FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM}
+
+
+class FatalOutputError(Exception):
+    """OUT cannot be written (read-only, full, no permission): the whole run must stop."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    src: str
+    out: str
+    pipeline: Pipeline
+    pipeline_sha256: str
+    versions: dict
+    fsync: bool = True
+
+
+def seed_for(root: int, source: str, variant: int, attempt: int) -> dict:
+    from mediasynth.core.rng import stable_hash
+
+    key = [stable_hash(source), int(variant)] + ([attempt] if attempt else [])
+    return {"root": int(root), "spawn_key": key}
+
+
+def rng_for(seed: dict) -> np.random.Generator:
+    ss = np.random.SeedSequence(seed["root"], spawn_key=tuple(seed["spawn_key"]))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def base_row(job: SourceJob, ctx: RunContext) -> dict:
+    return {
+        "source": job.source, "source_sha256": None, "class": job.class_name,
+        "split": job.split, "kind": job.kind, "pipeline_sha256": ctx.pipeline_sha256,
+        "versions": ctx.versions,
+    }
+
+
+def failure_rows(job: SourceJob, ctx: RunContext, status: str, code: str, message: str,
+                 outputs=None) -> list[dict]:
+    """Rows for outputs that could not be made (one row per output, or one for the source)."""
+    base = base_row(job, ctx)
+    reason = {"code": code, "message": message}
+    outs = job.outputs if outputs is None else outputs
+    if not outs:
+        from mediasynth.engine.plan import row_id
+
+        return [{**base, "id": row_id(job.source, -2), "variant": None, "output": None,
+                 "status": status, "reason": reason, "seed": None, "record": None}]
+    return [{**base, "id": o.row_id, "variant": o.variant, "output": None, "status": status,
+             "reason": reason, "seed": None, "record": None} for o in outs]
+
+
+def check_source(found, budgets) -> tuple[str, str] | None:
+    """Header check of one discovered file in a worker: None when usable, else a
+    (code, message) problem."""
+    try:
+        if found.size_bytes > budgets.max_file_bytes:
+            raise MediaError("too_large", f"{found.size_bytes:,} bytes exceeds "
+                             "budgets.max_file_bytes")
+        handler_for(found.kind).check(found.path, budgets)
+    except MediaError as exc:
+        return (exc.code, exc.message)
+    except FFmpegError as exc:
+        return ("unreadable", str(exc))
+    except (OSError, ValueError, MemoryError) as exc:
+        return ("unreadable", f"{type(exc).__name__}: {exc}")
+    return None
+
+
+def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
+    """All rows for `job` (only the outputs listed in it are made)."""
+    if job.problem is not None:
+        return failure_rows(job, ctx, "skipped", *job.problem, outputs=())
+    src_path = Path(ctx.src) / job.source
+    handler = handler_for(job.kind)
+    budgets = ctx.pipeline.budgets
+    try:
+        size = src_path.stat().st_size
+        if size > budgets.max_file_bytes:
+            raise MediaError("too_large", f"{size:,} bytes exceeds budgets.max_file_bytes")
+        sha = file_sha256(src_path)
+        loaded = handler.load(src_path, budgets)
+    except MediaError as exc:
+        return failure_rows(job, ctx, "skipped", exc.code, exc.message)
+    except FFmpegError as exc:
+        return failure_rows(job, ctx, "skipped", "unreadable", str(exc))
+    except (OSError, ValueError, MemoryError) as exc:
+        return failure_rows(job, ctx, "skipped", "unreadable", f"{type(exc).__name__}: {exc}")
+    rows = []
+    seen: set[str] = set()
+    for output in job.outputs:
+        row = {**base_row(job, ctx), "source_sha256": sha, "id": output.row_id,
+               "variant": output.variant}
+        dest = Path(ctx.out) / output.rel_path
+        try:
+            if output.variant == ORIGINAL:
+                digest = _copy_original(src_path, dest, ctx.fsync)
+                seen.add(digest)
+                row.update(output=output.rel_path, status="ok", reason=None, seed=None,
+                           record=None, output_sha256=digest, info={})
+            else:
+                row.update(_render_variant(handler, loaded, job, output, dest, ctx, seen))
+        except FatalOutputError:
+            raise
+        except MediaError as exc:
+            row.update(output=None, status="failed", reason=exc.reason(), seed=None, record=None)
+        except Exception as exc:  # noqa: BLE001 - one bad output must not stop the source
+            tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            row.update(output=None, status="failed",
+                       reason={"code": "crashed", "message": tail}, seed=None, record=None)
+        rows.append(row)
+    return rows
+
+
+def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, seen: set) -> dict:
+    for attempt in range(MAX_ATTEMPTS):
+        seed = seed_for(ctx.pipeline.seed, job.source, output.variant, attempt)
+        with _temp_beside(dest) as tmp:
+            record, info = handler.render(loaded, ctx.pipeline, rng_for(seed), tmp)
+            digest = file_sha256(tmp)
+            if digest in seen and attempt + 1 < MAX_ATTEMPTS:
+                continue
+            _commit(tmp, dest, ctx.fsync)
+        seen.add(digest)
+        if attempt:
+            info = {**info, "redrawn_duplicates": attempt}
+        return {"output": output.rel_path, "status": "ok", "reason": None, "seed": seed,
+                "record": record.to_dict(), "output_sha256": digest, "info": info}
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def _temp_beside(dest: Path):
+    """A fresh temp path in dest's folder (dest's suffix kept for encoders); removed unless
+    committed. OS errors that mean OUT is unusable become FatalOutputError."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.parent / f"{TEMP_PREFIX}{os.getpid()}-{dest.name}"
+    except OSError as exc:
+        raise _fatal_or(exc) from None
+    try:
+        yield tmp
+    except OSError as exc:
+        raise _fatal_or(exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _fatal_or(exc: OSError) -> Exception:
+    if exc.errno in FATAL_ERRNOS:
+        return FatalOutputError(f"cannot write to the output folder: {exc.strerror} "
+                                f"({exc.filename or ''})")
+    return exc
+
+
+def _commit(tmp: Path, dest: Path, fsync: bool) -> None:
+    if fsync:
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+
+
+def _copy_original(src: Path, dest: Path, fsync: bool) -> str:
+    with _temp_beside(dest) as tmp:
+        shutil.copyfile(src, tmp)
+        digest = file_sha256(tmp)
+        _commit(tmp, dest, fsync)
+    return digest
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
