@@ -55,14 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("synth", help="generate labelled media from scratch")
-    p.add_argument("generator", choices=("shapes", "tones", "video"))
+    p.add_argument("generator", choices=("shapes", "tones", "video", "pipeline"),
+                   help="what to generate; 'pipeline' takes the source: of -p PIPELINE")
     p.add_argument("out", metavar="OUT")
+    p.add_argument("-p", "--pipeline", help="pipeline YAML with a source: section")
     p.add_argument("--count", type=int, default=100, help="items to generate")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST")
     p.add_argument("--workers", type=int)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="generator option (repeatable), e.g. --set size=128")
+                   help="generator option or class_weights/class_counts (repeatable), e.g. "
+                   "--set width=256 --set 'class_weights={circle: 1, square: 10}'")
+    p.add_argument("--no-report", action="store_true", help="do not write OUT/report.html")
     p.add_argument("-q", "--quiet", action="store_true")
 
     p = sub.add_parser("report", help="write OUT/report.html for an output folder")

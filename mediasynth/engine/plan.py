@@ -78,30 +78,37 @@ def parse_split(text: str) -> dict[str, float]:
 
 def assign_splits(sources: list[Found], split: dict[str, float] | None,
                   seed: int) -> dict[str, str | None]:
-    """Stratified by class, by source; deterministic from the seed and the source names.
-    Each class's counts use largest-remainder rounding so they add up."""
+    """Split of each source, stratified by class (see `split_keys`)."""
+    return split_keys([(f.rel_path, f.class_name) for f in sources], split, seed)
+
+
+def split_keys(items: list[tuple[str, str | None]], split: dict[str, float] | None,
+               seed: int) -> dict[str, str | None]:
+    """Assign each (key, class) to a split, stratified by class and deterministic from the
+    seed and the keys. Each class's counts use largest-remainder rounding so they add up."""
     if not split:
-        return {f.rel_path: None for f in sources}
+        return {key: None for key, _ in items}
     by_class: dict[str | None, list[str]] = defaultdict(list)
-    for f in sources:
-        by_class[f.class_name].append(f.rel_path)
+    for key, cls in items:
+        by_class[cls].append(key)
     names = list(split)
     out: dict[str, str | None] = {}
-    for cls, paths in sorted(by_class.items(), key=lambda kv: kv[0] or ""):
-        paths = sorted(paths)
+    for cls, keys in sorted(by_class.items(), key=lambda kv: kv[0] or ""):
+        keys = sorted(keys)
         rng = np.random.default_rng(np.random.SeedSequence(
             seed, spawn_key=(stable_hash("split"), stable_hash(cls or ""))))
-        order = [paths[i] for i in rng.permutation(len(paths))]
-        counts = _largest_remainder([split[n] * len(paths) for n in names])
+        order = [keys[i] for i in rng.permutation(len(keys))]
+        counts = largest_remainder([split[n] * len(keys) for n in names])
         start = 0
         for name, count in zip(names, counts):
-            for path in order[start : start + count]:
-                out[path] = name
+            for key in order[start : start + count]:
+                out[key] = name
             start += count
     return out
 
 
-def _largest_remainder(shares: list[float]) -> list[int]:
+def largest_remainder(shares: list[float]) -> list[int]:
+    """Round shares to integers that add up to round(sum(shares))."""
     floors = [int(np.floor(s)) for s in shares]
     left = int(round(sum(shares))) - sum(floors)
     order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))

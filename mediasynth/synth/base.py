@@ -1,0 +1,88 @@
+"""Base of procedural generators.
+
+A generator is a frozen dataclass of configuration, registered as `synth.<name>`. Like a
+transform, all randomness is in `get_params(rng, class_name)` (JSON-safe), and
+`render(params)` is deterministic, so the manifest's params reproduce an item exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mediasynth.core.errors import ConfigError
+from mediasynth.core.transform import OpRecord, _freeze, _thaw
+
+
+@dataclass(frozen=True, eq=False)
+class SynthItem:
+    """A generated item: its media (Image, Audio or a video file's frames) and its labels."""
+
+    media: Any
+    label: str
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Generator:
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "synth"
+    media_kind: ClassVar[str] = "image"
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                object.__setattr__(self, f.name, _freeze(value))
+        self.validate()
+
+    def validate(self) -> None:
+        """Check fields; raise ConfigError naming the field."""
+
+    def classes(self) -> tuple[str, ...]:
+        """The class names items can have (for class folders and balancing)."""
+        raise NotImplementedError
+
+    def get_params(self, rng: np.random.Generator, class_name: str | None = None) -> dict:
+        raise NotImplementedError
+
+    def render(self, params: dict) -> SynthItem:
+        raise NotImplementedError
+
+    def generate(self, rng: np.random.Generator,
+                 class_name: str | None = None) -> tuple[SynthItem, OpRecord]:
+        params = self.get_params(rng, class_name)
+        return self.render(params), OpRecord(self.name, True, params)
+
+    def replay(self, record: OpRecord) -> SynthItem:
+        if record.name != self.name:
+            raise ValueError(f"record is for {record.name!r}, not {self.name!r}")
+        return self.render(record.params)
+
+    def to_config(self) -> dict[str, Any]:
+        cfg: dict[str, Any] = {"type": self.name}
+        for f in dataclasses.fields(self):
+            cfg[f.name] = _thaw(getattr(self, f.name))
+        return cfg
+
+    @classmethod
+    def config_fields(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any], build=None) -> Generator:
+        return cls(**{k: v for k, v in cfg.items() if k != "type"})
+
+
+def check_choices(owner: Generator, field_name: str, allowed) -> None:
+    values = getattr(owner, field_name)
+    if not values or any(v not in allowed for v in values):
+        raise ConfigError(f"{owner.name}: {field_name} must be a non-empty list from "
+                          f"{sorted(allowed)}, got {list(values) if values else values}")
+
+
+def pick(rng: np.random.Generator, options) -> Any:
+    return options[int(rng.integers(len(options)))]

@@ -1,0 +1,58 @@
+"""Annotation exports: COCO JSON, YOLO txt, instance-mask PNGs, tone CSV/JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from mediasynth.io.atomic import write_bytes_atomic
+
+
+def yolo_lines(objects: list[dict], classes: list[str], width: int, height: int) -> str:
+    """One 'class cx cy w h' line per object, normalized to [0, 1]."""
+    lines = []
+    for obj in objects:
+        x0, y0, x1, y1 = obj["box"]
+        lines.append(f"{classes.index(obj['class'])} {(x0 + x1) / 2 / width:.6f} "
+                     f"{(y0 + y1) / 2 / height:.6f} {(x1 - x0) / width:.6f} "
+                     f"{(y1 - y0) / height:.6f}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def coco_document(items: list[dict], classes: list[str]) -> dict:
+    """COCO detection/segmentation JSON from per-image entries
+    {file_name, width, height, objects: [{class, box, area, polygons}]}."""
+    images, annotations = [], []
+    for image_id, item in enumerate(items, start=1):
+        images.append({"id": image_id, "file_name": item["file_name"], "width": item["width"],
+                       "height": item["height"]})
+        for obj in item["objects"]:
+            x0, y0, x1, y1 = obj["box"]
+            annotations.append({
+                "id": len(annotations) + 1, "image_id": image_id,
+                "category_id": classes.index(obj["class"]) + 1,
+                "bbox": [x0, y0, x1 - x0, y1 - y0], "area": obj["area"],
+                "segmentation": obj["polygons"], "iscrowd": 0,
+            })
+    categories = [{"id": i + 1, "name": c, "supercategory": "shape"} for i, c in enumerate(classes)]
+    return {"images": images, "annotations": annotations, "categories": categories}
+
+
+def write_json(path: Path, data) -> None:
+    write_bytes_atomic(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+
+
+def write_tone_tables(folder: Path, split: str, rows: list[dict]) -> None:
+    """<split>.json (full labels) and <split>.csv (file, class, f0, onset, offset)."""
+    write_json(folder / f"{split}.json", rows)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["file", "class", "f0_hz", "onset_s", "offset_s", "duration_s"])
+    for r in rows:
+        labels = r["labels"]
+        w.writerow([r["file_name"], labels["signal"], labels.get("f0_hz", ""),
+                    round(labels["onset_s"], 6), round(labels["offset_s"], 6),
+                    round(labels["duration_s"], 6)])
+    write_bytes_atomic(folder / f"{split}.csv", buf.getvalue().encode())
