@@ -25,7 +25,7 @@ def test_boxes_masks_and_pixels_agree(seed):
                                  backgrounds=("solid",))
     item, rec = gen.generate(np.random.default_rng(seed))
     image = item.media
-    for obj, params in zip(item.annotations["objects"], rec.params["objects"]):
+    for obj in item.annotations["objects"]:
         visible = image.mask == obj["instance"]
         ys, xs = np.nonzero(visible)
         tight = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
