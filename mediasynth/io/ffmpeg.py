@@ -117,9 +117,11 @@ def ffmpeg_version() -> str:
         return "unknown"
 
 
-def probe(path: str | Path) -> dict:
-    """Container and stream facts via PyAV (no decoding): format, duration_s and a list of
-    streams ({type, codec, width, height, fps, frames, sample_rate, channels, rotation_deg})."""
+def probe(path: str | Path, *, first_frame: bool = True) -> dict:
+    """Container and stream facts via PyAV: format, duration_s and streams
+    ({index, type, codec, width, height, fps, base_fps, frames, pix_fmt, sar,
+    rotation_deg, sample_rate, channels, duration_s}). Rotation is read from the first
+    decoded frame's display matrix when `first_frame` (the only reliable place)."""
     import av
 
     options = {"protocol_whitelist": PROTOCOL_WHITELIST, "format_whitelist": DEMUXER_WHITELIST}
@@ -133,13 +135,17 @@ def probe(path: str | Path) -> dict:
             info = {"index": s.index, "type": s.type, "codec": s.codec_context.name or ""}
             if s.type == "video":
                 rate = s.average_rate or s.guessed_rate
+                base = s.base_rate or s.guessed_rate or rate
+                sar = s.sample_aspect_ratio
                 info.update(
                     width=s.codec_context.width,
                     height=s.codec_context.height,
                     fps=float(rate) if rate else 0.0,
+                    base_fps=float(base) if base else 0.0,
                     frames=int(s.frames or 0),
                     pix_fmt=s.codec_context.pix_fmt or "",
-                    rotation_deg=_rotation(s),
+                    sar=float(sar) if sar else 1.0,
+                    rotation_deg=0,
                 )
             elif s.type == "audio":
                 info.update(sample_rate=s.codec_context.sample_rate,
@@ -148,16 +154,11 @@ def probe(path: str | Path) -> dict:
                 info["duration_s"] = float(s.duration * s.time_base)
             streams.append(info)
         duration = container.duration / 1_000_000 if container.duration else None
+        video = [i for i in streams if i["type"] == "video"]
+        if first_frame and video:
+            try:
+                frame = next(container.decode(video=0))
+                video[0]["rotation_deg"] = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+            except Exception as exc:  # noqa: BLE001 - no decodable frame at all
+                video[0]["decode_error"] = str(exc) or type(exc).__name__
         return {"format": container.format.name, "duration_s": duration, "streams": streams}
-
-
-def _rotation(stream) -> int:
-    try:
-        side = getattr(stream, "side_data", None) or {}
-        rot = side.get("DISPLAYMATRIX") if hasattr(side, "get") else None
-        if rot is not None:
-            return int(round(-float(rot))) % 360
-    except Exception:  # noqa: BLE001
-        pass
-    tag = (stream.metadata or {}).get("rotate")
-    return int(tag) % 360 if tag and tag.lstrip("-").isdigit() else 0

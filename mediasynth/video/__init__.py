@@ -1,0 +1,1 @@
+"""Video: temporal transforms, probing, FFmpeg filtergraphs, streamed frame processing."""

@@ -1,0 +1,217 @@
+"""FFmpeg filter strings: source normalization, temporal edits, and the FFmpeg equivalents
+of frame and audio transforms (the fused path).
+
+An equivalent is a function (step, params, width, height) -> list of filters; a step
+without one makes a chain unfusable. Equivalents reproduce the Python kernels exactly
+where FFmpeg can (flips, quarter turns, lutrgb arithmetic) and closely elsewhere (eq, hue,
+rotate's interpolation); tests bound the difference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from mediasynth.core.media import Video
+from mediasynth.core.transform import OpRecord
+from mediasynth.video.transforms.temporal import atempo_chain
+
+PYTHON_EDITS = ("drop_duplicate", "reverse")
+FUSED_REVERSE_LIMIT_BYTES = 256 * 1024**2  # the reverse filter holds every frame in memory
+
+
+def source_filters(video: Video) -> list[str]:
+    """Square pixels, even size (odd sizes lose their last row/column), constant frame
+    rate for variable-rate sources. Rotation is applied by FFmpeg's autorotate."""
+    out = []
+    if abs(video.pixel_aspect - 1.0) > 1e-3:
+        out += ["scale=trunc(iw*sar/2)*2:trunc(ih/2)*2", "setsar=1"]
+    out.append("crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0")
+    if video.variable_fps:
+        out.append(f"fps={video.fps:.6f}")
+    return out
+
+
+def edit_filters(edits: list[dict], *, fps: float, sample_rate: int | None,
+                 python_edits: bool) -> tuple[list[str], list[str], list[dict]]:
+    """(video filters, audio filters, edits left to Python) for the temporal edits.
+    Fades are NOT included (see `fade_filters`); with `python_edits` False the Python-only
+    edits must be absent or expressible (small reverse)."""
+    vf, af, rest = [], [], []
+    for e in edits:
+        op = e["op"]
+        if op == "trim":
+            vf.append(f"trim=start={e['start_s']}:duration={e['duration_s']},setpts=PTS-STARTPTS")
+            af.append(f"atrim=start={e['start_s']}:duration={e['duration_s']},"
+                      "asetpts=PTS-STARTPTS")
+        elif op == "speed":
+            vf.append(f"setpts=PTS/{e['factor']:.6f},fps={fps:.6f}")
+            if e["keep_pitch"] or not sample_rate:
+                af += atempo_chain(e["factor"])
+            else:
+                af.append(f"asetrate={sample_rate * e['factor']:.3f},aresample={sample_rate}")
+        elif op == "fps":
+            vf.append(f"fps={e['fps']}")
+            fps = e["fps"]
+        elif op in PYTHON_EDITS:
+            if op == "reverse":
+                af.append("areverse")  # audio is reversed by FFmpeg on both paths
+            if python_edits:
+                rest.append(e)
+            elif op == "reverse":
+                vf.append("reverse")
+            else:
+                raise ValueError(f"{op} has no FFmpeg equivalent")
+    return vf, af, rest
+
+
+def fade_filters(edits: list[dict], duration_s: float) -> tuple[list[str], list[str]]:
+    vf, af = [], []
+    for e in edits:
+        if e["op"] != "fade":
+            continue
+        if e["in_s"] > 0:
+            vf.append(f"fade=t=in:st=0:d={e['in_s']}")
+            af.append(f"afade=t=in:st=0:d={e['in_s']}")
+        if e["out_s"] > 0:
+            start = max(0.0, duration_s - e["out_s"])
+            vf.append(f"fade=t=out:st={start:.6f}:d={e['out_s']}")
+            af.append(f"afade=t=out:st={start:.6f}:d={e['out_s']}")
+    return vf, af
+
+
+def fusable_edits(edits: list[dict], width: int, height: int, frames: int) -> bool:
+    for e in edits:
+        if e["op"] == "drop_duplicate":
+            return False
+        if e["op"] == "reverse" and width * height * 3 * frames > FUSED_REVERSE_LIMIT_BYTES:
+            return False
+    return True
+
+
+# --- frame transforms -----------------------------------------------------------------------
+
+def _flip_h(step, params, w, h):
+    return ["hflip"]
+
+
+def _flip_v(step, params, w, h):
+    return ["vflip"]
+
+
+def _rotate90(step, params, w, h):
+    return {1: ["transpose=2"], 2: ["hflip", "vflip"], 3: ["transpose=1"]}.get(params["turns"] % 4,
+                                                                             [])
+
+
+def _rotate(step, params, w, h):
+    if step.border_mode != "constant" or step.crop_to_fit:
+        return None
+    fill = int(step.fill)
+    # FFmpeg turns clockwise for positive angles; ours turn counter-clockwise
+    return [f"rotate={-math.radians(params['angle_deg']):.8f}:ow=iw:oh=ih:"
+            f"c=0x{fill:02x}{fill:02x}{fill:02x}:bilinear=1"]
+
+
+def _lut(expr: str) -> str:
+    return f"lutrgb=r='{expr}':g='{expr}':b='{expr}'"
+
+
+def _color_jitter(step, params, w, h):
+    out = []
+    for i in params["order"]:
+        if i == 0 and params["brightness"] != 1.0:
+            out.append(_lut(f"clip(val*{params['brightness']:.6f},0,255)"))
+        elif i == 1 and params["contrast"] != 1.0:
+            out.append(f"eq=contrast={params['contrast']:.6f}")
+        elif i == 2 and params["saturation"] != 1.0:
+            out.append(f"eq=saturation={params['saturation']:.6f}")
+        elif i == 3 and params["hue"] != 0.0:
+            out.append(f"hue=h={params['hue'] * 360.0:.4f}")
+    return out
+
+
+def _brightness_contrast(step, params, w, h):
+    alpha, beta = params["contrast"], params["brightness"] * 255.0
+    return [_lut(f"clip(val*{alpha:.6f}+{beta:.6f},0,255)")]
+
+
+def _gaussian_blur(step, params, w, h):
+    return [f"gblur=sigma={params['sigma']:.4f}"]
+
+
+FRAME_EQUIVALENTS: dict[str, Callable] = {
+    "image.flip_horizontal": _flip_h,
+    "image.flip_vertical": _flip_v,
+    "image.rotate90": _rotate90,
+    "image.rotate": _rotate,
+    "image.color_jitter": _color_jitter,
+    "image.brightness_contrast": _brightness_contrast,
+    "image.gaussian_blur": _gaussian_blur,
+}
+
+
+def _gain(step, params):
+    return [f"volume={params['gain_db']:.6f}dB"]
+
+
+def _polarity(step, params):
+    return ["volume=-1"]
+
+
+AUDIO_EQUIVALENTS: dict[str, Callable] = {
+    "audio.gain": _gain,
+    "audio.polarity_inversion": _polarity,
+}
+
+
+def structurally_fusable(chain, *, audio: bool) -> bool:
+    """True when every leaf step of `chain` has an FFmpeg equivalent whatever is drawn
+    (used for audio, whose params must be known before the audio is decoded)."""
+    if chain is None:
+        return True
+    table = AUDIO_EQUIVALENTS if audio else FRAME_EQUIVALENTS
+    children = getattr(chain, "steps", None)
+    if children is None and hasattr(chain, "step"):
+        children = (chain.step,)
+    if children is not None:
+        return all(structurally_fusable(c, audio=audio) for c in children)
+    return chain.name in table
+
+
+def chain_filters(chain, record: OpRecord | None, width: int, height: int, *,
+                  audio: bool = False) -> list[str] | None:
+    """Filters equivalent to a chain's recorded run, or None when a step has no equivalent."""
+    if chain is None or record is None or not record.applied:
+        return []
+    return _record_filters(chain, record, width, height, audio)
+
+
+def _record_filters(step, record: OpRecord, w: int, h: int, audio: bool) -> list[str] | None:
+    if not record.applied:
+        return []
+    name = record.name
+    if name == "compose":
+        pairs = list(zip(step.steps, record.children))
+    elif name == "one_of":
+        pairs = [(step.steps[record.params["index"]], record.children[0])]
+    elif name == "some_of":
+        pairs = [(step.steps[i], c) for i, c in zip(record.params["indices"], record.children)]
+    elif name == "random_apply":
+        pairs = [(step.step, record.children[0])]
+    else:
+        table = AUDIO_EQUIVALENTS if audio else FRAME_EQUIVALENTS
+        fn = table.get(name)
+        if fn is None:
+            return None
+        return fn(step, record.params) if audio else fn(step, record.params, w, h)
+    out: list[str] = []
+    for child_step, child_rec in pairs:
+        part = _record_filters(child_step, child_rec, w, h, audio)
+        if part is None:
+            return None
+        out += part
+        if not audio and child_rec.applied and child_rec.name == "image.rotate90" \
+                and child_rec.params["turns"] % 2:
+            w, h = h, w
+    return out

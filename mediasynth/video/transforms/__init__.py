@@ -1,0 +1,3 @@
+"""Video (temporal) transforms; importing this package registers them."""
+
+from mediasynth.video.transforms import temporal  # noqa: F401
