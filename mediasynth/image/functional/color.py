@@ -103,3 +103,112 @@ def color_jitter(
         elif step == 3 and hue != 0.0:
             out = shift_hue(out, shift=hue)
     return out.copy() if out is pixels else out
+
+
+def _lut_or_float(pixels: np.ndarray, fn) -> np.ndarray:
+    """Apply a value map fn(x in [0, 1]) -> [0, 1] to the colour channels: exact LUT for
+    uint8, float math otherwise."""
+    color, alpha = _split_alpha(pixels)
+    if pixels.dtype == np.uint8:
+        lut = np.clip(np.rint(fn(np.arange(256) / 255.0) * 255.0), 0, 255).astype(np.uint8)
+        return _join_alpha(_apply_lut(np.ascontiguousarray(color), lut), alpha)
+    return _join_alpha(from_float01(fn(to_float01(color)), pixels.dtype), alpha)
+
+
+def brightness_contrast(pixels: np.ndarray, *, brightness: float, contrast: float) -> np.ndarray:
+    """x * contrast + brightness * full_scale (albumentations semantics), clipped."""
+    return _lut_or_float(pixels, lambda x: x * contrast + brightness)
+
+
+def gamma(pixels: np.ndarray, *, gamma_value: float) -> np.ndarray:
+    """x ** gamma on [0, 1]."""
+    return _lut_or_float(pixels, lambda x: np.power(np.clip(x, 0, 1), gamma_value))
+
+
+def invert(pixels: np.ndarray) -> np.ndarray:
+    return _lut_or_float(pixels, lambda x: 1.0 - x)
+
+
+def solarize(pixels: np.ndarray, *, threshold: float) -> np.ndarray:
+    """Invert values at or above `threshold` (a share of full scale)."""
+    return _lut_or_float(pixels, lambda x: np.where(x >= threshold - 1e-9, 1.0 - x, x))
+
+
+def posterize(pixels: np.ndarray, *, bits: int) -> np.ndarray:
+    """Keep the top `bits` bits of each 8-bit level (2**bits levels at other depths)."""
+    if pixels.dtype == np.uint8:
+        color, alpha = _split_alpha(pixels)
+        mask = np.uint8((0xFF << (8 - bits)) & 0xFF)
+        return _join_alpha(np.bitwise_and(color, mask), alpha)
+    levels = 2**bits
+    return _lut_or_float(pixels, lambda x: np.floor(np.clip(x, 0, 1) * levels - 1e-9).clip(0)
+                         / levels)
+
+
+def grayscale(pixels: np.ndarray) -> np.ndarray:
+    """Replace colour by its luma, keeping the channel count (and alpha)."""
+    color, alpha = _split_alpha(pixels)
+    if color.shape[2] == 1:
+        return pixels.copy()
+    y = luminance(color)
+    if pixels.dtype != np.float32:
+        y = np.clip(np.rint(y), 0, max_value(pixels.dtype))
+    gray = np.repeat(y[:, :, None], 3, axis=2).astype(pixels.dtype)
+    return _join_alpha(gray, alpha)
+
+
+def channel_shuffle(pixels: np.ndarray, *, order: list[int]) -> np.ndarray:
+    color, alpha = _split_alpha(pixels)
+    if color.shape[2] == 1:
+        return pixels.copy()
+    return _join_alpha(np.ascontiguousarray(color[:, :, list(order)]), alpha)
+
+
+def equalize(pixels: np.ndarray, *, per_channel: bool = False) -> np.ndarray:
+    """Histogram equalization of luma (hue kept) or of each channel."""
+    color, alpha = _split_alpha(pixels)
+    c = cv2()
+    if pixels.dtype == np.uint8 and not per_channel and color.shape[2] == 3:
+        ycc = c.cvtColor(np.ascontiguousarray(color), c.COLOR_RGB2YCrCb)
+        ycc[:, :, 0] = c.equalizeHist(ycc[:, :, 0])
+        return _join_alpha(c.cvtColor(ycc, c.COLOR_YCrCb2RGB), alpha)
+    if pixels.dtype == np.uint8:
+        chans = [c.equalizeHist(np.ascontiguousarray(color[:, :, i]))
+                 for i in range(color.shape[2])]
+        return _join_alpha(np.stack(chans, axis=2), alpha)
+    f = to_float01(color)
+    if per_channel or f.shape[2] == 1:
+        out = np.stack([_equalize_float(f[:, :, i]) for i in range(f.shape[2])], axis=2)
+    else:
+        y = luminance(f)
+        ratio = _equalize_float(y) / np.maximum(y, 1e-6)
+        out = f * ratio[:, :, None]
+    return _join_alpha(from_float01(out, pixels.dtype), alpha)
+
+
+def _equalize_float(channel: np.ndarray, bins: int = 4096) -> np.ndarray:
+    hist, edges = np.histogram(channel, bins=bins, range=(0.0, 1.0))
+    cdf = np.cumsum(hist).astype(np.float64)
+    cdf = (cdf - cdf[0]) / max(cdf[-1] - cdf[0], 1.0)
+    return np.interp(channel, edges[1:], cdf).astype(np.float32)
+
+
+def clahe(pixels: np.ndarray, *, clip_limit: float, tile_grid: int) -> np.ndarray:
+    """Contrast-limited adaptive histogram equalization on lightness (LAB L or gray)."""
+    color, alpha = _split_alpha(pixels)
+    c = cv2()
+    op = c.createCLAHE(clipLimit=float(clip_limit), tileGridSize=(tile_grid, tile_grid))
+    if pixels.dtype != np.uint8:
+        as16 = (to_float01(color) * 65535.0).round().astype(np.uint16)
+        if as16.shape[2] == 1:
+            out = op.apply(np.ascontiguousarray(as16[:, :, 0]))[:, :, None]
+        else:
+            y = luminance(as16.astype(np.float32))
+            y_eq = op.apply(np.clip(np.rint(y), 0, 65535).astype(np.uint16)).astype(np.float32)
+            out = as16 * (y_eq / np.maximum(y, 1.0))[:, :, None]
+        return _join_alpha(from_float01(out.astype(np.float32) / 65535.0, pixels.dtype), alpha)
+    if color.shape[2] == 1:
+        return _join_alpha(op.apply(np.ascontiguousarray(color[:, :, 0]))[:, :, None], alpha)
+    lab = c.cvtColor(np.ascontiguousarray(color), c.COLOR_RGB2LAB)
+    lab[:, :, 0] = op.apply(lab[:, :, 0])
+    return _join_alpha(c.cvtColor(lab, c.COLOR_LAB2RGB), alpha)

@@ -125,3 +125,61 @@ def crop_to_fit_scale(angle_deg: float, width: int, height: int) -> float:
         a = math.pi - a
     ratio = max(width / height, height / width)
     return math.cos(a) + ratio * math.sin(a)
+
+
+def affine_matrix(width: int, height: int, *, angle_deg: float = 0.0, scale: float = 1.0,
+                  translate_x: float = 0.0, translate_y: float = 0.0, shear_x_deg: float = 0.0,
+                  shear_y_deg: float = 0.0) -> np.ndarray:
+    """Rotate (counter-clockwise on screen), scale and shear about the centre, then translate
+    by fractions of the size."""
+    cx, cy = width / 2.0, height / 2.0
+    to_origin = np.array([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
+    back = np.array([[1.0, 0.0, cx + translate_x * width], [0.0, 1.0, cy + translate_y * height],
+                     [0.0, 0.0, 1.0]])
+    a = math.radians(angle_deg)
+    rot = np.array([[math.cos(a), math.sin(a), 0.0], [-math.sin(a), math.cos(a), 0.0],
+                    [0.0, 0.0, 1.0]])
+    shear = np.array([[1.0, math.tan(math.radians(shear_x_deg)), 0.0],
+                      [math.tan(math.radians(shear_y_deg)), 1.0, 0.0], [0.0, 0.0, 1.0]])
+    return back @ rot @ shear @ np.diag([scale, scale, 1.0]) @ to_origin
+
+
+def perspective_matrix(width: int, height: int, offsets: np.ndarray) -> np.ndarray:
+    """Homography moving the four corners (tl, tr, br, bl) by `offsets` (4 x 2, fractions of
+    the size) and keeping the frame."""
+    src = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
+    dst = src + np.asarray(offsets, np.float64).reshape(4, 2) * (width, height)
+    return cv2().getPerspectiveTransform(src.astype(np.float32), dst.astype(np.float32)).astype(
+        np.float64)
+
+
+def crop(array: np.ndarray, *, x0: int, y0: int, width: int, height: int) -> np.ndarray:
+    """Copy of the window [x0, x0 + width) x [y0, y0 + height) (must lie inside)."""
+    return array[y0 : y0 + height, x0 : x0 + width].copy()
+
+
+def crop_matrix(x0: float, y0: float) -> np.ndarray:
+    return np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
+
+
+def scale_matrix(sx: float, sy: float) -> np.ndarray:
+    return np.diag([sx, sy, 1.0])
+
+
+def resize(array: np.ndarray, *, width: int, height: int, interpolation: str = "linear"
+           ) -> np.ndarray:
+    """Resize to width x height ("area" is chosen automatically when shrinking with linear)."""
+    if array.shape[1] == width and array.shape[0] == height:
+        return array.copy()
+    shrinking = width < array.shape[1] and height < array.shape[0]
+    name = "area" if interpolation == "linear" and shrinking else interpolation
+    out = cv2().resize(array, (width, height), interpolation=interpolation_flag(name))
+    return keep_shape(out, array)
+
+
+def pad(array: np.ndarray, *, top: int, bottom: int, left: int, right: int,
+        border_mode: str = "constant", fill: float | tuple = 0) -> np.ndarray:
+    value = fill_value(fill, array) if array.ndim == 3 else float(np.atleast_1d(fill)[0])
+    out = cv2().copyMakeBorder(array, top, bottom, left, right, border_flag(border_mode),
+                               value=value)
+    return keep_shape(out, array)

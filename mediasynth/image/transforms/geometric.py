@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from mediasynth.core.registry import register
 from mediasynth.core.transform import check_range, uniform
 from mediasynth.image.functional import geometric as G
@@ -106,3 +108,78 @@ class Rotate(WarpingTransform):
         return G.rotation_matrix(angle, width, height, scale=scale), width, height
 
 
+
+
+@register("image.affine")
+@dataclass(frozen=True, kw_only=True)
+class Affine(WarpingTransform):
+    """Rotate, scale, translate and shear about the centre; the frame size is kept.
+
+    Fields:
+        angle_deg_range: [low, high] rotation in degrees (counter-clockwise).
+        scale_range: [low, high] zoom factor.
+        translate_fraction_range: [low, high] shift in x and y as a share of width/height.
+        shear_deg_range: [low, high] shear angle in degrees, drawn for x and y.
+        interpolation: nearest | linear | cubic | area | lanczos (masks always use nearest).
+        border_mode: constant | reflect | reflect101 | replicate | wrap.
+        fill: border value in 0-255 units for border_mode constant.
+        mask_fill: label written into the mask where the border shows.
+        box_min_visibility: drop a box whose visible area falls below this share.
+        p: probability of applying.
+    """
+
+    angle_deg_range: tuple[float, float] = (0.0, 0.0)
+    scale_range: tuple[float, float] = (0.9, 1.1)
+    translate_fraction_range: tuple[float, float] = (-0.05, 0.05)
+    shear_deg_range: tuple[float, float] = (-5.0, 5.0)
+
+    def validate(self) -> None:
+        super().validate()
+        check_range(self, "angle_deg_range", low=-360, high=360)
+        check_range(self, "scale_range", low=0.01, high=100.0)
+        check_range(self, "translate_fraction_range", low=-1.0, high=1.0)
+        check_range(self, "shear_deg_range", low=-80, high=80)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        return {
+            "angle_deg": uniform(rng, self.angle_deg_range),
+            "scale": uniform(rng, self.scale_range),
+            "translate_x": uniform(rng, self.translate_fraction_range),
+            "translate_y": uniform(rng, self.translate_fraction_range),
+            "shear_x_deg": uniform(rng, self.shear_deg_range),
+            "shear_y_deg": uniform(rng, self.shear_deg_range),
+        }
+
+    def geometry(self, params, width, height):
+        return G.affine_matrix(width, height, **params), width, height
+
+
+@register("image.perspective")
+@dataclass(frozen=True, kw_only=True)
+class Perspective(WarpingTransform):
+    """Random perspective: each corner moves inwards or outwards by up to
+    `distortion_fraction` of the size; the frame size is kept.
+
+    Fields:
+        distortion_fraction_range: [low, high] largest corner shift as a share of the size.
+        interpolation: nearest | linear | cubic | area | lanczos (masks always use nearest).
+        border_mode: constant | reflect | reflect101 | replicate | wrap.
+        fill: border value in 0-255 units for border_mode constant.
+        mask_fill: label written into the mask where the border shows.
+        box_min_visibility: drop a box whose visible area falls below this share.
+        p: probability of applying.
+    """
+
+    distortion_fraction_range: tuple[float, float] = (0.02, 0.08)
+
+    def validate(self) -> None:
+        super().validate()
+        check_range(self, "distortion_fraction_range", low=0.0, high=0.45)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        amount = uniform(rng, self.distortion_fraction_range)
+        offsets = rng.uniform(-amount, amount, (4, 2))
+        return {"offsets": [[float(x), float(y)] for x, y in offsets]}
+
+    def geometry(self, params, width, height):
+        return G.perspective_matrix(width, height, np.array(params["offsets"])), width, height
