@@ -17,6 +17,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+import numpy as np
+
 from mediasynth.core.errors import FFmpegError, MediaError
 
 PROTOCOL_WHITELIST = "file,pipe"
@@ -155,6 +157,8 @@ def probe(path: str | Path, *, first_frame: bool = True) -> dict:
             streams.append(info)
         duration = container.duration / 1_000_000 if container.duration else None
         video = [i for i in streams if i["type"] == "video"]
+        if video:
+            video[0]["variable_fps"] = _timestamps_vary(container, video[0]["index"])
         if first_frame and video:
             try:
                 frame = next(container.decode(video=0))
@@ -162,3 +166,24 @@ def probe(path: str | Path, *, first_frame: bool = True) -> dict:
             except Exception as exc:  # noqa: BLE001 - no decodable frame at all
                 video[0]["decode_error"] = str(exc) or type(exc).__name__
         return {"format": container.format.name, "duration_s": duration, "streams": streams}
+
+
+def _timestamps_vary(container, index: int, packets: int = 240) -> bool:
+    """True when the spacing of the first frames' timestamps varies (variable frame rate).
+    Only demuxes (no decoding); timestamps are sorted to undo B-frame reordering."""
+    stream = container.streams[index]
+    pts = []
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                pts.append(packet.pts)
+            if len(pts) >= packets:
+                break
+        container.seek(0)
+    except Exception:  # noqa: BLE001 - damage shows up later, when decoding
+        return False
+    deltas = np.diff(np.unique(np.asarray(pts, dtype=np.int64)))
+    if deltas.size < 3:
+        return False
+    typical = float(np.median(deltas))
+    return bool(typical > 0 and np.mean(np.abs(deltas - typical) > 0.25 * typical) > 0.05)

@@ -2,4 +2,4 @@
 
 Importing this package registers the generators."""
 
-from mediasynth.synth import shapes, tones  # noqa: F401
+from mediasynth.synth import shapes, tones, video  # noqa: F401

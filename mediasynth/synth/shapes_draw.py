@@ -59,8 +59,40 @@ def _regular(r: float, n: int, offset: float = -math.pi / 2) -> np.ndarray:
 
 
 def _fixed(contours: list[np.ndarray]) -> list[np.ndarray]:
+    """Continuous coordinates (pixel j spans [j, j+1)) -> OpenCV's fixed-point pixel-centre
+    coordinates."""
     scale = 1 << SUBPIXEL_BITS
-    return [np.round(c * scale).astype(np.int32).reshape(-1, 1, 2) for c in contours]
+    return [np.round((c - 0.5) * scale).astype(np.int32).reshape(-1, 1, 2) for c in contours]
+
+
+def clip_polygon(points: np.ndarray, width: float, height: float) -> np.ndarray:
+    """Sutherland-Hodgman clip of a polygon to the [0, width] x [0, height] frame."""
+    def clip(pts, inside, cross):
+        out = []
+        for i in range(len(pts)):
+            cur, prev = pts[i], pts[i - 1]
+            if inside(cur):
+                if not inside(prev):
+                    out.append(cross(prev, cur))
+                out.append(cur)
+            elif inside(prev):
+                out.append(cross(prev, cur))
+        return out
+
+    def at_x(x):
+        return lambda a, b: (x, a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]))
+
+    def at_y(y):
+        return lambda a, b: (a[0] + (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]), y)
+
+    pts = [tuple(p) for p in np.asarray(points, float)]
+    for inside, cross in ((lambda p: p[0] >= 0, at_x(0.0)), (lambda p: p[0] <= width, at_x(width)),
+                          (lambda p: p[1] >= 0, at_y(0.0)),
+                          (lambda p: p[1] <= height, at_y(height))):
+        pts = clip(pts, inside, cross)
+        if not pts:
+            break
+    return np.array(pts, float).reshape(-1, 2)
 
 
 def fill(canvas: np.ndarray, contours: list[np.ndarray], value, *, antialias: bool) -> None:

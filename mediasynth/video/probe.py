@@ -29,7 +29,8 @@ def probe_video(path: str | Path, *, max_duration_s: float) -> Video:
     fps = v["fps"] or v["base_fps"]
     if not fps or fps <= 0 or fps > 1000:
         raise MediaError("unreadable", f"video has no usable frame rate ({fps})")
-    variable = bool(v["base_fps"]) and abs(v["base_fps"] - fps) / fps > 0.01
+    variable = v.get("variable_fps", False) or (
+        bool(v["base_fps"]) and abs(v["base_fps"] - fps) / fps > 0.01)
     audio = tuple(AudioStreamInfo(s["index"], s["codec"], int(s["sample_rate"] or 0),
                                   int(s["channels"] or 0))
                   for s in facts["streams"] if s["type"] == "audio" and s.get("channels"))
