@@ -28,7 +28,8 @@ def _iou(a, b):
 @pytest.mark.parametrize("trajectory", ["linear", "bouncing", "circular"])
 def test_boxes_match_the_decoded_frames(tmp_path, trajectory):
     gen = lookup("synth.video")(width=128, height=96, duration_s=1.2, objects_range=(1, 1),
-                                shapes=("square",), size_fraction_range=(0.25, 0.25))
+                                shapes=("square",), size_fraction_range=(0.25, 0.25),
+                                speed_fraction_range=(0.2, 0.4))
     item, rec = gen.generate(np.random.default_rng(7), trajectory)
     path = tmp_path / "clip.mp4"
     gen.write(item, path)
