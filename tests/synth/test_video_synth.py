@@ -44,8 +44,8 @@ def test_boxes_match_the_decoded_frames(tmp_path, trajectory):
             continue
         ys, xs = np.nonzero(fg)
         found = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
-        # every edge within 2 px (anti-aliasing and H.264 blur the outline by about a pixel)
-        assert np.abs(np.array(by_frame[i]) - np.array(found)).max() <= 2.0, (i, by_frame[i], found)
+        # every edge within 2.5 px (anti-aliasing, 4:2:0 chroma and H.264 blur the outline)
+        assert np.abs(np.array(by_frame[i]) - np.array(found)).max() <= 2.5, (i, by_frame[i], found)
         if min(found[2] - found[0], found[3] - found[1]) >= 16:
             assert _iou(by_frame[i], found) > 0.8
         checked += 1
