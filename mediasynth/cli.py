@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what to generate; 'pipeline' takes the source: of -p PIPELINE")
     p.add_argument("out", metavar="OUT")
     p.add_argument("-p", "--pipeline", help="pipeline YAML with a source: section")
-    p.add_argument("--count", type=int, default=100, help="items to generate")
+    p.add_argument("--count", type=int, help="items to generate (default: the pipeline's, or 100)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST")
     p.add_argument("--workers", type=int)
@@ -136,6 +136,12 @@ def _cmd_validate(args) -> int:
     for part in ("frames", "temporal", "audio"):
         chain = getattr(pipeline.video, part)
         counts.append(f"video.{part}: {len(chain) if chain else 0} steps")
+    if pipeline.source:
+        from mediasynth.synth.run import generator_and_options
+
+        settings = dict(pipeline.source)
+        generator, _ = generator_and_options(str(settings.pop("type", "")), settings)
+        counts.append(f"source: {generator.name}")
     print(f"{args.pipeline}: OK ({', '.join(counts)}; sha256 {pipeline.sha256()[:12]})")
     return EXIT_OK
 

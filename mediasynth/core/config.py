@@ -19,6 +19,7 @@ from mediasynth.core.compose import Compose
 from mediasynth.core.errors import ConfigError
 
 SUPPORTED_VERSIONS = (1,)
+VIDEO_OUTPUT_KEYS = ("codec", "crf", "preset", "audio_codec", "audio_bitrate", "threads", "path")
 
 
 class _LineDict(dict):
@@ -97,7 +98,8 @@ class OutputOptions:
         jpeg_quality: 1-100.
         png_compression: 0-9 (1 is fast and still small).
         audio_subtype: WAV/FLAC sample format: same (as the source) | PCM_16 | PCM_24 | FLOAT.
-        video: codec, crf, preset, audio_codec for video outputs.
+        video: codec, crf, preset, audio_codec, audio_bitrate, threads (fixed for
+            reproducible bytes) and path (auto | fused | frames) for video outputs.
     """
 
     image_format: str = "same"
@@ -111,6 +113,8 @@ class OutputOptions:
             "crf": 23,
             "preset": "veryfast",
             "audio_codec": "aac",
+            "threads": 2,
+            "path": "auto",
         }
     )
 
@@ -256,6 +260,10 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     if dataset.split is not None:
         validate_split(dataset.split)
     output = _section(data, "output", OutputOptions)
+    _check_keys(output.video, VIDEO_OUTPUT_KEYS, "output.video")
+    if output.video.get("path", "auto") not in ("auto", "fused", "frames"):
+        raise ConfigError("output.video.path must be auto, fused or frames",
+                          line=_line(data.get("output"), "video"))
     budgets = _section(data, "budgets", Budgets)
     source = data.get("source")
     if source is not None and not isinstance(source, dict):

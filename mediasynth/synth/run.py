@@ -271,7 +271,7 @@ def run_synth_cli(args) -> int:
         type_name, settings = f"synth.{args.generator}", {}
     settings.update(parse_sets(args.set))
     generator, runner = generator_and_options(type_name, settings)
-    count = int(runner.get("count", args.count))
+    count = int(args.count if args.count is not None else runner.get("count", 100))
     if count < 1:
         raise ConfigError("--count must be >= 1")
     split = runner.get("split")

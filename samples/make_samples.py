@@ -1,0 +1,47 @@
+"""Regenerate the bundled samples with mediasynth's own generators (fixed seeds).
+
+    python samples/make_samples.py
+
+Writes samples/<class>/... : circle (PNG) and square (JPEG) images with a 2:1 imbalance,
+sine and chirp tones (WAV), and bouncing/circular moving-shape clips (MP4 with sound).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from mediasynth.core.registry import lookup
+from mediasynth.io.audio_io import write_audio
+from mediasynth.io.image_io import write_image
+
+HERE = Path(__file__).resolve().parent
+CLASSES = ("circle", "square", "sine", "chirp", "bouncing", "circular")
+
+
+def main() -> None:
+    for cls in CLASSES:
+        shutil.rmtree(HERE / cls, ignore_errors=True)
+    shapes = lookup("synth.shapes")(width=128, height=96, shapes=("circle", "square"))
+    for cls, count, ext in (("circle", 6, "png"), ("square", 3, "jpg")):
+        for i in range(count):
+            item, _ = shapes.generate(np.random.default_rng(100 + i), cls)
+            write_image(item.media.replace(mask=None, boxes=None), HERE / cls / f"{cls}_{i}.{ext}",
+                        jpeg_quality=90)
+    tones = lookup("synth.tones")(sample_rate=16000, duration_s_range=(1.0, 1.5))
+    for cls, count in (("sine", 3), ("chirp", 2)):
+        for i in range(count):
+            item, _ = tones.generate(np.random.default_rng(200 + i), cls)
+            write_audio(item.media, HERE / cls / f"{cls}_{i}.wav")
+    video = lookup("synth.video")(width=160, height=120, duration_s=1.5, objects_range=(1, 2))
+    for cls in ("bouncing", "circular"):
+        for i in range(2):
+            item, _ = video.generate(np.random.default_rng(300 + i), cls)
+            (HERE / cls).mkdir(parents=True, exist_ok=True)
+            video.write(item, HERE / cls / f"{cls}_{i}.mp4")
+
+
+if __name__ == "__main__":
+    main()
