@@ -70,7 +70,8 @@ def cmd_expand(args) -> int:
     pipeline = _pipeline_from_args(args)
     options = ExpandOptions(workers=args.workers, executor=args.executor,
                             scheduler=args.scheduler, on_error=args.on_error,
-                            dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet)
+                            dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet,
+                            fsync=args.fsync)
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be >= 1")
     result = expand(args.src, args.out, pipeline, options)

@@ -5,7 +5,8 @@ A handler:
     output_extension(source_format, output_options) -> ".ext"
     load(path, budgets) -> loaded media (raises MediaError with a reason code)
     render(loaded, pipeline, rng, dest) -> (OpRecord, info): run the modality's chain and
-        write the result to `dest` (a fresh temp path the engine renames into place)
+        write the result to `dest` (a fresh temp path the engine renames into place); info
+        may carry "sha256" of the bytes written, else the engine hashes the file
     replay(loaded, pipeline, record, dest) -> info: the same from a stored record
 """
 

@@ -1,14 +1,17 @@
-"""A process pool where a crashing or hanging task costs one source, not the run.
+"""A process pool where a crashing or hanging task costs one item, not the run.
 
 Each worker is a process with its own pipe. The parent tracks what every worker is doing
-and since when: a worker that dies (segfault, OOM kill) or overruns the per-source time
-limit is killed and replaced, and its source gets `failed` rows with reason `crashed` or
-`timeout`. (concurrent.futures would mark the whole pool broken on the first crash.)
+and since when: a worker that dies (segfault, OOM kill) or overruns the per-item time limit
+is killed and replaced, and the item is reported as `crashed` or `timeout`.
+(concurrent.futures marks the whole pool broken on the first crash, and multiprocessing.Pool
+hangs when a worker is killed.) One pool serves several phases (header checks, then the
+work) so workers start once; a phase's shared context is sent to each worker once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing as mp
 import os
 import time
@@ -29,7 +32,7 @@ def _context():
     return ctx
 
 
-def _worker_main(conn, fn: Callable, context: Any) -> None:
+def _worker_main(conn) -> None:
     os.environ.update(THREAD_ENV)
     try:
         import cv2
@@ -37,33 +40,43 @@ def _worker_main(conn, fn: Callable, context: Any) -> None:
         cv2.setNumThreads(1)
     except ImportError:
         pass
+    contexts: dict[int, Any] = {}
     while True:
         try:
-            task = conn.recv()
+            message = conn.recv()
         except (EOFError, KeyboardInterrupt):
             return
-        if task is None:
+        if message is None:
             return
-        index, item = task
+        if message[0] == "context":
+            _, key, value = message
+            contexts.clear()
+            contexts[key] = value
+            continue
+        _, index, fn, key, item = message
         try:
-            conn.send((index, "ok", fn(item, context)))
+            conn.send((index, "ok", fn(item, contexts[key])))
         except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
             conn.send((index, "error", exc))
 
 
 class _Worker:
-    def __init__(self, ctx, fn, context):
+    def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, fn, context), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
         self.proc.start()
         child.close()
-        self.task: tuple[int, Any] | None = None
+        self.task: int | None = None
         self.started = 0.0
+        self.context_key: int | None = None
 
-    def give(self, index: int, item: Any) -> None:
-        self.task = (index, item)
+    def give(self, index: int, fn, key: int, context: Any, item: Any) -> None:
+        if self.context_key != key:
+            self.conn.send(("context", key, context))
+            self.context_key = key
+        self.task = index
         self.started = time.monotonic()
-        self.conn.send((index, item))
+        self.conn.send(("task", index, fn, key, item))
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -81,62 +94,99 @@ class _Worker:
         self.conn.close()
 
 
-def run_pool(
-    fn: Callable[[Any, Any], Any],
-    items: list[Any],
-    context: Any,
-    *,
-    workers: int,
-    timeout_s: float,
-) -> Iterator[tuple[int, str, Any]]:
-    """Yield (index, status, value) as items finish: status "ok" (value = fn's result),
-    "error" (value = the exception fn raised), "crashed" (value = exit code) or "timeout"."""
-    if not items:
-        return
-    os.environ.update(THREAD_ENV)  # inherited by forkserver/spawn children at start
-    ctx = _context()
-    pending = deque(enumerate(items))
-    pool = [_Worker(ctx, fn, context) for _ in range(max(1, min(workers, len(items))))]
-    try:
-        for w in pool:
-            if pending:
-                w.give(*pending.popleft())
-        while any(w.task is not None for w in pool):
-            busy = [w for w in pool if w.task is not None]
-            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0)
-            now = time.monotonic()
-            for i, w in enumerate(pool):
-                if w.task is None:
-                    continue
-                index = w.task[0]
-                if w.conn in ready:
-                    try:
-                        got_index, status, value = w.conn.recv()
-                    except (EOFError, OSError):
-                        got_index, status, value = index, "crashed", w.proc.exitcode
-                    if status == "crashed":
-                        w.kill()
-                        pool[i] = w = _Worker(ctx, fn, context)
-                    else:
+class WorkerPool:
+    """`workers` processes, started on first use and stopped on close()."""
+
+    _keys = itertools.count()
+
+    def __init__(self, workers: int):
+        self.size = max(1, workers)
+        self._ctx = None
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _ensure(self, n: int) -> None:
+        if self._ctx is None:
+            os.environ.update(THREAD_ENV)  # inherited by forkserver/spawn children
+            self._ctx = _context()
+        while len(self._workers) < n:
+            self._workers.append(_Worker(self._ctx))
+
+    def _replace(self, i: int) -> _Worker:
+        self._workers[i].kill()
+        self._workers[i] = _Worker(self._ctx)
+        return self._workers[i]
+
+    def map(self, fn: Callable[[Any, Any], Any], items: list[Any], context: Any, *,
+            timeout_s: float) -> Iterator[tuple[int, str, Any]]:
+        """Yield (index, status, value) as items finish: "ok" (value = fn(item, context)),
+        "error" (the exception fn raised), "crashed" (exit code) or "timeout"."""
+        if not items:
+            return
+        key = next(self._keys)
+        self._ensure(min(self.size, len(items)))
+        pending = deque(enumerate(items))
+        active = self._workers[: min(self.size, len(items))]
+        try:
+            for w in active:
+                if pending:
+                    w.give(*self._task(pending.popleft(), fn, key, context))
+            while any(w.task is not None for w in active):
+                busy = [w for w in active if w.task is not None]
+                ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
+                             timeout=1.0)
+                now = time.monotonic()
+                for i, w in enumerate(active):
+                    if w.task is None:
+                        continue
+                    index = w.task
+                    if w.conn in ready:
+                        try:
+                            got, status, value = w.conn.recv()
+                        except (EOFError, OSError):
+                            got, status, value = index, "crashed", w.proc.exitcode
+                            active[i] = w = self._replace(i)
                         w.task = None
-                    yield got_index, status, value
-                elif w.proc.sentinel in ready or not w.proc.is_alive():
-                    w.proc.join(1)
-                    code = w.proc.exitcode
-                    w.kill()
-                    pool[i] = w = _Worker(ctx, fn, context)
-                    yield index, "crashed", code
-                elif now - w.started > timeout_s:
-                    w.kill()
-                    pool[i] = w = _Worker(ctx, fn, context)
-                    yield index, "timeout", timeout_s
-                else:
-                    continue
-                if w.task is None and pending:
-                    w.give(*pending.popleft())
-    finally:
-        for w in pool:
+                        yield got, status, value
+                    elif w.proc.sentinel in ready or not w.proc.is_alive():
+                        w.proc.join(1)
+                        code = w.proc.exitcode
+                        active[i] = w = self._replace(i)
+                        yield index, "crashed", code
+                    elif now - w.started > timeout_s:
+                        active[i] = w = self._replace(i)
+                        yield index, "timeout", timeout_s
+                    else:
+                        continue
+                    if w.task is None and pending:
+                        w.give(*self._task(pending.popleft(), fn, key, context))
+        except BaseException:
+            for i, w in enumerate(active):
+                if w.task is not None:
+                    self._replace(i)
+            raise
+
+    @staticmethod
+    def _task(entry, fn, key, context):
+        index, item = entry
+        return index, fn, key, context, item
+
+    def close(self) -> None:
+        for w in self._workers:
             if w.task is not None:
                 w.kill()
             else:
                 w.stop()
+        self._workers = []
+
+
+def run_pool(fn: Callable[[Any, Any], Any], items: list[Any], context: Any, *, workers: int,
+             timeout_s: float) -> Iterator[tuple[int, str, Any]]:
+    """One-phase convenience: a pool for `items` only."""
+    with WorkerPool(workers) as pool:
+        yield from pool.map(fn, items, context, timeout_s=timeout_s)

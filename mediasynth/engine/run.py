@@ -40,7 +40,7 @@ class ExpandOptions:
     dry_run: bool = False
     overwrite: bool = False
     quiet: bool = False
-    fsync: bool = True
+    fsync: bool = False
 
 
 @dataclass
@@ -74,28 +74,41 @@ def check_folders(src: Path, out: Path) -> None:
                          "outputs with other files (choose an empty or new folder)")
 
 
-def build_plan(src: Path, out: Path, pipeline: Pipeline, *, workers: int | None = None) -> Plan:
+def build_plan(src: Path, out: Path, pipeline: Pipeline, pool) -> Plan:
     """Discover, check every file's header in worker processes (so balancing and splitting
     count only usable sources), then plan."""
     found = discover(src, exclude=(out,))
-    found = check_headers(found, pipeline, workers=workers)
+    found = check_headers(found, pipeline, pool)
     return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
         kind, fmt, pipeline.output))
 
 
-def check_headers(found: list[Found], pipeline: Pipeline, *, workers: int | None) -> list[Found]:
-    from mediasynth.engine.pool import run_pool
-    from mediasynth.engine.worker import check_source
+def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
+    from mediasynth.engine.worker import check_chunk, check_source
 
     todo = [i for i, f in enumerate(found) if f.kind is not None and f.problem is None]
     if not todo:
         return found
     found = list(found)
     items = [found[i] for i in todo]
-    n = min(workers or os.cpu_count() or 1, max(1, len(items) // 64 + 1))
-    timeout = pipeline.budgets.ffmpeg_timeout_s
-    for index, status, value in run_pool(check_source, items, pipeline.budgets, workers=n,
+    chunks = [items[i : i + 32] for i in range(0, len(items), 32)]
+    timeout = pipeline.budgets.ffmpeg_timeout_s * 32
+    results: dict[int, tuple] = {}
+    failed: list[int] = []
+    for index, status, value in pool.map(check_chunk, chunks, pipeline.budgets,
                                          timeout_s=timeout):
+        if status == "ok":
+            for j, problem in enumerate(value):
+                results[index * 32 + j] = ("ok", problem)
+        else:
+            failed += range(index * 32, index * 32 + len(chunks[index]))
+    # a chunk that crashed or hung: check its files one by one to find the culprit
+    singles = [items[i] for i in failed]
+    for index, status, value in pool.map(check_source, singles, pipeline.budgets,
+                                         timeout_s=pipeline.budgets.ffmpeg_timeout_s):
+        results[failed[index]] = (status, value)
+    for index in range(len(items)):
+        status, value = results[index]
         problem = None
         if status == "ok":
             problem = value
@@ -112,11 +125,22 @@ def check_headers(found: list[Found], pipeline: Pipeline, *, workers: int | None
 
 def expand(src: str | Path, out: str | Path, pipeline: Pipeline,
            options: ExpandOptions | None = None) -> ExpandResult:
-    """Expand SRC into OUT. Re-running resumes; `overwrite` starts afresh."""
+    """Expand SRC into OUT. Re-running resumes; `overwrite` starts afresh.
+
+    Uses worker processes: scripts that call this must guard their entry point with
+    `if __name__ == "__main__":` (as for any multiprocessing code)."""
+    from mediasynth.engine.pool import WorkerPool
+
     options = options or ExpandOptions()
     src, out = Path(src), Path(out)
     check_folders(src, out)
-    plan = build_plan(src, out, pipeline, workers=options.workers)
+    with WorkerPool(options.workers or os.cpu_count() or 1) as pool:
+        return _expand(src, out, pipeline, options, pool)
+
+
+def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, pool
+            ) -> ExpandResult:
+    plan = build_plan(src, out, pipeline, pool)
     result = ExpandResult(plan)
     if options.dry_run:
         return result
@@ -147,7 +171,7 @@ def expand(src: str | Path, out: str | Path, pipeline: Pipeline,
     new_rows: dict[str, list[dict]] = {}
     appender = M.ManifestAppender(out)
     try:
-        for job, rows in _execute(todo, ctx, options):
+        for job, rows in _execute(todo, ctx, options, pool):
             appender.append(rows)
             new_rows[job.source] = rows
             if options.on_error == "fail" and any(r["status"] != "ok" for r in rows):
@@ -163,7 +187,7 @@ def expand(src: str | Path, out: str | Path, pipeline: Pipeline,
     return result
 
 
-def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions):
+def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions, pool):
     """Yield (job, rows) as sources finish, with a progress bar on a terminal."""
     bar = _progress(len(jobs), options.quiet)
     try:
@@ -172,7 +196,7 @@ def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions):
 
             stream = run_dask(jobs, ctx, workers=options.workers, scheduler=options.scheduler)
         else:
-            stream = _run_local(jobs, ctx, options.workers)
+            stream = _run_local(jobs, ctx, pool)
         for job, rows in stream:
             bar.update(1)
             yield job, rows
@@ -180,12 +204,9 @@ def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions):
         bar.close()
 
 
-def _run_local(jobs: list[SourceJob], ctx: RunContext, workers: int | None):
-    from mediasynth.engine.pool import run_pool
-
-    n = workers or os.cpu_count() or 1
+def _run_local(jobs: list[SourceJob], ctx: RunContext, pool):
     timeout = ctx.pipeline.budgets.file_timeout_s
-    for index, status, value in run_pool(process_source, jobs, ctx, workers=n, timeout_s=timeout):
+    for index, status, value in pool.map(process_source, jobs, ctx, timeout_s=timeout):
         job = jobs[index]
         if status == "ok":
             yield job, value
@@ -210,13 +231,18 @@ def _progress(total: int, quiet: bool):
 
 
 def _finished_rows(out: Path, pipeline: Pipeline) -> dict[str, dict]:
-    """ok rows of a previous run of the same pipeline whose output file is still there."""
+    """ok rows of a previous run of the same pipeline whose output file is still there with
+    the recorded bytes (its sha256 is checked, so a file a crash or power loss damaged is
+    made again)."""
+    from mediasynth.engine.worker import file_sha256
+
     sha = pipeline.sha256()
     done = {}
     for row in M.read_manifest(out):
         if row.get("status") != "ok" or row.get("pipeline_sha256") != sha or not row["output"]:
             continue
-        if (out / row["output"]).is_file():
+        path = out / row["output"]
+        if path.is_file() and file_sha256(path) == row.get("output_sha256"):
             done[row["id"]] = row
     return done
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from mediasynth.core.errors import MediaError
@@ -55,6 +56,8 @@ class ImageHandler:
     def _write(self, image, pipeline, dest: Path) -> dict:
         opts = pipeline.output
         fmt = normalize_format(dest.suffix)
-        dest.write_bytes(encode_image(image, fmt, jpeg_quality=opts.jpeg_quality,
-                                      png_compression=opts.png_compression))
-        return {"width": image.width, "height": image.height, "channels": image.channels}
+        data = encode_image(image, fmt, jpeg_quality=opts.jpeg_quality,
+                            png_compression=opts.png_compression)
+        dest.write_bytes(data)
+        return {"width": image.width, "height": image.height, "channels": image.channels,
+                "sha256": hashlib.sha256(data).hexdigest()}

@@ -105,12 +105,16 @@ def color_jitter(
     return out.copy() if out is pixels else out
 
 
+_LEVELS = np.arange(256) / 255.0
+
+
 def _lut_or_float(pixels: np.ndarray, fn) -> np.ndarray:
     """Apply a value map fn(x in [0, 1]) -> [0, 1] to the colour channels: exact LUT for
     uint8, float math otherwise."""
     color, alpha = _split_alpha(pixels)
     if pixels.dtype == np.uint8:
-        lut = np.clip(np.rint(fn(np.arange(256) / 255.0) * 255.0), 0, 255).astype(np.uint8)
+        values = np.rint(fn(_LEVELS) * 255.0)
+        lut = np.minimum(np.maximum(values, 0.0), 255.0).astype(np.uint8)
         return _join_alpha(_apply_lut(np.ascontiguousarray(color), lut), alpha)
     return _join_alpha(from_float01(fn(to_float01(color)), pixels.dtype), alpha)
 

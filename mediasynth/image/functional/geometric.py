@@ -64,7 +64,7 @@ def warp(
     channels = array.shape[2] if array.ndim == 3 else 0
     if channels > 4:
         raise ValueError("warp supports at most 4 channels")
-    if np.allclose(m[2], (0.0, 0.0, 1.0)):
+    if m[2, 0] == 0.0 and m[2, 1] == 0.0 and m[2, 2] == 1.0:
         out = c.warpAffine(src, m[:2], (width, height), flags=flags, borderMode=border,
                            borderValue=value)
     else:

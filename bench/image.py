@@ -1,0 +1,137 @@
+"""Image expansion benchmark: mediasynth vs a hand-written OpenCV + albumentations loop vs
+Augmentor vs the codec floor, on the same job, in one run.
+
+    python bench/data.py --only photos      # once (real photos from scikit-image/-learn)
+    python bench/image.py [--repeats 5] [--scaling]
+
+Job: every photo in bench/data/photos is decoded once and 5 variants are written as JPEG
+q95, each with horizontal flip (p=0.5), rotate +-15 degrees (constant border) and
+brightness/contrast +-20 %. Every runner is a fresh single-process command (imports and
+start-up included, as a user would run it); runners are interleaved and each is timed
+`--repeats` times; the table shows medians. `--scaling` adds mediasynth with 2 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, RESULTS, fresh, median, report, single_thread_env  # noqa: E402
+
+single_thread_env()
+VARIANTS = 5
+PIPELINE = """version: 1
+seed: 0
+variants: 5
+image:
+  - {type: image.flip_horizontal, p: 0.5}
+  - {type: image.rotate, angle_deg_range: [-15, 15], border_mode: constant}
+  - {type: image.brightness_contrast, brightness_range: [-0.2, 0.2], contrast_range: [0.8, 1.2]}
+output: {image_format: jpg, jpeg_quality: 95}
+"""
+
+HAND_LOOP = r'''
+import os, sys
+os.environ["NO_ALBUMENTATIONS_UPDATE"] = "1"
+import cv2, albumentations as A
+from pathlib import Path
+cv2.setNumThreads(1)
+aug = A.Compose([
+    A.HorizontalFlip(p=0.5),
+    A.Rotate(limit=15, border_mode=cv2.BORDER_CONSTANT, p=1.0),
+    A.RandomBrightnessContrast(brightness_limit=0.2, contrast_limit=0.2, p=1.0),
+])
+out = Path(sys.argv[2])
+for path in sorted(Path(sys.argv[1]).rglob("*.jpg")):
+    dest = out / path.parent.name
+    dest.mkdir(parents=True, exist_ok=True)
+    img = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    for v in range(5):
+        res = aug(image=img)["image"]
+        cv2.imwrite(str(dest / f"{path.stem}__v{v:03d}.jpg"),
+                    cv2.cvtColor(res, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
+'''
+
+AUGMENTOR = r'''
+import sys, Augmentor
+from pathlib import Path
+n = len(list(Path(sys.argv[1]).rglob("*.jpg"))) * 5
+p = Augmentor.Pipeline(sys.argv[1], output_directory=str(Path(sys.argv[2]).resolve()),
+                       save_format="JPEG")
+p.flip_left_right(probability=0.5)
+p.rotate_without_crop(probability=1.0, max_left_rotation=15, max_right_rotation=15)
+p.random_brightness(probability=1.0, min_factor=0.8, max_factor=1.2)
+p.random_contrast(probability=1.0, min_factor=0.8, max_factor=1.2)
+p.sample(n, multi_threaded=False)
+'''
+
+FLOOR = r'''
+import sys, cv2
+from pathlib import Path
+cv2.setNumThreads(1)
+out = Path(sys.argv[2])
+for path in sorted(Path(sys.argv[1]).rglob("*.jpg")):
+    dest = out / path.parent.name
+    dest.mkdir(parents=True, exist_ok=True)
+    img = cv2.imread(str(path))
+    for v in range(5):
+        cv2.imwrite(str(dest / f"{path.stem}__v{v:03d}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
+'''
+
+
+def runners(src: Path, work: Path, scaling: bool) -> list[tuple[str, list[str]]]:
+    pipeline = RESULTS / "image_bench.yaml"
+    pipeline.parent.mkdir(parents=True, exist_ok=True)
+    pipeline.write_text(PIPELINE)
+    py = sys.executable
+
+    def ms(workers: int) -> list[str]:
+        return [py, "-m", "mediasynth", "expand", str(src), str(work), "-p", str(pipeline),
+                "--workers", str(workers), "-q", "--no-report"]
+
+    out = [("mediasynth expand (1 worker)", ms(1)),
+           ("opencv + albumentations loop", [py, "-c", HAND_LOOP, str(src), str(work)]),
+           ("Augmentor", [py, "-c", AUGMENTOR, str(src), str(work)]),
+           ("decode + encode only", [py, "-c", FLOOR, str(src), str(work)])]
+    if scaling:
+        out.insert(1, ("mediasynth expand (2 workers)", ms(2)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--src", type=Path, default=DATA / "photos")
+    args = parser.parse_args()
+    photos = sorted(args.src.rglob("*.jpg"))
+    if not photos:
+        raise SystemExit("no photos: run `python bench/data.py --only photos` first")
+    work = RESULTS / "image_out"
+    table = runners(args.src, work, args.scaling)
+    times: dict[str, list[float]] = {name: [] for name, _ in table}
+    for _ in range(args.repeats):
+        for name, cmd in table:
+            fresh(work)
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+            print(f"{name}: {times[name][-1]:.2f} s", flush=True)
+    fresh(work)
+    outputs = len(photos) * VARIANTS
+    rows = [(name, median(times[name]), outputs) for name, _ in table]
+    ms = rows[0][1]
+    extra = {f"mediasynth (1 worker) / {n}": f"{t / ms:.2f}x" for n, t, _ in rows[1:]}
+    if args.scaling:
+        extra["2 workers / 1 worker"] = f"{ms / rows[1][1]:.2f}x"
+    report(f"Image expansion: {len(photos)} photos x {VARIANTS} variants (median of "
+           f"{args.repeats}, each a fresh process)", rows, "outputs",
+           "opencv + albumentations loop", extra)
+
+
+if __name__ == "__main__":
+    main()
