@@ -65,6 +65,18 @@ def _pipeline_from_args(args):
 
 
 def cmd_expand(args) -> int:
+    import os
+
+    from mediasynth.engine.pool import WorkerPool
+
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError("--workers must be >= 1")
+    # workers start while the pipeline is read and SRC is walked
+    with WorkerPool(args.workers or os.cpu_count() or 1).start_async() as pool:
+        return _expand(args, pool)
+
+
+def _expand(args, pool) -> int:
     from mediasynth.engine.run import ExpandOptions, expand, summary_table
 
     pipeline = _pipeline_from_args(args)
@@ -72,9 +84,7 @@ def cmd_expand(args) -> int:
                             scheduler=args.scheduler, on_error=args.on_error,
                             dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet,
                             fsync=args.fsync)
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError("--workers must be >= 1")
-    result = expand(args.src, args.out, pipeline, options)
+    result = expand(args.src, args.out, pipeline, options, pool=pool)
     if args.dry_run:
         print(f"plan: {len(result.plan.jobs)} sources, {result.plan.outputs()} outputs "
               f"(seed {pipeline.seed}, {pipeline.variants} variants, balance "

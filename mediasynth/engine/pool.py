@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -24,11 +25,15 @@ THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
               "NUMEXPR_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
 
 
+# imported once by the fork server, so every worker starts with them loaded
+PRELOAD = ["mediasynth.engine.preload"]
+
+
 def _context():
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["mediasynth.engine.worker"])
+        ctx.set_forkserver_preload(PRELOAD)
     return ctx
 
 
@@ -103,7 +108,15 @@ class WorkerPool:
         self.size = max(1, workers)
         self._ctx = None
         self._workers: list[_Worker] = []
+        self._starter: threading.Thread | None = None
 
+    def start_async(self) -> WorkerPool:
+        """Start every worker in the background (while the caller reads its pipeline and
+        walks the source tree); the first `map` waits for them."""
+        if self._starter is None and not self._workers:
+            self._starter = threading.Thread(target=self._ensure, args=(self.size,), daemon=True)
+            self._starter.start()
+        return self
     def __enter__(self) -> WorkerPool:
         return self
 
@@ -111,6 +124,9 @@ class WorkerPool:
         self.close()
 
     def _ensure(self, n: int) -> None:
+        if self._starter is not None and threading.current_thread() is not self._starter:
+            self._starter.join()
+            self._starter = None
         if self._ctx is None:
             os.environ.update(THREAD_ENV)  # inherited by forkserver/spawn children
             self._ctx = _context()
@@ -177,6 +193,9 @@ class WorkerPool:
         return index, fn, key, context, item
 
     def close(self) -> None:
+        if self._starter is not None:
+            self._starter.join()
+            self._starter = None
         for w in self._workers:
             if w.task is not None:
                 w.kill()

@@ -124,18 +124,21 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
 
 
 def expand(src: str | Path, out: str | Path, pipeline: Pipeline,
-           options: ExpandOptions | None = None) -> ExpandResult:
+           options: ExpandOptions | None = None, *, pool=None) -> ExpandResult:
     """Expand SRC into OUT. Re-running resumes; `overwrite` starts afresh.
 
-    Uses worker processes: scripts that call this must guard their entry point with
-    `if __name__ == "__main__":` (as for any multiprocessing code)."""
+    Uses worker processes (`pool`, a WorkerPool, or one made here): scripts that call this
+    must guard their entry point with `if __name__ == "__main__":`, as for any
+    multiprocessing code."""
     from mediasynth.engine.pool import WorkerPool
 
     options = options or ExpandOptions()
     src, out = Path(src), Path(out)
     check_folders(src, out)
-    with WorkerPool(options.workers or os.cpu_count() or 1) as pool:
+    if pool is not None:
         return _expand(src, out, pipeline, options, pool)
+    with WorkerPool(options.workers or os.cpu_count() or 1) as own:
+        return _expand(src, out, pipeline, options, own.start_async())
 
 
 def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, pool

@@ -1,0 +1,14 @@
+"""Modules the worker fork server imports once, so each worker starts warm: the engine,
+every registered transform (unpickling a pipeline needs them) and the codecs."""
+
+from mediasynth.core import registry
+from mediasynth.engine import worker  # noqa: F401
+from mediasynth.image import handler as _image_handler  # noqa: F401
+
+registry.load_all()
+
+try:  # the codec libraries, if installed
+    import cv2  # noqa: F401
+    import soundfile  # noqa: F401
+except ImportError:  # pragma: no cover - both are dependencies
+    pass
