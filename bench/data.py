@@ -9,7 +9,7 @@
   sound-theme-freedesktop (stereo event sounds), converted to WAV at 16/22.05/44.1/48 kHz,
   mono and stereo, padded or cut to 4-10 s. Needs `apt-get install alsa-utils
   sound-theme-freedesktop`.
-- clips: camera pans over the photos (640x360, 25 fps, 4 s, H.264 at ~3 Mbit/s), half with a
+- clips: camera pans over the photos (640x360, 25 fps, 10 s, H.264 at ~3 Mbit/s), half with a
   real recording as soundtrack.
 Everything is derived with fixed seeds, so the folders are the same on every machine.
 """
@@ -122,8 +122,8 @@ def make_clips(count: int) -> Path:
         src = cv2.resize(src, (960, 720))
         frames = []
         x0, y0 = rng.integers(0, 960 - 640), rng.integers(0, 720 - 360)
-        dx, dy = rng.uniform(-2, 2), rng.uniform(-1, 1)
-        for f in range(100):
+        dx, dy = rng.uniform(-1, 1), rng.uniform(-0.5, 0.5)
+        for f in range(250):
             x = int(np.clip(x0 + dx * f, 0, 960 - 640))
             y = int(np.clip(y0 + dy * f, 0, 720 - 360))
             frames.append(np.ascontiguousarray(src[y : y + 360, x : x + 640]))
@@ -135,7 +135,8 @@ def make_clips(count: int) -> Path:
         if i % 2 == 0:
             samples, sr = recordings[i % len(recordings)]
             wav = dest.with_suffix(".wav")
-            sf.write(str(wav), np.tile(samples, (1, 8))[:, : sr * 4].T, sr)
+            reps = int(np.ceil(sr * 10 / samples.shape[1]))
+            sf.write(str(wav), np.tile(samples, (1, reps))[:, : sr * 10].T, sr)
             cmd += ["-i", str(wav), "-c:a", "aac", "-shortest"]
         cmd += ["-c:v", "libx264", "-preset", "medium", "-b:v", "3M", "-pix_fmt", "yuv420p",
                 str(dest)]

@@ -119,7 +119,7 @@ def ffmpeg_version() -> str:
         return "unknown"
 
 
-def probe(path: str | Path, *, first_frame: bool = True) -> dict:
+def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True) -> dict:
     """Container and stream facts via PyAV: format, duration_s and streams
     ({index, type, codec, width, height, fps, base_fps, frames, pix_fmt, sar,
     rotation_deg, sample_rate, channels, duration_s}). Rotation is read from the first
@@ -157,7 +157,7 @@ def probe(path: str | Path, *, first_frame: bool = True) -> dict:
             streams.append(info)
         duration = container.duration / 1_000_000 if container.duration else None
         video = [i for i in streams if i["type"] == "video"]
-        if video:
+        if video and timestamps:
             video[0]["variable_fps"] = _timestamps_vary(container, video[0]["index"])
         if first_frame and video:
             try:

@@ -3,7 +3,8 @@ of frame and audio transforms (the fused path).
 
 An equivalent is a function (step, params, width, height) -> list of filters; a step
 without one makes a chain unfusable. Equivalents reproduce the Python kernels exactly
-where FFmpeg can (flips, quarter turns, lutrgb arithmetic) and closely elsewhere (eq, hue,
+where FFmpeg can (flips, quarter turns, per-channel affine maps done on YUV with lutyuv)
+and closely elsewhere (eq, hue,
 rotate's interpolation); tests bound the difference.
 """
 
@@ -26,7 +27,8 @@ def source_filters(video: Video) -> list[str]:
     out = []
     if abs(video.pixel_aspect - 1.0) > 1e-3:
         out += ["scale=trunc(iw*sar/2)*2:trunc(ih/2)*2", "setsar=1"]
-    out.append("crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0")
+    elif video.width % 2 or video.height % 2:
+        out.append("crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0")
     if video.variable_fps:
         out.append(f"fps={video.fps:.6f}")
     return out
@@ -113,15 +115,20 @@ def _rotate(step, params, w, h):
             f"c=0x{fill:02x}{fill:02x}{fill:02x}:bilinear=1"]
 
 
-def _lut(expr: str) -> str:
-    return f"lutrgb=r='{expr}':g='{expr}':b='{expr}'"
+def _affine_rgb_as_yuv(scale: float, offset: float) -> str:
+    """R,G,B -> R*scale + offset (offset in 0-255 RGB units) done on limited-range YUV
+    without leaving it: luma moves by the same affine map (offset scaled by 219/255),
+    chroma scales about 128. Exact up to clipping, and no RGB round trip."""
+    y = f"clip((val-16)*{scale:.6f}+16+{offset * 219.0 / 255.0:.6f},0,255)"
+    c = f"clip((val-128)*{scale:.6f}+128,0,255)"
+    return f"lutyuv=y='{y}':u='{c}':v='{c}'"
 
 
 def _color_jitter(step, params, w, h):
     out = []
     for i in params["order"]:
         if i == 0 and params["brightness"] != 1.0:
-            out.append(_lut(f"clip(val*{params['brightness']:.6f},0,255)"))
+            out.append(_affine_rgb_as_yuv(params["brightness"], 0.0))
         elif i == 1 and params["contrast"] != 1.0:
             out.append(f"eq=contrast={params['contrast']:.6f}")
         elif i == 2 and params["saturation"] != 1.0:
@@ -132,8 +139,7 @@ def _color_jitter(step, params, w, h):
 
 
 def _brightness_contrast(step, params, w, h):
-    alpha, beta = params["contrast"], params["brightness"] * 255.0
-    return [_lut(f"clip(val*{alpha:.6f}+{beta:.6f},0,255)")]
+    return [_affine_rgb_as_yuv(params["contrast"], params["brightness"] * 255.0)]
 
 
 def _gaussian_blur(step, params, w, h):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from mediasynth.core.errors import MediaError
@@ -9,9 +10,22 @@ from mediasynth.core.media import AudioStreamInfo, Video
 
 
 def probe_video(path: str | Path, *, max_duration_s: float) -> Video:
+    """Probe and check; the probe is cached per process for an unchanged file, so the
+    engine's header check and the later load in the same worker cost one probe."""
+    path = Path(path).resolve()
+    st = path.stat()
+    facts = _cached_probe(str(path), st.st_size, st.st_mtime_ns)
+    return _describe(path, facts, max_duration_s)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_probe(path: str, size: int, mtime_ns: int) -> dict:
     from mediasynth.io.ffmpeg import probe
 
-    facts = probe(path)
+    return probe(path)
+
+
+def _describe(path: Path, facts: dict, max_duration_s: float) -> Video:
     videos = [s for s in facts["streams"] if s["type"] == "video"]
     if not videos:
         raise MediaError("unsupported", "no video stream in the file")

@@ -166,13 +166,16 @@ def _encoder_args(pipeline, stream, dest: Path) -> list[str]:
     else:
         args.append("-an")
     return args + ["-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact",
-                   "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-f", "mp4", "-y",
-                   input_arg(dest)]
+                   "-f", "mp4", "-y", input_arg(dest)]
 
 
 def _video_tail(plan: ClipPlan, edits) -> list[str]:
+    """Fades, then padding to even dimensions (yuv420p needs them) when the frame chain
+    produced an odd size."""
     fade_vf, _ = G.fade_filters(edits, plan.edited.duration_s)
-    return [*fade_vf, "pad=ceil(iw/2)*2:ceil(ih/2)*2", "format=yuv420p"]
+    out_w, out_h = plan.out_size
+    pad = ["pad=ceil(iw/2)*2:ceil(ih/2)*2"] if out_w % 2 or out_h % 2 else []
+    return [*fade_vf, *pad] or ["null"]
 
 
 def _fused(plan, pipeline, edits, frame_filters, stream, audio_wav, dest, timeout, record):
@@ -180,20 +183,24 @@ def _fused(plan, pipeline, edits, frame_filters, stream, audio_wav, dest, timeou
                               sample_rate=stream.sample_rate if stream else None,
                               python_edits=False)
     video_chain = [*G.source_filters(plan.source), *vf, *frame_filters, *_video_tail(plan, edits)]
-    args = [*safe_input(plan.source.path)]
-    graph = f"[0:v:0]{','.join(video_chain)}[v]"
-    maps = ["-map", "[v]"]
-    if stream is not None:
-        if audio_wav is not None:
-            args += ["-i", input_arg(audio_wav)]
-            af = G.fade_filters(edits, plan.edited.duration_s)[1]
-            graph += f";[1:a:0]{','.join(af) or 'anull'}[a]"
-        else:
-            af = _audio_filters(plan, pipeline, edits, record, with_chain=True)
-            graph += f";[0:{stream.index}]{','.join(af) or 'anull'}[a]"
-        maps += ["-map", "[a]"]
-    run_ffmpeg([*args, "-filter_complex", graph, *maps, *_encoder_args(pipeline, stream, dest)],
+    inputs, audio = _audio_args(plan, pipeline, edits, stream, audio_wav, record, 0)
+    run_ffmpeg([*safe_input(plan.source.path), *inputs, "-map", "0:v:0", "-vf",
+                ",".join(video_chain), *audio, *_encoder_args(pipeline, stream, dest)],
                timeout_s=timeout)
+
+
+def _audio_args(plan, pipeline, edits, stream, audio_wav, record, source_input: int
+                ) -> tuple[list[str], list[str]]:
+    """(extra inputs, map/filter arguments) for the soundtrack. Separate simple
+    filtergraphs (-vf, -af) run in their own threads, unlike one complex graph."""
+    if stream is None:
+        return [], []
+    if audio_wav is not None:
+        af = G.fade_filters(edits, plan.edited.duration_s)[1]
+        n = source_input + 1
+        return ["-i", input_arg(audio_wav)], ["-map", f"{n}:a:0", "-af", ",".join(af) or "anull"]
+    af = _audio_filters(plan, pipeline, edits, record, with_chain=True)
+    return [], ["-map", f"{source_input}:{stream.index}", "-af", ",".join(af) or "anull"]
 
 
 def _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record):
@@ -205,23 +212,17 @@ def _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record):
     fps = plan.edited.fps
     decoder = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-nostdin",
                *safe_input(plan.source.path), "-map", "0:v:0",
-               "-vf", ",".join([*G.source_filters(plan.source), *vf]),
+               "-vf", ",".join([*G.source_filters(plan.source), *vf]) or "null",
                "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
     encoder = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-f", "rawvideo", "-pix_fmt",
                "rgb24", "-s", f"{out_w}x{out_h}", "-r", f"{fps:.6f}", "-i", "pipe:0"]
-    graph = f"[0:v]{','.join(_video_tail(plan, edits))}[v]"
-    maps = ["-map", "[v]"]
-    if stream is not None:
-        if audio_wav is not None:
-            encoder += ["-i", input_arg(audio_wav)]
-            af = G.fade_filters(edits, plan.edited.duration_s)[1]
-            graph += f";[1:a:0]{','.join(af) or 'anull'}[a]"
-        else:
-            encoder += safe_input(plan.source.path)
-            af = _audio_filters(plan, pipeline, edits, record, with_chain=True)
-            graph += f";[1:{stream.index}]{','.join(af) or 'anull'}[a]"
-        maps += ["-map", "[a]"]
-    encoder += ["-filter_complex", graph, *maps, *_encoder_args(pipeline, stream, dest)]
+    if stream is not None and audio_wav is None:
+        encoder += safe_input(plan.source.path)  # the soundtrack comes from the source
+        inputs, audio = _audio_args(plan, pipeline, edits, stream, None, record, 1)
+    else:
+        inputs, audio = _audio_args(plan, pipeline, edits, stream, audio_wav, record, 0)
+    encoder += [*inputs, "-map", "0:v:0", "-vf", ",".join(_video_tail(plan, edits)), *audio,
+                *_encoder_args(pipeline, stream, dest)]
     chain = pipeline.video.frames
     frames_rec = record.children[1]
 
@@ -336,7 +337,7 @@ def verify_output(path: Path, *, expect_audio: bool) -> dict:
     from mediasynth.io.ffmpeg import probe
 
     try:
-        facts = probe(path)
+        facts = probe(path, timestamps=False)
     except MediaError as exc:
         raise MediaError("crashed", f"output does not decode: {exc.message}") from None
     videos = [s for s in facts["streams"] if s["type"] == "video"]
