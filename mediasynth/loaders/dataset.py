@@ -1,0 +1,209 @@
+"""`MediaDataset`: a map-style dataset that reads media and augments it on the fly.
+
+Randomness is a pure function of (seed, epoch, index): every item of every epoch gets its own
+generator from `SeedSequence(seed, spawn_key=(epoch, index))`. Nothing depends on a global or
+per-worker random state, so DataLoader workers cannot repeat each other's augmentations
+(pytorch #5059), epochs differ, and a rerun reproduces every epoch exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mediasynth.core.errors import MediaError, MediasynthError
+
+KINDS = ("image", "audio", "video")
+
+
+@dataclass(frozen=True)
+class Item:
+    path: str
+    label: str
+    kind: str
+
+
+class MediaDataset:
+    """Map-style dataset over media files with labels.
+
+    Args:
+        root_or_manifest: a class-folder tree (`root/<class>/...`), an expanded OUT folder
+            (read through its labels.csv), a manifest.jsonl/labels.csv path, or a list of
+            (path, label) pairs.
+        pipeline: a Pipeline, the path of a pipeline YAML, or None (no augmentation).
+        split: keep only this split (for an expanded OUT).
+        kinds: media kinds to include.
+        seed: root seed; call `set_epoch(e)` before each epoch.
+        on_error: "raise" (MediaError naming the file) or "skip" (warn and return the next
+            readable item, with that item's own label).
+        return_record: include the applied operations (`record`) in each sample.
+        clip_frames / clip_stride: for video, the number of frames returned and the step
+            between them (a random start per item).
+        budgets: input limits (defaults of the pipeline, or mediasynth's).
+
+    Each sample is a dict: "image" (H x W x C uint8/uint16/float32) or "audio" ((C, N)
+    float32) + "sample_rate" or "video" ((T, H, W, C) uint8) + "fps"; plus "label" (int),
+    "class" (str), "path", "index" and optionally "record".
+    """
+
+    def __init__(self, root_or_manifest, pipeline=None, *, split: str | None = None,
+                 kinds: tuple[str, ...] = KINDS, seed: int = 0, on_error: str = "raise",
+                 return_record: bool = False, clip_frames: int = 8, clip_stride: int = 2,
+                 budgets=None):
+        if on_error not in ("raise", "skip"):
+            raise ValueError("on_error must be 'raise' or 'skip'")
+        self.pipeline = _load_pipeline(pipeline)
+        self.items = _items(root_or_manifest, split=split, kinds=tuple(kinds))
+        self.classes = sorted({item.label for item in self.items})
+        self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+        self.seed = int(seed)
+        self.epoch = 0
+        self.on_error = on_error
+        self.return_record = return_record
+        self.clip_frames = int(clip_frames)
+        self.clip_stride = int(clip_stride)
+        if budgets is None:
+            from mediasynth.core.config import Budgets
+
+            budgets = self.pipeline.budgets if self.pipeline is not None else Budgets()
+        self.budgets = budgets
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Select the epoch whose augmentations `__getitem__` returns. (DataLoader workers get
+        a fresh copy of the dataset per epoch unless persistent_workers=True.)"""
+        self.epoch = int(epoch)
+
+    def rng(self, index: int) -> np.random.Generator:
+        ss = np.random.SeedSequence(self.seed, spawn_key=(self.epoch, int(index)))
+        return np.random.Generator(np.random.PCG64(ss))
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        index %= len(self)
+        tried = 0
+        while True:
+            try:
+                return self._load(index)
+            except (MediasynthError, OSError, ValueError) as exc:
+                if self.on_error == "raise":
+                    raise MediaError("unreadable", f"cannot load item {index}: {exc}",
+                                     path=self.items[index].path) from exc
+                warnings.warn(f"mediasynth: skipping {self.items[index].path}: {exc}",
+                              stacklevel=2)
+                tried += 1
+                if tried >= len(self):
+                    raise MediaError("unreadable", "no item of the dataset can be read") from exc
+                index = (index + 1) % len(self)
+
+    def _load(self, index: int) -> dict[str, Any]:
+        item = self.items[index]
+        rng = self.rng(index)
+        sample: dict[str, Any] = {"label": self.class_to_idx[item.label], "class": item.label,
+                                  "path": item.path, "index": index}
+        record = None
+        if item.kind == "image":
+            from mediasynth.io.image_io import read_image
+
+            media = read_image(item.path, max_pixels=self.budgets.max_image_pixels)
+            chain = self.pipeline.image if self.pipeline is not None else None
+            if chain is not None:
+                media, record = chain.run(media, rng)
+            sample["image"] = media.pixels
+        elif item.kind == "audio":
+            from mediasynth.io.audio_io import read_audio
+
+            media = read_audio(item.path, max_duration_s=self.budgets.max_audio_duration_s)
+            chain = self.pipeline.audio if self.pipeline is not None else None
+            if chain is not None:
+                media, record = chain.run(media, rng)
+            sample["audio"] = media.samples
+            sample["sample_rate"] = media.sample_rate
+        else:
+            frames, fps, record = self._clip(item.path, rng)
+            sample["video"] = frames
+            sample["fps"] = fps
+        if self.return_record:
+            sample["record"] = record.to_dict() if record is not None else None
+        return sample
+
+    def _clip(self, path: str, rng: np.random.Generator):
+        """`clip_frames` frames `clip_stride` apart from a random start, with the frame chain's
+        params drawn once for the clip."""
+        from mediasynth.core.media import Image
+        from mediasynth.loaders.clips import read_frames
+        from mediasynth.video.probe import probe_video
+
+        video = probe_video(path, max_duration_s=self.budgets.max_video_duration_s)
+        span = (self.clip_frames - 1) * self.clip_stride + 1
+        start = int(rng.integers(0, max(1, video.frame_count - span + 1)))
+        frames = read_frames(video, start=start, count=self.clip_frames, stride=self.clip_stride)
+        chain = self.pipeline.video.frames if self.pipeline is not None else None
+        record = None
+        if chain is not None and len(frames):
+            first, record = chain.run(Image(frames[0]), rng)
+            out = [first.pixels] + [chain.replay(Image(f), record).pixels for f in frames[1:]]
+            frames = np.stack(out)
+        return frames, video.fps, record
+
+
+def _load_pipeline(pipeline):
+    if pipeline is None or hasattr(pipeline, "image"):
+        return pipeline
+    from mediasynth.core.config import load_pipeline
+
+    return load_pipeline(pipeline)
+
+
+def _items(source, *, split: str | None, kinds: tuple[str, ...]) -> list[Item]:
+    from mediasynth.io.sniff import sniff_path
+
+    if isinstance(source, (list, tuple)):
+        items = []
+        for path, label in source:
+            kind = sniff_path(path).kind
+            if kind is None:
+                raise MediaError("unsupported", "not a recognised media file", path=str(path))
+            items.append(Item(str(path), str(label), kind))
+        return [i for i in items if i.kind in kinds]
+    root = Path(source)
+    if root.is_dir() and (root / "labels.csv").exists():
+        root = root / "labels.csv"
+    if root.is_file():
+        return _from_labels(root, split=split, kinds=kinds)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such folder or labels file")
+    from mediasynth.io.discover import discover
+
+    return [Item(str(f.path), f.class_name, f.kind) for f in discover(root)
+            if f.kind in kinds and f.problem is None and f.class_name is not None]
+
+
+def _from_labels(path: Path, *, split: str | None, kinds: tuple[str, ...]) -> list[Item]:
+    from mediasynth.io.sniff import sniff_path
+
+    base = path.parent
+    if path.suffix == ".jsonl":
+        import json
+
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        entries = [(r["output"], r["class"], r["split"]) for r in rows
+                   if r["status"] == "ok" and r["output"]]
+    else:
+        with open(path, newline="") as fh:
+            entries = [(r["path"], r["class"], r["split"]) for r in csv.DictReader(fh)]
+    items = []
+    for rel, label, row_split in entries:
+        if split is not None and row_split != split:
+            continue
+        full = base / rel
+        items.append(Item(str(full), label, sniff_path(full).kind or "image"))
+    return [i for i in items if i.kind in kinds]

@@ -1,0 +1,73 @@
+"""PyTorch helpers (imported only when torch is installed).
+
+- `to_tensor(sample)`: image -> (C, H, W) float32 in [0, 1]; audio -> (C, N) float32;
+  video -> (T, C, H, W) float32 in [0, 1]; label -> int64 tensor.
+- `collate(batch)`: stacks tensors; audio is padded (with zeros) or cropped to the longest
+  item, up to `max_frames`, with a `lengths` tensor.
+- `ClipSampler(num_frames, stride)`: configures `MediaDataset` video clips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def _image_tensor(pixels: np.ndarray) -> torch.Tensor:
+    scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(pixels.dtype, 1.0)
+    arr = np.ascontiguousarray(pixels)
+    t = torch.from_numpy(arr.astype(np.float32) / scale if scale != 1.0 else arr.copy())
+    return t.permute(*range(t.ndim - 3), t.ndim - 1, t.ndim - 3, t.ndim - 2).contiguous()
+
+
+def to_tensor(sample: dict[str, Any]) -> dict[str, Any]:
+    out = dict(sample)
+    if "image" in sample:
+        out["image"] = _image_tensor(sample["image"])
+    if "audio" in sample:
+        out["audio"] = torch.from_numpy(np.ascontiguousarray(sample["audio"], np.float32))
+    if "video" in sample:
+        out["video"] = _image_tensor(sample["video"])
+    out["label"] = torch.tensor(sample["label"], dtype=torch.int64)
+    return out
+
+
+def collate(batch: list[dict[str, Any]], *, max_frames: int | None = None) -> dict[str, Any]:
+    """Batch samples (numpy or tensors). Audio of different lengths is padded/cropped to a
+    common length; `lengths` holds each item's original (cropped) length."""
+    batch = [to_tensor(s) if not isinstance(s.get("label"), torch.Tensor) else s for s in batch]
+    out: dict[str, Any] = {"label": torch.stack([s["label"] for s in batch]),
+                           "class": [s["class"] for s in batch],
+                           "path": [s["path"] for s in batch],
+                           "index": torch.tensor([s["index"] for s in batch])}
+    for key in ("image", "video"):
+        if key in batch[0]:
+            out[key] = torch.stack([s[key] for s in batch])
+    if "audio" in batch[0]:
+        lengths = [min(s["audio"].shape[-1], max_frames or s["audio"].shape[-1]) for s in batch]
+        target = max(lengths)
+        channels = max(s["audio"].shape[0] for s in batch)
+        audio = torch.zeros(len(batch), channels, target)
+        for i, (s, n) in enumerate(zip(batch, lengths)):
+            audio[i, : s["audio"].shape[0], :n] = s["audio"][:, :n]
+        out["audio"] = audio
+        out["lengths"] = torch.tensor(lengths, dtype=torch.int64)
+        out["sample_rate"] = torch.tensor([s["sample_rate"] for s in batch])
+    if "record" in batch[0]:
+        out["record"] = [s["record"] for s in batch]
+    return out
+
+
+@dataclass(frozen=True)
+class ClipSampler:
+    """N frames `stride` apart from a random start; apply with `sampler.configure(dataset)`."""
+
+    num_frames: int = 8
+    stride: int = 2
+
+    def configure(self, dataset) -> None:
+        dataset.clip_frames = self.num_frames
+        dataset.clip_stride = self.stride
