@@ -53,4 +53,12 @@ class AudioHandler:
     def _write(self, audio, pipeline, dest: Path) -> dict:
         clipped = write_audio(audio, dest, subtype=pipeline.output.audio_subtype, atomic=False)
         return {"sample_rate": audio.sample_rate, "channels": audio.channels,
-                "duration_s": round(audio.duration_s, 6), "clipped_samples": clipped}
+                "duration_s": round(audio.duration_s, 6), "clipped_samples": clipped,
+                "stats": self.describe(audio)}
+
+    def describe(self, audio) -> dict:
+        """Loudness (RMS dBFS) and duration, for the report."""
+        from mediasynth.audio.functional.level import amplitude_to_db, rms
+
+        return {"rms_db": round(amplitude_to_db(rms(audio.samples)), 3),
+                "duration_s": round(audio.duration_s, 6)}

@@ -8,6 +8,8 @@ A handler:
         write the result to `dest` (a fresh temp path the engine renames into place); info
         may carry "sha256" of the bytes written, else the engine hashes the file
     replay(loaded, pipeline, record, dest) -> info: the same from a stored record
+    describe(loaded) -> dict: cheap statistics of a source, stored in its rows as
+        `source_stats` (the report compares outputs with sources without decoding)
 """
 
 from __future__ import annotations

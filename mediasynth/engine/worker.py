@@ -121,9 +121,10 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
         return failure_rows(job, ctx, "skipped", "unreadable", f"{type(exc).__name__}: {exc}")
     rows = []
     seen: set[str] = set()
+    source_stats = handler.describe(loaded)
     for output in job.outputs:
         row = {**base_row(job, ctx), "source_sha256": sha, "id": output.row_id,
-               "variant": output.variant}
+               "variant": output.variant, "source_stats": source_stats}
         dest = Path(ctx.out) / output.rel_path
         try:
             if output.variant == ORIGINAL:

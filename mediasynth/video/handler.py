@@ -21,6 +21,10 @@ class VideoHandler:
     def load(self, path: Path, budgets):
         return probe_video(path, max_duration_s=budgets.max_video_duration_s)
 
+    def describe(self, video) -> dict:
+        return {"duration_s": round(video.duration_s, 4), "width": video.width,
+                "height": video.height, "fps": round(video.fps, 4)}
+
     def render(self, video, pipeline, rng, dest: Path):
         return render_clip(plan_clip(video, pipeline, rng=rng), pipeline, dest)
 

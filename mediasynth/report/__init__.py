@@ -1,0 +1,1 @@
+"""The HTML report of an output folder (`mediasynth report OUT`)."""

@@ -1,0 +1,152 @@
+"""Self-made graphics for the report: SVG bar charts and histograms, PNG thumbnails,
+waveforms, mel spectrograms and keyframe strips. No plotting library, no network."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+
+PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6",
+           "#9d755d"]
+
+
+def bar_chart(groups: list[str], series: dict[str, list[int]], *, title: str,
+              width: int = 640, height: int = 260) -> str:
+    """Grouped vertical bars as inline SVG (one group per class, one bar per series)."""
+    names = list(series)
+    top = max([max(v) for v in series.values() if v] + [1])
+    left, bottom, pad = 40, 40, 10
+    plot_w, plot_h = width - left - pad, height - bottom - 30
+    group_w = plot_w / max(len(groups), 1)
+    bar_w = max(2.0, (group_w - 8) / max(len(names), 1))
+    parts = [f'<svg width="{width}" height="{height}" '
+             f'role="img" aria-label="{html.escape(title)}">',
+             f'<text x="{left}" y="16" font-size="13" font-weight="bold">{html.escape(title)}</text>']
+    for g, group in enumerate(groups):
+        x0 = left + g * group_w + 4
+        for s, name in enumerate(names):
+            value = series[name][g]
+            h = plot_h * value / top
+            x = x0 + s * bar_w
+            y = 30 + plot_h - h
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" '
+                         f'fill="{PALETTE[s % len(PALETTE)]}"><title>{html.escape(group)} '
+                         f'{html.escape(name)}: {value}</title></rect>')
+            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 2:.1f}" font-size="9" '
+                         f'text-anchor="middle">{value}</text>')
+        parts.append(f'<text x="{x0 + group_w / 2 - 4:.1f}" y="{height - bottom + 14}" '
+                     f'font-size="10" text-anchor="middle">{html.escape(group[:14])}</text>')
+    for s, name in enumerate(names):
+        parts.append(f'<rect x="{left + s * 110}" y="{height - 14}" width="10" height="10" '
+                     f'fill="{PALETTE[s % len(PALETTE)]}"/><text x="{left + s * 110 + 14}" '
+                     f'y="{height - 5}" font-size="10">{html.escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def histogram(values: list[float], *, title: str, bins: int = 20, width: int = 300,
+              height: int = 150) -> str:
+    counts, edges = np.histogram(np.asarray(values, float), bins=bins)
+    top = max(int(counts.max()), 1)
+    plot_h = height - 40
+    bw = (width - 20) / bins
+    parts = [f'<svg width="{width}" height="{height}" '
+             f'role="img" aria-label="{html.escape(title)}">',
+             f'<text x="4" y="12" font-size="11">{html.escape(title)}</text>']
+    for i, c in enumerate(counts):
+        h = plot_h * c / top
+        parts.append(f'<rect x="{10 + i * bw:.1f}" y="{18 + plot_h - h:.1f}" width="{bw - 1:.1f}" '
+                     f'height="{h:.1f}" fill="#4c78a8"><title>[{edges[i]:.3g}, {edges[i + 1]:.3g}):'
+                     f' {c}</title></rect>')
+    parts.append(f'<text x="10" y="{height - 6}" font-size="9">{edges[0]:.3g}</text>'
+                 f'<text x="{width - 10}" y="{height - 6}" font-size="9" text-anchor="end">'
+                 f'{edges[-1]:.3g}</text></svg>')
+    return "".join(parts)
+
+
+def write_png(path: Path, rgb: np.ndarray) -> None:
+    import cv2
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if ok:
+        path.write_bytes(buf.tobytes())
+
+
+def thumbnail(pixels: np.ndarray, size: int = 160) -> np.ndarray:
+    """RGB uint8 thumbnail whose longer side is `size`."""
+    import cv2
+
+    px = pixels
+    if px.dtype != np.uint8:
+        top = 65535.0 if px.dtype == np.uint16 else 1.0
+        px = np.clip(px.astype(np.float32) / top * 255.0, 0, 255).astype(np.uint8)
+    if px.shape[2] == 1:
+        px = np.repeat(px, 3, axis=2)
+    elif px.shape[2] == 4:
+        alpha = px[:, :, 3:4].astype(np.float32) / 255.0
+        px = (px[:, :, :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+    h, w = px.shape[:2]
+    scale = size / max(h, w)
+    return cv2.resize(px, (max(1, round(w * scale)), max(1, round(h * scale))),
+                      interpolation=cv2.INTER_AREA)
+
+
+def draw_boxes(rgb: np.ndarray, boxes: list[list[float]], scale: float) -> np.ndarray:
+    import cv2
+
+    out = rgb.copy()
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        color = tuple(int(PALETTE[i % len(PALETTE)][k:k + 2], 16) for k in (1, 3, 5))
+        cv2.rectangle(out, (round(x0 * scale), round(y0 * scale)),
+                      (round(x1 * scale) - 1, round(y1 * scale) - 1), color, 1)
+    return out
+
+
+def _colormap(values: np.ndarray) -> np.ndarray:
+    """[0, 1] -> RGB with a perceptual (viridis-like) ramp."""
+    import cv2
+
+    idx = np.clip(values * 255, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(idx, cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGB)
+
+
+def waveform(samples: np.ndarray, width: int = 320, height: int = 64) -> np.ndarray:
+    img = np.full((height, width, 3), 255, np.uint8)
+    x = samples.mean(axis=0)
+    if x.size == 0:
+        return img
+    edges = np.linspace(0, x.size, width + 1).astype(int)
+    mid = height // 2
+    for i in range(width):
+        seg = x[edges[i] : max(edges[i + 1], edges[i] + 1)]
+        lo, hi = float(seg.min()), float(seg.max())
+        y0 = int(mid - hi * (mid - 2))
+        y1 = int(mid - lo * (mid - 2))
+        img[max(0, y0) : min(height, y1 + 1), i] = (76, 120, 168)
+    return img
+
+
+def spectrogram(samples: np.ndarray, sample_rate: int, width: int = 320,
+                height: int = 96) -> np.ndarray:
+    import cv2
+
+    from mediasynth.audio.spectrogram import mel_spectrogram
+
+    mel = mel_spectrogram(samples.mean(axis=0, keepdims=True), sample_rate=sample_rate,
+                          n_mels=64)[0]
+    norm = np.clip((mel + 80.0) / 80.0, 0, 1)[::-1]
+    return cv2.resize(_colormap(norm), (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def dhash(pixels: np.ndarray) -> int:
+    """64-bit difference hash (for near-duplicate detection)."""
+    import cv2
+
+    gray = pixels.mean(axis=2).astype(np.float32) if pixels.ndim == 3 else pixels
+    small = cv2.resize(gray, (9, 8), interpolation=cv2.INTER_AREA)
+    bits = (small[:, 1:] > small[:, :-1]).flatten()
+    return int(np.packbits(bits).view(">u8")[0])

@@ -1,0 +1,284 @@
+"""`mediasynth report OUT`: a self-contained HTML page (plus OUT/report_assets/) that opens
+offline: counts per split and class before and after balancing, skipped files with reasons,
+run settings, contact sheets (original next to its variants, parameters on hover and below,
+boxes drawn for detection data), waveforms, spectrograms and players for audio, keyframe
+strips and players for video, histograms of the sampled parameters, output statistics
+against the sources, and near-duplicate warnings.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from mediasynth.engine import manifest as M
+from mediasynth.io.atomic import write_bytes_atomic
+from mediasynth.report import graphics as gfx
+
+ASSETS = "report_assets"
+COMPOSITES = {"compose", "one_of", "some_of", "random_apply", "video", "pending"}
+SAMPLES_PER_KIND = 6
+VARIANTS_SHOWN = 5
+STATS_LIMIT = 2000
+
+
+def write_report(out: str | Path) -> Path:
+    out = Path(out)
+    rows = M.read_manifest(out)
+    if not rows:
+        raise FileNotFoundError(f"{out / M.MANIFEST} is missing or empty: nothing to report")
+    run = _read_json(out / "run.json")
+    src = Path(run["src"]) if run and Path(run.get("src", "")).is_dir() else None
+    assets = out / ASSETS
+    shutil.rmtree(assets, ignore_errors=True)
+    assets.mkdir(parents=True)
+    page = _Page(out, rows, src, assets)
+    text = page.render()
+    dest = out / "report.html"
+    write_bytes_atomic(dest, text.encode("utf-8"))
+    return dest
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+class _Page:
+    def __init__(self, out: Path, rows: list[dict], src: Path | None, assets: Path):
+        self.out, self.rows, self.src, self.assets = out, rows, src, assets
+        self.ok = [r for r in rows if r["status"] == "ok"]
+        self._n = 0
+
+    def asset(self, stem: str) -> tuple[Path, str]:
+        self._n += 1
+        name = f"{self._n:05d}-{stem}.png"
+        return self.assets / name, f"{ASSETS}/{name}"
+
+    # --- sections -------------------------------------------------------------------------
+    def render(self) -> str:
+        sections = [self.summary(), self.counts(), self.problems(), self.samples(),
+                    self.parameters(), self.statistics(), self.settings()]
+        return _TEMPLATE.format(title=_esc(f"mediasynth report: {self.out.name}"),
+                                body="\n".join(s for s in sections if s))
+
+    def summary(self) -> str:
+        status = Counter(r["status"] for r in self.rows)
+        kinds = Counter(r["kind"] for r in self.ok)
+        cells = "".join(f'<div class="stat"><b data-total="{k}">{v}</b><span>{_esc(k)}</span></div>'
+                        for k, v in (("outputs", status.get("ok", 0)),
+                                     ("skipped", status.get("skipped", 0)),
+                                     ("failed", status.get("failed", 0)), *sorted(kinds.items())))
+        return f"<h1>{_esc(self.out.name)}</h1><div class='stats'>{cells}</div>"
+
+    def counts(self) -> str:
+        sources: dict[tuple, set] = defaultdict(set)
+        outputs: Counter = Counter()
+        for r in self.ok:
+            key = (r["split"] or "all", r["class"] or "-")
+            sources[key].add(r["source"] or r["id"])
+            outputs[key] += 1
+        splits = sorted({k[0] for k in outputs}, key=lambda s: ("train", "val", "test").index(s)
+                        if s in ("train", "val", "test") else 9)
+        classes = sorted({k[1] for k in outputs})
+        charts, table = [], ["<table class='counts'><tr><th>split</th><th>class</th>"
+                             "<th>sources (before)</th><th>outputs (after)</th></tr>"]
+        for split in splits:
+            before = [len(sources.get((split, c), ())) for c in classes]
+            after = [outputs.get((split, c), 0) for c in classes]
+            charts.append(gfx.bar_chart(classes, {"sources (before)": before,
+                                                  "outputs (after)": after},
+                                        title=f"{split}: per class"))
+            for c, b, a in zip(classes, before, after):
+                if b or a:
+                    table.append(f"<tr><td>{_esc(split)}</td><td>{_esc(c)}</td><td>{b}</td>"
+                                 f"<td data-count='{_esc(split)}/{_esc(c)}'>{a}</td></tr>")
+        table.append("</table>")
+        return ("<h2>Counts per split and class</h2><div class='charts'>" + "".join(charts)
+                + "</div>" + "".join(table))
+
+    def problems(self) -> str:
+        bad = [r for r in self.rows if r["status"] != "ok"]
+        if not bad:
+            return "<h2>Skipped and failed files</h2><p>None.</p>"
+        lines = ["<h2>Skipped and failed files</h2><table class='problems'><tr><th>status</th>"
+                 "<th>reason</th><th>file</th><th>message</th></tr>"]
+        for r in bad:
+            reason = r.get("reason") or {}
+            lines.append(f"<tr><td>{_esc(r['status'])}</td><td>{_esc(reason.get('code'))}</td>"
+                         f"<td>{_esc(r['source'])}</td><td>{_esc(reason.get('message'))}</td></tr>")
+        return "".join(lines) + "</table>"
+
+    def samples(self) -> str:
+        by_source: dict[str, list[dict]] = defaultdict(list)
+        for r in self.ok:
+            by_source[r["source"] or r["id"]].append(r)
+        parts = []
+        for kind in ("image", "audio", "video"):
+            keys = sorted(k for k, rs in by_source.items() if rs[0]["kind"] == kind)
+            if not keys:
+                continue
+            step = max(1, len(keys) // SAMPLES_PER_KIND)
+            chosen = keys[::step][:SAMPLES_PER_KIND]
+            blocks = [self._sample_block(kind, k, sorted(by_source[k], key=lambda r: r["variant"]))
+                      for k in chosen]
+            parts.append(f"<h2>{kind.title()} samples</h2>" + "".join(blocks))
+        return "".join(parts)
+
+    def _sample_block(self, kind: str, source: str, rows: list[dict]) -> str:
+        tiles = []
+        original = self.src / source if self.src is not None and rows[0]["source"] else None
+        if original is not None and original.is_file() and not any(r["variant"] == -1 for r in rows):
+            tiles.append(self._tile(kind, original, "original", None))
+        for r in rows[: VARIANTS_SHOWN + 1]:
+            label = "original" if r["variant"] == -1 else f"variant {r['variant']}"
+            tiles.append(self._tile(kind, self.out / r["output"], label, r))
+        head = f"<h3>{_esc(source)} <small>({_esc(rows[0]['class'])}, {_esc(rows[0]['split'])})</small></h3>"
+        return f"<div class='sample'>{head}<div class='tiles'>{''.join(tiles)}</div></div>"
+
+    def _tile(self, kind: str, path: Path, label: str, row: dict | None) -> str:
+        params = _describe(row["record"]) if row and row.get("record") else ""
+        full = json.dumps(row["record"], indent=1) if row and row.get("record") else label
+        try:
+            visual = {"image": self._image_tile, "audio": self._audio_tile,
+                      "video": self._video_tile}[kind](path, row)
+        except Exception as exc:  # noqa: BLE001 - one unreadable file must not sink the report
+            visual = f"<p class='warn'>cannot show: {_esc(exc)}</p>"
+        return (f"<figure title='{_esc(full)}'>{visual}<figcaption><b>{_esc(label)}</b>"
+                f"<br>{_esc(params)}</figcaption></figure>")
+
+    def _image_tile(self, path: Path, row: dict | None) -> str:
+        from mediasynth.io.image_io import read_image
+
+        image = read_image(path)
+        thumb = gfx.thumbnail(image.pixels)
+        objects = ((row or {}).get("info") or {}).get("labels", {}).get("objects")
+        if objects:
+            thumb = gfx.draw_boxes(thumb, [o["box"] for o in objects],
+                                   thumb.shape[1] / image.width)
+        dest, rel = self.asset("thumb")
+        gfx.write_png(dest, thumb)
+        return f"<img src='{rel}' alt='{_esc(path.name)}'>"
+
+    def _audio_tile(self, path: Path, row: dict | None) -> str:
+        from mediasynth.io.audio_io import read_audio
+
+        audio = read_audio(path)
+        wave_dest, wave_rel = self.asset("wave")
+        gfx.write_png(wave_dest, gfx.waveform(audio.samples))
+        spec_dest, spec_rel = self.asset("mel")
+        gfx.write_png(spec_dest, gfx.spectrogram(audio.samples, audio.sample_rate))
+        return (f"<img src='{wave_rel}' alt='waveform'><img src='{spec_rel}' alt='mel spectrogram'>"
+                f"<audio controls preload='none' src='{_esc(self._href(path))}'></audio>")
+
+    def _video_tile(self, path: Path, row: dict | None) -> str:
+        from mediasynth.io.ffmpeg import run_ffmpeg, safe_input
+        from mediasynth.video.probe import probe_video
+
+        video = probe_video(path, max_duration_s=1e9)
+        frames = []
+        for fraction in (0.1, 0.5, 0.9):
+            raw = run_ffmpeg(["-ss", f"{video.duration_s * fraction:.3f}", *safe_input(path),
+                              "-frames:v", "1", "-vf", "scale=120:-2", "-f", "rawvideo",
+                              "-pix_fmt", "rgb24", "pipe:1"], capture_stdout=True, timeout_s=60)
+            w = 120
+            h = len(raw) // (w * 3)
+            if h:
+                frames.append(np.frombuffer(raw[: w * h * 3], np.uint8).reshape(h, w, 3))
+        dest, rel = self.asset("keys")
+        gfx.write_png(dest, np.concatenate(frames, axis=1))
+        return (f"<img src='{rel}' alt='keyframes'><video controls preload='none' width='240' "
+                f"src='{_esc(self._href(path))}'></video>")
+
+    def _href(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.out).as_posix()
+        except ValueError:
+            return path.resolve().as_uri()
+
+    def parameters(self) -> str:
+        values: dict[str, list[float]] = defaultdict(list)
+        for r in self.ok:
+            if r.get("record"):
+                _collect(r["record"], values)
+        charts = [gfx.histogram(v, title=f"{k} (n={len(v)})") for k, v in sorted(values.items())
+                  if len(v) >= 2 and not k.endswith("seed")]
+        if not charts:
+            return ""
+        return "<h2>Sampled parameters</h2><div class='charts'>" + "".join(charts) + "</div>"
+
+    def statistics(self) -> str:
+        from mediasynth.report.stats import output_statistics
+
+        return output_statistics(self, STATS_LIMIT)
+
+    def settings(self) -> str:
+        pipeline = self.out / "pipeline.yaml"
+        text = pipeline.read_text() if pipeline.exists() else "(no pipeline.yaml)"
+        first = self.rows[0]
+        versions = json.dumps(first.get("versions", {}), indent=1)
+        return (f"<h2>Run settings</h2><p>pipeline sha256 <code>{_esc(first.get('pipeline_sha256'))}"
+                f"</code></p><pre>{_esc(text)}</pre><h3>Versions</h3><pre>{_esc(versions)}</pre>")
+
+
+def _collect(record: dict, values: dict[str, list[float]]) -> None:
+    if not record.get("applied"):
+        return
+    for child in record.get("children", []):
+        _collect(child, values)
+    for key, value in record.get("params", {}).items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and "seed" not in key:
+            values[f"{record['name']}.{key}"].append(float(value))
+
+
+def _describe(record: dict) -> str:
+    """Short text of the applied leaf operations and their scalar params."""
+    parts = []
+
+    def walk(rec):
+        if not rec.get("applied") or (rec["name"] in COMPOSITES and not rec.get("children")):
+            return
+        if rec.get("children"):
+            for c in rec["children"]:
+                walk(c)
+            return
+        scal = {k: (round(v, 3) if isinstance(v, float) else v)
+                for k, v in rec.get("params", {}).items()
+                if isinstance(v, (int, float, str)) and "seed" not in k}
+        args = ", ".join(f"{k}={v}" for k, v in scal.items())
+        parts.append(f"{rec['name'].split('.', 1)[-1]}({args})")
+
+    walk(record)
+    return "; ".join(parts) or "no change"
+
+
+_TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }}
+h1 {{ margin: 0 0 12px; }} h2 {{ margin-top: 32px; border-bottom: 1px solid #ddd; }}
+.stats {{ display: flex; gap: 16px; flex-wrap: wrap; }}
+.stat {{ background: #f3f5f8; padding: 8px 14px; border-radius: 6px; }}
+.stat b {{ font-size: 20px; display: block; }}
+.charts {{ display: flex; flex-wrap: wrap; gap: 12px; }}
+table {{ border-collapse: collapse; margin: 8px 0; }}
+td, th {{ border: 1px solid #ddd; padding: 3px 8px; text-align: left; }}
+.tiles {{ display: flex; flex-wrap: wrap; gap: 8px; }}
+figure {{ margin: 0; width: 330px; }} figure img {{ max-width: 320px; display: block; }}
+figcaption {{ font-size: 11px; color: #555; word-break: break-word; }}
+.warn {{ color: #b00; }} pre {{ background: #f6f6f6; padding: 8px; overflow: auto; }}
+</style></head><body>
+{body}
+</body></html>
+"""
