@@ -65,25 +65,23 @@ def _pipeline_from_args(args):
 
 
 def cmd_expand(args) -> int:
-    import os
-
-    from mediasynth.engine.pool import WorkerPool
+    from mediasynth.engine.run import ExpandOptions, make_pool
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be >= 1")
-    # workers start while the pipeline is read and SRC is walked
-    with WorkerPool(args.workers or os.cpu_count() or 1).start_async() as pool:
-        return _expand(args, pool)
-
-
-def _expand(args, pool) -> int:
-    from mediasynth.engine.run import ExpandOptions, expand, summary_table
-
-    pipeline = _pipeline_from_args(args)
     options = ExpandOptions(workers=args.workers, executor=args.executor,
                             scheduler=args.scheduler, on_error=args.on_error,
                             dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet,
                             fsync=args.fsync)
+    # workers start while the pipeline is read and SRC is walked
+    with make_pool(options).start_async() as pool:
+        return _expand(args, options, pool)
+
+
+def _expand(args, options, pool) -> int:
+    from mediasynth.engine.run import expand, summary_table
+
+    pipeline = _pipeline_from_args(args)
     result = expand(args.src, args.out, pipeline, options, pool=pool)
     if args.dry_run:
         print(f"plan: {len(result.plan.jobs)} sources, {result.plan.outputs()} outputs "

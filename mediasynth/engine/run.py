@@ -130,15 +130,24 @@ def expand(src: str | Path, out: str | Path, pipeline: Pipeline,
     Uses worker processes (`pool`, a WorkerPool, or one made here): scripts that call this
     must guard their entry point with `if __name__ == "__main__":`, as for any
     multiprocessing code."""
-    from mediasynth.engine.pool import WorkerPool
-
     options = options or ExpandOptions()
     src, out = Path(src), Path(out)
     check_folders(src, out)
     if pool is not None:
         return _expand(src, out, pipeline, options, pool)
-    with WorkerPool(options.workers or os.cpu_count() or 1) as own:
+    with make_pool(options) as own:
         return _expand(src, out, pipeline, options, own.start_async())
+
+
+def make_pool(options: ExpandOptions):
+    """The executor's pool: local worker processes, or a Dask client."""
+    if options.executor == "dask":
+        from mediasynth.engine.dask_executor import DaskPool
+
+        return DaskPool(options.workers, options.scheduler)
+    from mediasynth.engine.pool import WorkerPool
+
+    return WorkerPool(options.workers or os.cpu_count() or 1)
 
 
 def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, pool
@@ -185,6 +194,7 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
         raise FatalError(str(exc)) from None
     finally:
         appender.close()
+    remove_stale_temps(out)  # temp files of workers that were killed mid-write
     result.rows = _ordered_rows(plan, done, new_rows)
     M.write_final(out, result.rows)
     return result
@@ -194,20 +204,14 @@ def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions, poo
     """Yield (job, rows) as sources finish, with a progress bar on a terminal."""
     bar = _progress(len(jobs), options.quiet)
     try:
-        if options.executor == "dask":
-            from mediasynth.engine.dask_executor import run_dask
-
-            stream = run_dask(jobs, ctx, workers=options.workers, scheduler=options.scheduler)
-        else:
-            stream = _run_local(jobs, ctx, pool)
-        for job, rows in stream:
+        for job, rows in _run(jobs, ctx, pool):
             bar.update(1)
             yield job, rows
     finally:
         bar.close()
 
 
-def _run_local(jobs: list[SourceJob], ctx: RunContext, pool):
+def _run(jobs: list[SourceJob], ctx: RunContext, pool):
     timeout = ctx.pipeline.budgets.file_timeout_s
     for index, status, value in pool.map(process_source, jobs, ctx, timeout_s=timeout):
         job = jobs[index]

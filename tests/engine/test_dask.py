@@ -1,0 +1,134 @@
+"""The Dask executor gives the local executor's bytes: LocalCluster, a real
+`dask scheduler` + `dask worker` pair on loopback, and a worker killed mid-run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from mediasynth.cli import main  # noqa: E402
+from tests.engine.helpers import make_tree, tree_digest  # noqa: E402
+
+DASK = str(Path(sys.executable).parent / "dask")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("dask")
+    src = make_tree(root / "src", images=(("circle", 24), ("square", 12)), tones=(("sine", 6),),
+                    size=256)
+    (src / "square" / "zero.png").write_bytes(b"")
+    ref = root / "ref"
+    assert main(["expand", str(src), str(ref), "-n", "3", "--split", "0.8,0.2", "-q",
+                 "--no-report"]) == 3
+    return src, tree_digest(ref)
+
+
+def _assert_same_tree(out: Path, reference: dict) -> None:
+    got = tree_digest(out)
+    assert got == reference
+
+
+def test_local_cluster_matches_the_local_pool(source, tmp_path):
+    src, reference = source
+    out = tmp_path / "out"
+    assert main(["expand", str(src), str(out), "-n", "3", "--split", "0.8,0.2", "-q",
+                 "--no-report", "--executor", "dask", "--workers", "2"]) == 3
+    _assert_same_tree(out, reference)
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=env, start_new_session=True)]
+    procs.append(subprocess.Popen([DASK, "worker", address, "--nworkers", "2", "--nthreads", "1",
+                                   "--no-dashboard", "--local-directory", str(tmp_path / "dw")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                                  start_new_session=True))
+    from distributed import Client
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with Client(address, timeout="5s") as client:
+                client.wait_for_workers(2, timeout=60)
+            break
+        except (OSError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    yield address
+    for p in procs:
+        os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_scheduler_and_workers_on_loopback(source, cluster, tmp_path):
+    src, reference = source
+    out = tmp_path / "out"
+    assert main(["expand", str(src), str(out), "-n", "3", "--split", "0.8,0.2", "-q",
+                 "--no-report", "--executor", "dask", "--scheduler", cluster]) == 3
+    _assert_same_tree(out, reference)
+
+
+def test_a_worker_killed_mid_run_changes_nothing(source, cluster, tmp_path):
+    from distributed import Client
+
+    src, reference = source
+    with Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+
+    out = tmp_path / "out"
+    rows_at_kill = []
+
+    def kill_one_when_work_is_under_way():
+        manifest = out / "manifest.jsonl"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if manifest.exists() and manifest.read_text().count("\n") >= 2:
+                break
+            time.sleep(0.01)
+        rows_at_kill.append(manifest.read_text().count("\n") if manifest.exists() else 0)
+        os.kill(pids[0], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_one_when_work_is_under_way)
+    killer.start()
+    code = main(["expand", str(src), str(out), "-n", "3", "--split", "0.8,0.2", "-q",
+                 "--no-report", "--executor", "dask", "--scheduler", cluster])
+    killer.join()
+    assert code == 3
+    total = (out / "manifest.jsonl").read_text().count("\n")
+    assert rows_at_kill and rows_at_kill[0] < total, "the kill must land mid-run"
+    _assert_same_tree(out, reference)
+
+
+def test_unreachable_scheduler_is_a_clear_error(source, tmp_path, capsys):
+    src, _ = source
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    assert main(["expand", str(src), str(tmp_path / "o"), "-q", "--executor", "dask",
+                 "--scheduler", address]) == 1
+    assert address in capsys.readouterr().err
