@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
-from mediasynth.io.atomic import write_bytes_atomic
+from mediasynth.io.atomic import atomic_path, write_bytes_atomic
 
 MANIFEST = "manifest.jsonl"
 LABELS = "labels.csv"
@@ -41,21 +43,93 @@ def dumps(row: dict) -> str:
     return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+class Ref(NamedTuple):
+    """Where a row sits in the manifest file, and the few fields the engine needs."""
+
+    offset: int
+    length: int
+    variant: int | None
+    status: str
+    split: str | None
+    cls: str | None
+    kind: str | None
+
+
+def ref_of(row: dict, offset: int, length: int) -> Ref:
+    return Ref(offset, length, row.get("variant"), row["status"], row.get("split"),
+               row.get("class"), row.get("kind"))
+
+
+def scan(out_dir: Path):
+    """Yield (row, offset, length) for every complete line of OUT/manifest.jsonl."""
+    path = Path(out_dir) / MANIFEST
+    if not path.exists():
+        return
+    with open(path, "rb") as fh:
+        offset = 0
+        for line in fh:
+            length = len(line)
+            row = None
+            if line.endswith(b"\n"):
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    row = None
+            if row is not None:
+                yield row, offset, length
+            offset += length
+
+
 class ManifestAppender:
     """Appends rows as they arrive, flushed per source so a killed process loses nothing
     already done. Not fsynced: rows lost to a power cut only mean that work is redone (the
-    results are deterministic), and resume checks every recorded file's sha256."""
+    results are deterministic), and resume checks every recorded file's sha256. `append`
+    returns each row's `Ref`, so the engine keeps offsets, not rows, in memory."""
 
     def __init__(self, out_dir: Path):
-        self._fh = open(Path(out_dir) / MANIFEST, "a", encoding="utf-8")  # noqa: SIM115
+        self._fh = open(Path(out_dir) / MANIFEST, "ab")  # noqa: SIM115
+        self._fh.seek(0, 2)
+        if self._fh.tell():
+            with open(Path(out_dir) / MANIFEST, "rb") as check:
+                check.seek(-1, 2)
+                if check.read(1) != b"\n":  # a torn last line from a killed run
+                    self._fh.write(b"\n")
 
-    def append(self, rows: Iterable[dict]) -> None:
+    def append(self, rows: Iterable[dict]) -> list[Ref]:
+        refs = []
         for row in rows:
-            self._fh.write(dumps(row) + "\n")
+            data = (dumps(row) + "\n").encode("utf-8")
+            refs.append(ref_of(row, self._fh.tell(), len(data)))
+            self._fh.write(data)
         self._fh.flush()
+        return refs
 
     def close(self) -> None:
         self._fh.close()
+
+
+def write_final_refs(out_dir: Path, refs: list[Ref]) -> None:
+    """Rewrite the manifest with the rows at `refs` (already in plan order) and labels.csv,
+    streaming: one row in memory at a time; both files replaced atomically."""
+    out_dir = Path(out_dir)
+    src = open(out_dir / MANIFEST, "rb")  # noqa: SIM115 - kept open across the replace
+    try:
+        with atomic_path(out_dir / MANIFEST) as tmp_manifest, \
+                atomic_path(out_dir / LABELS) as tmp_labels, \
+                open(tmp_manifest, "wb") as manifest, \
+                open(tmp_labels, "w", encoding="utf-8", newline="") as labels:
+            writer = csv.writer(labels, lineterminator="\n")
+            writer.writerow(["path", "class", "split", "source", "variant"])
+            for ref in refs:
+                line = os.pread(src.fileno(), ref.length, ref.offset)
+                manifest.write(line)
+                if ref.status == "ok":
+                    row = json.loads(line)
+                    if row["output"]:
+                        writer.writerow([row["output"], row["class"] or "", row["split"] or "",
+                                         row["source"], row["variant"]])
+    finally:
+        src.close()
 
 
 def write_final(out_dir: Path, rows: list[dict]) -> None:

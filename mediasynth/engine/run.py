@@ -45,13 +45,18 @@ class ExpandOptions:
 
 @dataclass
 class ExpandResult:
+    """Counts of a run (rows themselves are in OUT/manifest.jsonl: `rows` reads them)."""
+
     plan: Plan
-    rows: list[dict] = field(default_factory=list)
+    out: Path | None = None
+    status_counts: Counter = field(default_factory=Counter)
+    ok_counts: Counter = field(default_factory=Counter)  # (split, class, kind) -> outputs
+    problems: list[dict] = field(default_factory=list)
     resumed: int = 0
 
     @property
-    def status_counts(self) -> Counter:
-        return Counter(r["status"] for r in self.rows)
+    def rows(self) -> list[dict]:
+        return M.read_manifest(self.out) if self.out is not None else []
 
     @property
     def exit_code(self) -> int:
@@ -153,7 +158,7 @@ def make_pool(options: ExpandOptions):
 def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, pool
             ) -> ExpandResult:
     plan = build_plan(src, out, pipeline, pool)
-    result = ExpandResult(plan)
+    result = ExpandResult(plan, out)
     if options.dry_run:
         return result
     try:
@@ -180,12 +185,13 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
                                   missing, job.problem))
     result.resumed = sum(len(j.outputs) for j in plan.jobs) - sum(len(j.outputs) for j in todo
                                                                    if not j.problem)
-    new_rows: dict[str, list[dict]] = {}
+    new_refs: dict[str, list[tuple[str, M.Ref]]] = {}
     appender = M.ManifestAppender(out)
     try:
         for job, rows in _execute(todo, ctx, options, pool):
-            appender.append(rows)
-            new_rows[job.source] = rows
+            refs = appender.append(rows)
+            new_refs[job.source] = [(r["id"], ref) for r, ref in zip(rows, refs)]
+            result.problems += [r for r in rows if r["status"] != "ok"]
             if options.on_error == "fail" and any(r["status"] != "ok" for r in rows):
                 bad = next(r for r in rows if r["status"] != "ok")
                 raise FatalError(f"{job.source}: {bad['reason']['code']}: "
@@ -195,8 +201,12 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
     finally:
         appender.close()
     remove_stale_temps(out)  # temp files of workers that were killed mid-write
-    result.rows = _ordered_rows(plan, done, new_rows)
-    M.write_final(out, result.rows)
+    refs = _ordered_refs(plan, done, new_refs)
+    M.write_final_refs(out, refs)
+    for ref in refs:
+        result.status_counts[ref.status] += 1
+        if ref.status == "ok":
+            result.ok_counts[(ref.split or "-", ref.cls or "-", ref.kind or "-")] += 1
     return result
 
 
@@ -237,39 +247,41 @@ def _progress(total: int, quiet: bool):
     return tqdm(total=total, unit="file", desc="expand", disable=disable, leave=False)
 
 
-def _finished_rows(out: Path, pipeline: Pipeline) -> dict[str, dict]:
+def _finished_rows(out: Path, pipeline: Pipeline) -> dict[str, M.Ref]:
     """ok rows of a previous run of the same pipeline whose output file is still there with
     the recorded bytes (its sha256 is checked, so a file a crash or power loss damaged is
-    made again)."""
+    made again), as references into the manifest file."""
     from mediasynth.engine.worker import file_sha256
 
     sha = pipeline.sha256()
     done = {}
-    for row in M.read_manifest(out):
+    for row, offset, length in M.scan(out):
         if row.get("status") != "ok" or row.get("pipeline_sha256") != sha or not row["output"]:
             continue
         path = out / row["output"]
         if path.is_file() and file_sha256(path) == row.get("output_sha256"):
-            done[row["id"]] = row
+            done[row["id"]] = M.ref_of(row, offset, length)
     return done
 
 
-def _ordered_rows(plan: Plan, done: dict[str, dict], new: dict[str, list[dict]]) -> list[dict]:
-    rows = []
+def _ordered_refs(plan: Plan, done: dict[str, M.Ref],
+                  new: dict[str, list[tuple[str, M.Ref]]]) -> list[M.Ref]:
+    """The manifest rows of this run, in plan order."""
+    refs = []
     for job in plan.jobs:
-        fresh = {r["id"]: r for r in new.get(job.source, [])}
+        fresh = dict(new.get(job.source, []))
         if job.problem is not None or not job.outputs:
-            rows.extend(new.get(job.source, []))
+            refs.extend(fresh.values())
             continue
-        source_failed = [r for r in fresh.values() if r["variant"] is None]
+        source_failed = [r for r in fresh.values() if r.variant is None]
         if source_failed:
-            rows.extend(source_failed)
+            refs.extend(source_failed)
             continue
         for o in job.outputs:
-            row = fresh.get(o.row_id) or done.get(o.row_id)
-            if row is not None:
-                rows.append(row)
-    return rows
+            ref = fresh.get(o.row_id) or done.get(o.row_id)
+            if ref is not None:
+                refs.append(ref)
+    return refs
 
 
 def _clear_previous(out: Path) -> None:
@@ -291,10 +303,7 @@ def _clear_previous(out: Path) -> None:
 
 def summary_table(result: ExpandResult) -> str:
     """Text table of outputs per split/class/kind plus problems."""
-    counts: Counter = Counter()
-    for r in result.rows:
-        if r["status"] == "ok":
-            counts[(r["split"] or "-", r["class"] or "-", r["kind"] or "-")] += 1
+    counts = result.ok_counts
     lines = [f"{'split':8s} {'class':20s} {'kind':6s} {'outputs':>8s}"]
     for (split, cls, kind), n in sorted(counts.items()):
         lines.append(f"{split:8s} {cls[:20]:20s} {kind:6s} {n:8d}")
@@ -302,7 +311,7 @@ def summary_table(result: ExpandResult) -> str:
     lines.append(f"ok {status.get('ok', 0)}, skipped {status.get('skipped', 0)}, "
                  f"failed {status.get('failed', 0)}"
                  + (f" (resumed {result.resumed} outputs already done)" if result.resumed else ""))
-    problems = [r for r in result.rows if r["status"] != "ok"]
+    problems = result.problems
     if problems:
         lines.append("problems:")
         seen = set()

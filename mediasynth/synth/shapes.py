@@ -118,32 +118,40 @@ class Shapes(Generator):
         bg = params["background"]
         pixels = D.background(bg["kind"], width=w, height=h, colors=bg["colors"], seed=bg["seed"])
         instances = np.zeros((h, w), np.uint16)
+        windows = []
         for k, obj in enumerate(params["objects"], start=1):
             contours = D.shape_contours(obj["shape"], cx=obj["cx"], cy=obj["cy"],
                                         size=obj["size"], rotation_deg=obj["rotation_deg"],
                                         aspect=obj["aspect"], sides=obj["sides"])
             D.fill(pixels, contours, tuple(obj["color"]), antialias=self.antialias)
             D.fill(instances, contours, k, antialias=False)
-        annotations = _annotate(params["objects"], instances)
+            lo, hi = contours[0].min(axis=0), contours[0].max(axis=0)
+            windows.append((max(0, int(lo[0]) - 1), max(0, int(lo[1]) - 1),
+                            min(w, int(hi[0]) + 2), min(h, int(hi[1]) + 2)))
+        annotations = _annotate(params["objects"], instances, windows)
         boxes = np.array([a["box"] for a in annotations["objects"]], np.float64).reshape(-1, 4)
         image = Image(pixels, mask=instances, boxes=boxes,
                       meta={"classes": [a["class"] for a in annotations["objects"]]})
         return SynthItem(image, params["label"], annotations)
 
 
-def _annotate(objects: list[dict], instances: np.ndarray) -> dict:
-    """Per visible object: class, tight box of its visible mask, area, COCO polygons."""
+def _annotate(objects: list[dict], instances: np.ndarray,
+              windows: list[tuple[int, int, int, int]]) -> dict:
+    """Per visible object: class, tight box of its visible mask, area, COCO polygons. Each
+    object is looked for only inside the window its outline can cover."""
     import cv2
 
     out = []
-    for k, obj in enumerate(objects, start=1):
-        visible = (instances == k).astype(np.uint8)
-        area = int(visible.sum())
+    for k, (obj, (x0, y0, x1, y1)) in enumerate(zip(objects, windows), start=1):
+        visible = (instances[y0:y1, x0:x1] == k).view(np.uint8)
+        area = int(np.count_nonzero(visible))
         if area == 0:
             continue  # fully hidden by later objects
-        ys, xs = np.nonzero(visible)
-        box = [float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)]
-        contours, _ = cv2.findContours(visible, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        rows, cols = np.flatnonzero(visible.any(axis=1)), np.flatnonzero(visible.any(axis=0))
+        box = [float(x0 + cols[0]), float(y0 + rows[0]), float(x0 + cols[-1] + 1),
+               float(y0 + rows[-1] + 1)]
+        contours, _ = cv2.findContours(np.ascontiguousarray(visible), cv2.RETR_EXTERNAL,
+                                       cv2.CHAIN_APPROX_SIMPLE, offset=(x0, y0))
         polygons = [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= 3]
         out.append({"instance": k, "class": obj["shape"], "box": box, "area": area,
                     "polygons": polygons})

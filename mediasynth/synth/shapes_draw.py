@@ -109,7 +109,9 @@ def background(kind: str, *, width: int, height: int, colors: list[list[int]],
     c0 = np.array(colors[0], np.float32)
     c1 = np.array(colors[1], np.float32)
     if kind == "solid":
-        return np.broadcast_to(c0.astype(np.uint8), (height, width, 3)).copy()
+        out = np.empty((height, width, 3), np.uint8)
+        out[:] = c0.astype(np.uint8)
+        return out
     if kind == "gradient":
         rng = np.random.default_rng(seed)
         angle = rng.uniform(0, 2 * math.pi)
