@@ -37,9 +37,20 @@ def _add_broken_files(src: Path) -> dict[str, str]:
     (src / "circle" / "text.jpg").write_text("this is not an image")
     bomb_png(src / "square" / "bomb.png", 30000, 30000)
     (src / "sine" / "garbage.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + os.urandom(64))
-    return {"circle/zero.png": "empty", "circle/truncated.png": "truncated",
+    from tests.video.helpers import encode_frames, red_blue, tone
+
+    (src / "clips").mkdir()
+    encode_frames(src / "clips" / "good.mp4", red_blue(n=25), audio=tone(1.0))
+    clip = (src / "clips" / "good.mp4").read_bytes()
+    (src / "clips" / "damaged.mp4").write_bytes(clip[: len(clip) // 3])
+    _png(src / "circle" / "-odd name:\nwith newline ü.png", src)
+    return {"clips/damaged.mp4": "unreadable","circle/zero.png": "empty", "circle/truncated.png": "truncated",
             "circle/cut.jpg": "truncated", "circle/text.jpg": "unreadable",
             "square/bomb.png": "too_large", "sine/garbage.wav": "unreadable"}
+
+
+def _png(path: Path, src: Path) -> None:
+    path.write_bytes((src / "circle" / "circle 0.png").read_bytes())
 
 
 def test_bad_files_get_reasons_and_the_rest_is_expanded(tmp_path, capsys):
@@ -62,8 +73,13 @@ def test_bad_files_get_reasons_and_the_rest_is_expanded(tmp_path, capsys):
     for r in rows:
         if r["status"] == "ok":
             path = out / r["output"]
-            media = read_image(path) if r["kind"] == "image" else read_audio(path)
-            assert media is not None
+            if r["kind"] == "video":
+                from mediasynth.video.probe import probe_video
+
+                assert probe_video(path, max_duration_s=60).frame_count > 0
+            else:
+                media = read_image(path) if r["kind"] == "image" else read_audio(path)
+                assert media is not None
     assert not list(out.rglob(".mediasynth-tmp-*")), "no partial outputs"
     misnamed = [r for r in rows if r["source"] == "sine/misnamed.png"]
     assert misnamed and all(r["output"].endswith(".wav") for r in misnamed)

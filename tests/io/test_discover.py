@@ -19,6 +19,7 @@ def test_sorted_sniffed_and_safe(tmp_path):
     _png(src / "cats" / "b.png")
     _png(src / "cats" / "a image.jpg")  # PNG content behind a .jpg name
     _png(src / "dogs" / "-leading:colon ü.png")
+    _png(src / "dogs" / "new\nline.png")
     _png(src / "dogs" / ".hidden.png")
     _png(src / ".git" / "x.png")
     (src / "dogs" / "notes.txt").write_text("hello")
@@ -34,6 +35,7 @@ def test_sorted_sniffed_and_safe(tmp_path):
     assert list(found) == sorted(found)
     assert found["cats/a image.jpg"].format == "png" and found["cats/a image.jpg"].problem is None
     assert found["dogs/-leading:colon ü.png"].kind == "image"
+    assert found["dogs/new\nline.png"].kind == "image"
     assert found["dogs/inside.png"].problem is None
     assert found["dogs/escape.png"].problem[0] == "unsupported"
     assert found["dogs/pipe.wav"].problem[0] == "unsupported"
