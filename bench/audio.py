@@ -16,13 +16,18 @@ adjacent in the chain); audiomentations makes two passes.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RESULTS, fresh, median, report, single_thread_env  # noqa: E402
+from common import (  # noqa: E402
+    DATA,
+    RESULTS,
+    interleaved,
+    median,
+    report,
+    single_thread_env,
+)
 
 single_thread_env()
 PIPELINE = """version: 1
@@ -99,15 +104,7 @@ def main() -> None:
         ("audiomentations", [py, "-c", AUDIOMENTATIONS, str(args.src), str(work)]),
         ("read + write only", [py, "-c", READ_WRITE, str(args.src), str(work)]),
     ]
-    times: dict[str, list[float]] = {name: [] for name, _ in table}
-    for _ in range(args.repeats):
-        for name, cmd in table:
-            fresh(work)
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - start)
-            print(f"{name}: {times[name][-1]:.2f} s", flush=True)
-    fresh(work)
+    times = interleaved(table, repeats=args.repeats, work=work)
     audio_s = total_seconds(args.src) * 3
     rows = [(name, median(times[name]), audio_s) for name, _ in table]
     ms = rows[0][1]

@@ -34,6 +34,22 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
 
 
+def interleaved(table: list[tuple[str, list[str]]], *, repeats: int,
+                work: Path) -> dict[str, list[float]]:
+    """Run each (name, command) `repeats` times, runners interleaved so machine drift hits
+    them alike, `work` emptied before each run; returns wall times per name."""
+    times: dict[str, list[float]] = {name: [] for name, _ in table}
+    for _ in range(repeats):
+        for name, cmd in table:
+            fresh(work)
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+            print(f"{name}: {times[name][-1]:.2f} s", flush=True)
+    fresh(work)
+    return times
+
+
 def timed(fn, *, repeats: int, setup=None) -> list[float]:
     """Wall times of `repeats` runs of fn() (setup() before each, untimed)."""
     times = []

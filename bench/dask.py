@@ -11,13 +11,18 @@ cluster start-up is included, as it is for a user running `--executor dask` loca
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RESULTS, fresh, median, report, single_thread_env  # noqa: E402
+from common import (  # noqa: E402
+    DATA,
+    RESULTS,
+    interleaved,
+    median,
+    report,
+    single_thread_env,
+)
 from image import PIPELINE, VARIANTS  # noqa: E402
 
 single_thread_env()
@@ -39,15 +44,7 @@ def main() -> None:
     base = [sys.executable, "-m", "mediasynth", "expand", str(args.src), str(work), "-p",
             str(pipeline), "--workers", str(args.workers), "-q", "--no-report"]
     table = [("local pool", base), ("dask LocalCluster", [*base, "--executor", "dask"])]
-    times: dict[str, list[float]] = {name: [] for name, _ in table}
-    for _ in range(args.repeats):
-        for name, cmd in table:
-            fresh(work)
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - start)
-            print(f"{name}: {times[name][-1]:.2f} s", flush=True)
-    fresh(work)
+    times = interleaved(table, repeats=args.repeats, work=work)
     rows = [(name, median(times[name]), len(photos) * VARIANTS) for name, _ in table]
     report(f"Executors, {args.workers} workers, image bench job (median of {args.repeats})",
            rows, "outputs", "local pool",

@@ -14,13 +14,18 @@ start-up included, as a user would run it); runners are interleaved and each is 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RESULTS, fresh, median, report, single_thread_env  # noqa: E402
+from common import (  # noqa: E402
+    DATA,
+    RESULTS,
+    interleaved,
+    median,
+    report,
+    single_thread_env,
+)
 
 single_thread_env()
 VARIANTS = 5
@@ -113,15 +118,7 @@ def main() -> None:
         raise SystemExit("no photos: run `python bench/data.py --only photos` first")
     work = RESULTS / "image_out"
     table = runners(args.src, work, args.scaling)
-    times: dict[str, list[float]] = {name: [] for name, _ in table}
-    for _ in range(args.repeats):
-        for name, cmd in table:
-            fresh(work)
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - start)
-            print(f"{name}: {times[name][-1]:.2f} s", flush=True)
-    fresh(work)
+    times = interleaved(table, repeats=args.repeats, work=work)
     outputs = len(photos) * VARIANTS
     rows = [(name, median(times[name]), outputs) for name, _ in table]
     ms = rows[0][1]

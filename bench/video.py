@@ -20,7 +20,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RESULTS, fresh, median, report, single_thread_env  # noqa: E402
+from common import (  # noqa: E402
+    DATA,
+    RESULTS,
+    fresh,
+    interleaved,
+    median,
+    report,
+    single_thread_env,
+)
 
 single_thread_env()
 
@@ -90,15 +98,7 @@ def speed(args) -> None:
         table.append(("AugLy (hflip then brightness)", [py, "-c", AUGLY, str(args.src), str(work)]))
     except Exception as exc:  # noqa: BLE001 - AugLy is optional
         print(f"AugLy not available: {exc}")
-    times: dict[str, list[float]] = {name: [] for name, _ in table}
-    for _ in range(args.repeats):
-        for name, cmd in table:
-            fresh(work)
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - start)
-            print(f"{name}: {times[name][-1]:.2f} s", flush=True)
-    fresh(work)
+    times = interleaved(table, repeats=args.repeats, work=work)
     frames = frame_total(args.src)
     rows = [(name, median(times[name]), frames) for name, _ in table]
     floor = next(t for n, t, _ in rows if n == "ffmpeg command per clip")

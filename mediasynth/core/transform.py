@@ -51,6 +51,37 @@ class OpRecord:
         return [self.name] if self.applied else []
 
 
+class Configurable:
+    """Config round trip for frozen dataclasses registered by name (transforms, generators):
+    `to_config()` -> {"type": name, field: value...}, `from_config(cfg)` -> instance."""
+
+    name: ClassVar[str] = ""
+
+    def to_config(self) -> dict[str, Any]:
+        cfg: dict[str, Any] = {"type": self.name}
+        for f in dataclasses.fields(self):
+            cfg[f.name] = _thaw(getattr(self, f.name))
+        return cfg
+
+    @classmethod
+    def config_fields(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any], build=None):
+        """Build from a config dict (its `type` key ignored). Keys are checked by the
+        caller (`registry.build`); here they are passed to the constructor."""
+        return cls(**{k: v for k, v in cfg.items() if k != "type"})
+
+
+def freeze_lists(obj) -> None:
+    """Turn list-valued dataclass fields into tuples (hashable, comparable configs)."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, list):
+            object.__setattr__(obj, f.name, _freeze(value))
+
+
 def new_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     """A Generator from a Generator, an int seed or None (fresh OS entropy)."""
     if isinstance(rng, np.random.Generator):
@@ -59,7 +90,7 @@ def new_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Transform:
+class Transform(Configurable):
     """Base of every transform. Subclasses are `@register`ed frozen dataclasses.
 
     Fields:
@@ -74,10 +105,7 @@ class Transform:
     p: float = 1.0
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, list):
-                object.__setattr__(self, f.name, _freeze(value))
+        freeze_lists(self)
         if not (isinstance(self.p, (int, float)) and 0.0 <= self.p <= 1.0):
             raise ConfigError(f"{self.name}: p must be in [0, 1], got {self.p!r}")
         self.validate()
@@ -132,24 +160,6 @@ class Transform:
         from mediasynth.core.adapters import call_transform
 
         return call_transform(self, args, kwargs, new_rng(rng))
-
-    # --- configuration --------------------------------------------------------------------
-    def to_config(self) -> dict[str, Any]:
-        cfg: dict[str, Any] = {"type": self.name}
-        for f in dataclasses.fields(self):
-            cfg[f.name] = _thaw(getattr(self, f.name))
-        return cfg
-
-    @classmethod
-    def config_fields(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
-
-    @classmethod
-    def from_config(cls, cfg: dict[str, Any], build=None) -> Transform:
-        """Build from a config dict (without or with its `type` key). Keys are checked by the
-        caller (`registry.build`); here they are passed to the constructor."""
-        kwargs = {k: v for k, v in cfg.items() if k != "type"}
-        return cls(**kwargs)
 
 
 def _freeze(value: Any) -> Any:

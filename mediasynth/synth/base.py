@@ -7,14 +7,13 @@ transform, all randomness is in `get_params(rng, class_name)` (JSON-safe), and
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
 from mediasynth.core.errors import ConfigError
-from mediasynth.core.transform import OpRecord, _freeze, _thaw
+from mediasynth.core.transform import Configurable, OpRecord, freeze_lists
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,16 +26,12 @@ class SynthItem:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Generator:
-    name: ClassVar[str] = ""
+class Generator(Configurable):
     kind: ClassVar[str] = "synth"
     media_kind: ClassVar[str] = "image"
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, list):
-                object.__setattr__(self, f.name, _freeze(value))
+        freeze_lists(self)
         self.validate()
 
     def validate(self) -> None:
@@ -61,20 +56,6 @@ class Generator:
         if record.name != self.name:
             raise ValueError(f"record is for {record.name!r}, not {self.name!r}")
         return self.render(record.params)
-
-    def to_config(self) -> dict[str, Any]:
-        cfg: dict[str, Any] = {"type": self.name}
-        for f in dataclasses.fields(self):
-            cfg[f.name] = _thaw(getattr(self, f.name))
-        return cfg
-
-    @classmethod
-    def config_fields(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
-
-    @classmethod
-    def from_config(cls, cfg: dict[str, Any], build=None) -> Generator:
-        return cls(**{k: v for k, v in cfg.items() if k != "type"})
 
 
 def check_choices(owner: Generator, field_name: str, allowed) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from mediasynth.audio.functional.filters import butterworth
 from mediasynth.audio.transforms.base import AudioTransform
@@ -26,9 +26,26 @@ class _Filter(AudioTransform):
         check_value(self, "order", low=1, high=12)
 
 
+@dataclass(frozen=True, kw_only=True)
+class _CutoffFilter(_Filter):
+    btype: ClassVar[str]
+    cutoff_hz_range: tuple[float, float]
+
+    def validate(self) -> None:
+        super().validate()
+        check_range(self, "cutoff_hz_range", low=1.0, high=1e6)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        return {"cutoff_hz": _log_uniform(rng, self.cutoff_hz_range)}
+
+    def apply_samples(self, samples, sample_rate, params):
+        return butterworth(samples, sample_rate=sample_rate, kind=self.btype,
+                           cutoff_hz=params["cutoff_hz"], order=self.order)
+
+
 @register("audio.low_pass")
 @dataclass(frozen=True, kw_only=True)
-class LowPass(_Filter):
+class LowPass(_CutoffFilter):
     """Butterworth low pass with a cutoff drawn (log-uniformly) from `cutoff_hz_range`.
 
     Fields:
@@ -37,23 +54,13 @@ class LowPass(_Filter):
         p: probability of applying.
     """
 
+    btype: ClassVar[str] = "lowpass"
     cutoff_hz_range: tuple[float, float] = (2000.0, 7500.0)
-
-    def validate(self) -> None:
-        super().validate()
-        check_range(self, "cutoff_hz_range", low=1.0, high=1e6)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"cutoff_hz": _log_uniform(rng, self.cutoff_hz_range)}
-
-    def apply_samples(self, samples, sample_rate, params):
-        return butterworth(samples, sample_rate=sample_rate, kind="lowpass",
-                           cutoff_hz=params["cutoff_hz"], order=self.order)
 
 
 @register("audio.high_pass")
 @dataclass(frozen=True, kw_only=True)
-class HighPass(_Filter):
+class HighPass(_CutoffFilter):
     """Butterworth high pass with a cutoff drawn (log-uniformly) from `cutoff_hz_range`.
 
     Fields:
@@ -62,18 +69,8 @@ class HighPass(_Filter):
         p: probability of applying.
     """
 
+    btype: ClassVar[str] = "highpass"
     cutoff_hz_range: tuple[float, float] = (20.0, 400.0)
-
-    def validate(self) -> None:
-        super().validate()
-        check_range(self, "cutoff_hz_range", low=1.0, high=1e6)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"cutoff_hz": _log_uniform(rng, self.cutoff_hz_range)}
-
-    def apply_samples(self, samples, sample_rate, params):
-        return butterworth(samples, sample_rate=sample_rate, kind="highpass",
-                           cutoff_hz=params["cutoff_hz"], order=self.order)
 
 
 @dataclass(frozen=True, kw_only=True)
