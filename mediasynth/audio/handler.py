@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.audio_io import (
     FFMPEG_FORMATS,
@@ -39,15 +40,11 @@ class AudioHandler:
                           timeout_s=budgets.ffmpeg_timeout_s)
 
     def render(self, audio, pipeline, rng, dest: Path):
-        chain = pipeline.audio
-        if chain is None:
-            out, record = audio, OpRecord("compose", True, {})
-        else:
-            out, record = chain.run(audio, rng)
+        out, record = run_chain(pipeline.audio, audio, rng)
         return record, self._write(out, pipeline, dest)
 
     def replay(self, audio, pipeline, record: OpRecord, dest: Path):
-        out = audio if pipeline.audio is None else pipeline.audio.replay(audio, record)
+        out, _ = run_chain(pipeline.audio, audio, record=record)
         return self._write(out, pipeline, dest)
 
     def _write(self, audio, pipeline, dest: Path) -> dict:

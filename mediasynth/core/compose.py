@@ -255,3 +255,13 @@ class RandomApply(_Composite):
         if not record.applied:
             return media
         return self.step.replay(media, record.children[0])
+
+
+def run_chain(chain: Transform | None, media, rng=None, record: OpRecord | None = None):
+    """Run `chain` (drawing from `rng`) or replay it (from `record`); a missing chain is the
+    identity. Returns (media, record)."""
+    if chain is None:
+        return media, record or OpRecord("compose", True, {})
+    if record is not None:
+        return chain.replay(media, record), record
+    return chain.run(media, rng)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mediasynth.core.compose import run_chain
 from mediasynth.core.errors import MediaError
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.image_io import (
@@ -63,15 +64,11 @@ class ImageHandler:
         return read_image(path, max_pixels=budgets.max_image_pixels)
 
     def render(self, image, pipeline, rng, dest: Path):
-        chain = pipeline.image
-        if chain is None:
-            out, record = image, OpRecord("compose", True, {})
-        else:
-            out, record = chain.run(image, rng)
+        out, record = run_chain(pipeline.image, image, rng)
         return record, self._write(out, pipeline, dest)
 
     def replay(self, image, pipeline, record: OpRecord, dest: Path):
-        out = image if pipeline.image is None else pipeline.image.replay(image, record)
+        out, _ = run_chain(pipeline.image, image, record=record)
         return self._write(out, pipeline, dest)
 
     def _write(self, image, pipeline, dest: Path) -> dict:

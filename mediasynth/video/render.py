@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mediasynth.core.compose import run_chain
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.media import Audio, Image, Video
 from mediasynth.core.transform import OpRecord
@@ -59,29 +60,21 @@ def plan_clip(video: Video, pipeline, rng: np.random.Generator | None = None,
     chains = pipeline.video
     temporal_rng, frames_rng, audio_rng = rng.spawn(3) if rng is not None else (None,) * 3
     recs = list(record.children) if record is not None else [None, None, None]
-    edited, recs[0] = _run_or_replay(chains.temporal, video, temporal_rng, recs[0])
+    edited, recs[0] = run_chain(chains.temporal, video, temporal_rng, recs[0])
     in_w, in_h = upright_size(video)
     proxy = Image(np.zeros((in_h, in_w, 3), np.uint8))
-    out_img, recs[1] = _run_or_replay(chains.frames, proxy, frames_rng, recs[1])
+    out_img, recs[1] = run_chain(chains.frames, proxy, frames_rng, recs[1])
     audio_python = bool(video.audio) and chains.audio is not None and \
         not G.structurally_fusable(chains.audio, audio=True)
     if video.audio and chains.audio is not None and not audio_python:
         tiny = Audio(np.zeros((max(1, video.audio[0].channels), 1), np.float32),
                      video.audio[0].sample_rate or 48000)
-        _, recs[2] = _run_or_replay(chains.audio, tiny, audio_rng, recs[2])
+        _, recs[2] = run_chain(chains.audio, tiny, audio_rng, recs[2])
     elif audio_python and recs[2] is None:
         recs[2] = OpRecord("pending", True, {})  # drawn when the audio is decoded
     full = OpRecord("video", True, {}, tuple(r or OpRecord("compose", True, {}) for r in recs))
     return ClipPlan(video, edited, (in_w, in_h), (out_img.width, out_img.height), full,
                     audio_python, audio_rng)
-
-
-def _run_or_replay(chain, media, rng, record):
-    if chain is None:
-        return media, OpRecord("compose", True, {})
-    if record is not None:
-        return chain.replay(media, record), record
-    return chain.run(media, rng)
 
 
 def render_clip(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
