@@ -50,18 +50,6 @@ def interleaved(table: list[tuple[str, list[str]]], *, repeats: int,
     return times
 
 
-def timed(fn, *, repeats: int, setup=None) -> list[float]:
-    """Wall times of `repeats` runs of fn() (setup() before each, untimed)."""
-    times = []
-    for _ in range(repeats):
-        if setup is not None:
-            setup()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def fresh(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 

@@ -30,9 +30,12 @@ def output_rng(root_seed: int, rel_path: str, variant: int) -> np.random.Generat
     return np.random.Generator(np.random.PCG64(output_seed(root_seed, rel_path, variant)))
 
 
-def seed_record(root_seed: int, rel_path: str, variant: int) -> dict:
-    """The JSON-safe description of an output's seed stored in the manifest."""
-    return {"root": int(root_seed), "spawn_key": [stable_hash(rel_path), int(variant)]}
+def seed_record(root_seed: int, rel_path: str, variant: int, attempt: int = 0) -> dict:
+    """The JSON-safe description of an output's seed stored in the manifest. `attempt` > 0
+    (a redraw after a byte-identical output) extends the spawn key; attempt 0 is exactly
+    `output_seed`."""
+    key = [stable_hash(rel_path), int(variant)] + ([int(attempt)] if attempt else [])
+    return {"root": int(root_seed), "spawn_key": key}
 
 
 def rng_from_record(record: dict) -> np.random.Generator:

@@ -17,10 +17,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import FFmpegError, MediaError
+from mediasynth.core.rng import rng_from_record, seed_record
 from mediasynth.engine.handlers import handler_for
 from mediasynth.engine.plan import ORIGINAL, SourceJob
 from mediasynth.io.atomic import TEMP_PREFIX
@@ -41,18 +40,6 @@ class RunContext:
     pipeline_sha256: str
     versions: dict
     fsync: bool = False
-
-
-def seed_for(root: int, source: str, variant: int, attempt: int) -> dict:
-    from mediasynth.core.rng import stable_hash
-
-    key = [stable_hash(source), int(variant)] + ([attempt] if attempt else [])
-    return {"root": int(root), "spawn_key": key}
-
-
-def rng_for(seed: dict) -> np.random.Generator:
-    ss = np.random.SeedSequence(seed["root"], spawn_key=tuple(seed["spawn_key"]))
-    return np.random.Generator(np.random.PCG64(ss))
 
 
 def base_row(job: SourceJob, ctx: RunContext) -> dict:
@@ -78,20 +65,31 @@ def failure_rows(job: SourceJob, ctx: RunContext, status: str, code: str, messag
              "reason": reason, "seed": None, "record": None} for o in outs]
 
 
+# what reading a source may raise, and the (code, message) reason each becomes
+SOURCE_ERRORS = (MediaError, FFmpegError, OSError, ValueError, MemoryError)
+
+
+def reason_of(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, MediaError):
+        return exc.code, exc.message
+    if isinstance(exc, FFmpegError):
+        return "unreadable", str(exc)
+    return "unreadable", f"{type(exc).__name__}: {exc}"
+
+
+def _check_size(size: int, budgets) -> None:
+    if size > budgets.max_file_bytes:
+        raise MediaError("too_large", f"{size:,} bytes exceeds budgets.max_file_bytes")
+
+
 def check_source(found, budgets) -> tuple[str, str] | None:
     """Header check of one discovered file in a worker: None when usable, else a
     (code, message) problem."""
     try:
-        if found.size_bytes > budgets.max_file_bytes:
-            raise MediaError("too_large", f"{found.size_bytes:,} bytes exceeds "
-                             "budgets.max_file_bytes")
+        _check_size(found.size_bytes, budgets)
         handler_for(found.kind).check(found.path, budgets)
-    except MediaError as exc:
-        return (exc.code, exc.message)
-    except FFmpegError as exc:
-        return ("unreadable", str(exc))
-    except (OSError, ValueError, MemoryError) as exc:
-        return ("unreadable", f"{type(exc).__name__}: {exc}")
+    except SOURCE_ERRORS as exc:
+        return reason_of(exc)
     return None
 
 
@@ -108,17 +106,11 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     handler = handler_for(job.kind)
     budgets = ctx.pipeline.budgets
     try:
-        size = src_path.stat().st_size
-        if size > budgets.max_file_bytes:
-            raise MediaError("too_large", f"{size:,} bytes exceeds budgets.max_file_bytes")
+        _check_size(src_path.stat().st_size, budgets)
         sha = file_sha256(src_path)
         loaded = handler.load(src_path, budgets)
-    except MediaError as exc:
-        return failure_rows(job, ctx, "skipped", exc.code, exc.message)
-    except FFmpegError as exc:
-        return failure_rows(job, ctx, "skipped", "unreadable", str(exc))
-    except (OSError, ValueError, MemoryError) as exc:
-        return failure_rows(job, ctx, "skipped", "unreadable", f"{type(exc).__name__}: {exc}")
+    except SOURCE_ERRORS as exc:
+        return failure_rows(job, ctx, "skipped", *reason_of(exc))
     rows = []
     seen: set[str] = set()
     source_stats = handler.describe(loaded)
@@ -148,9 +140,9 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
 
 def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, seen: set) -> dict:
     for attempt in range(MAX_ATTEMPTS):
-        seed = seed_for(ctx.pipeline.seed, job.source, output.variant, attempt)
+        seed = seed_record(ctx.pipeline.seed, job.source, output.variant, attempt)
         with _temp_beside(dest) as tmp:
-            record, info = handler.render(loaded, ctx.pipeline, rng_for(seed), tmp)
+            record, info = handler.render(loaded, ctx.pipeline, rng_from_record(seed), tmp)
             info = dict(info)
             digest = info.pop("sha256", None) or file_sha256(tmp)
             if digest in seen and attempt + 1 < MAX_ATTEMPTS:

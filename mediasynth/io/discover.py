@@ -107,8 +107,3 @@ def _classify(rel: str, path: Path) -> Found:
                      ("unreadable", f"content is not a recognised media format "
                                     f"(name says {ext_kind})"))
     return Found(rel, path, sniffed.kind, sniffed.format, st.st_size)
-
-
-def media_only(found: list[Found]) -> list[Found]:
-    """Drop the non-media files that `discover` returns without a problem."""
-    return [f for f in found if f.kind is not None]

@@ -140,13 +140,3 @@ def spectrogram(samples: np.ndarray, sample_rate: int, width: int = 320,
                           n_mels=64)[0]
     norm = np.clip((mel + 80.0) / 80.0, 0, 1)[::-1]
     return cv2.resize(_colormap(norm), (width, height), interpolation=cv2.INTER_NEAREST)
-
-
-def dhash(pixels: np.ndarray) -> int:
-    """64-bit difference hash (for near-duplicate detection)."""
-    import cv2
-
-    gray = pixels.mean(axis=2).astype(np.float32) if pixels.ndim == 3 else pixels
-    small = cv2.resize(gray, (9, 8), interpolation=cv2.INTER_AREA)
-    bits = (small[:, 1:] > small[:, :-1]).flatten()
-    return int(np.packbits(bits).view(">u8")[0])
