@@ -34,10 +34,22 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
 
 
+def compile_package() -> None:
+    """Write mediasynth's .pyc files, as `pip install .` does: with an editable install and
+    PYTHONDONTWRITEBYTECODE set, every fresh process would otherwise recompile the package,
+    a start-up cost an installed mediasynth does not pay."""
+    import compileall
+
+    import mediasynth
+
+    compileall.compile_dir(Path(mediasynth.__file__).parent, quiet=1)
+
+
 def interleaved(table: list[tuple[str, list[str]]], *, repeats: int,
                 work: Path) -> dict[str, list[float]]:
     """Run each (name, command) `repeats` times, runners interleaved so machine drift hits
     them alike, `work` emptied before each run; returns wall times per name."""
+    compile_package()
     times: dict[str, list[float]] = {name: [] for name, _ in table}
     for _ in range(repeats):
         for name, cmd in table:

@@ -65,22 +65,22 @@ def _pipeline_from_args(args):
 
 
 def cmd_expand(args) -> int:
-    from mediasynth.engine.run import ExpandOptions, make_pool
+    from mediasynth.engine.pool import make_pool  # standard library only: starts at once
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be >= 1")
+    # workers start while the engine is imported, the pipeline read and SRC walked
+    with make_pool(args.executor, args.workers, args.scheduler).start_async() as pool:
+        return _expand(args, pool)
+
+
+def _expand(args, pool) -> int:
+    from mediasynth.engine.run import ExpandOptions, expand, summary_table
+
     options = ExpandOptions(workers=args.workers, executor=args.executor,
                             scheduler=args.scheduler, on_error=args.on_error,
                             dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet,
                             fsync=args.fsync)
-    # workers start while the pipeline is read and SRC is walked
-    with make_pool(options).start_async() as pool:
-        return _expand(args, options, pool)
-
-
-def _expand(args, options, pool) -> int:
-    from mediasynth.engine.run import expand, summary_table
-
     pipeline = _pipeline_from_args(args)
     result = expand(args.src, args.out, pipeline, options, pool=pool)
     if args.dry_run:

@@ -204,6 +204,16 @@ class WorkerPool:
         self._workers = []
 
 
+def make_pool(executor: str = "local", workers: int | None = None,
+              scheduler: str | None = None):
+    """The executor's pool: local worker processes, or a Dask client (imported only then)."""
+    if executor == "dask":
+        from mediasynth.engine.dask_executor import DaskPool
+
+        return DaskPool(workers, scheduler)
+    return WorkerPool(workers or os.cpu_count() or 1)
+
+
 def run_pool(fn: Callable[[Any, Any], Any], items: list[Any], context: Any, *, workers: int,
              timeout_s: float) -> Iterator[tuple[int, str, Any]]:
     """One-phase convenience: a pool for `items` only."""

@@ -7,8 +7,9 @@ from mediasynth.image import handler as _image_handler  # noqa: F401
 
 registry.load_all()
 
-try:  # the codec libraries, if installed
+try:  # the codec and probing libraries, if installed
+    import av  # noqa: F401
     import cv2  # noqa: F401
     import soundfile  # noqa: F401
-except ImportError:  # pragma: no cover - both are dependencies
+except ImportError:  # pragma: no cover - all are dependencies
     pass

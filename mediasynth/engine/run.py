@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import shutil
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from mediasynth.core.errors import MediasynthError
 from mediasynth.engine import manifest as M
 from mediasynth.engine.handlers import output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
+from mediasynth.engine.pool import make_pool
 from mediasynth.engine.worker import (
     FatalOutputError,
     RunContext,
@@ -25,6 +26,8 @@ from mediasynth.engine.worker import (
 )
 from mediasynth.io.atomic import remove_stale_temps
 from mediasynth.io.discover import Found, discover
+
+NATIVE_AUDIO = ("wav", "flac", "ogg", "mp3", "aiff")  # decoded by libsndfile, not FFmpeg
 
 
 class FatalError(MediasynthError):
@@ -79,13 +82,18 @@ def check_folders(src: Path, out: Path) -> None:
                          "outputs with other files (choose an empty or new folder)")
 
 
-def build_plan(src: Path, out: Path, pipeline: Pipeline, pool) -> Plan:
-    """Discover, check every file's header in worker processes (so balancing and splitting
+def build_plan(found: list[Found], pipeline: Pipeline, pool) -> Plan:
+    """Check every discovered file's header in worker processes (so balancing and splitting
     count only usable sources), then plan."""
-    found = discover(src, exclude=(out,))
     found = check_headers(found, pipeline, pool)
     return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
         kind, fmt, pipeline.output))
+
+
+def needs_ffmpeg(found: list[Found]) -> bool:
+    """Whether any source will go through FFmpeg (its version is then recorded)."""
+    return any(f.kind == "video" or (f.kind == "audio" and f.format not in NATIVE_AUDIO)
+               for f in found)
 
 
 def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
@@ -140,24 +148,18 @@ def expand(src: str | Path, out: str | Path, pipeline: Pipeline,
     check_folders(src, out)
     if pool is not None:
         return _expand(src, out, pipeline, options, pool)
-    with make_pool(options) as own:
+    with make_pool(options.executor, options.workers, options.scheduler) as own:
         return _expand(src, out, pipeline, options, own.start_async())
-
-
-def make_pool(options: ExpandOptions):
-    """The executor's pool: local worker processes, or a Dask client."""
-    if options.executor == "dask":
-        from mediasynth.engine.dask_executor import DaskPool
-
-        return DaskPool(options.workers, options.scheduler)
-    from mediasynth.engine.pool import WorkerPool
-
-    return WorkerPool(options.workers or os.cpu_count() or 1)
 
 
 def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, pool
             ) -> ExpandResult:
-    plan = build_plan(src, out, pipeline, pool)
+    from mediasynth.engine.versions import versions
+
+    found = discover(src, exclude=(out,))
+    with ThreadPoolExecutor(1) as background:  # versions are read during the header checks
+        library_versions = background.submit(versions, needs_ffmpeg(found))
+        plan = build_plan(found, pipeline, pool)
     result = ExpandResult(plan, out)
     if options.dry_run:
         return result
@@ -169,13 +171,8 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
         done = _finished_rows(out, pipeline)
     except OSError as exc:
         raise FatalError(f"cannot prepare OUT {out}: {exc.strerror}") from None
-    with_ffmpeg = any(j.kind == "video" for j in plan.jobs) or any(
-        j.kind == "audio" and j.format not in ("wav", "flac", "ogg", "mp3", "aiff")
-        for j in plan.jobs)
-    from mediasynth.engine.versions import versions
-
     ctx = RunContext(str(src.resolve()), str(out.resolve()), pipeline, pipeline.sha256(),
-                     versions(with_ffmpeg), options.fsync)
+                     library_versions.result(), options.fsync)
     todo: list[SourceJob] = []
     for job in plan.jobs:
         missing = tuple(o for o in job.outputs if o.row_id not in done)

@@ -34,10 +34,15 @@ DEMUXER_WHITELIST = (
 @functools.lru_cache(maxsize=1)
 def ffmpeg_binary() -> str:
     """Path of the FFmpeg executable (see module docstring for the search order)."""
-    env = os.environ.get("MEDIASYNTH_FFMPEG")
+    return _find_ffmpeg(os.environ.get("MEDIASYNTH_FFMPEG"), os.environ.get("PATH"))
+
+
+@functools.lru_cache(maxsize=8)
+def _find_ffmpeg(env: str | None, search_path: str | None) -> str:
+    """Cached per (MEDIASYNTH_FFMPEG, PATH): imageio-ffmpeg's lookup runs the binary."""
     if env:
         return env
-    found = shutil.which("ffmpeg")
+    found = shutil.which("ffmpeg", path=search_path)
     if found:
         return found
     try:
@@ -161,7 +166,9 @@ def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True
             video[0]["variable_fps"] = _timestamps_vary(container, video[0]["index"])
         if first_frame and video:
             try:
-                frame = next(container.decode(video=0))
+                stream = container.streams.video[0]
+                stream.thread_count = 1  # one frame: thread start-up would cost more
+                frame = next(container.decode(stream))
                 video[0]["rotation_deg"] = int(round(getattr(frame, "rotation", 0) or 0)) % 360
             except Exception as exc:  # noqa: BLE001 - no decodable frame at all
                 video[0]["decode_error"] = str(exc) or type(exc).__name__

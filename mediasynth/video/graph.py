@@ -118,9 +118,10 @@ def _rotate(step, params, w, h):
 def _affine_rgb_as_yuv(scale: float, offset: float) -> str:
     """R,G,B -> R*scale + offset (offset in 0-255 RGB units) done on limited-range YUV
     without leaving it: luma moves by the same affine map (offset scaled by 219/255),
-    chroma scales about 128. Exact up to clipping, and no RGB round trip."""
-    y = f"clip((val-16)*{scale:.6f}+16+{offset * 219.0 / 255.0:.6f},0,255)"
-    c = f"clip((val-128)*{scale:.6f}+128,0,255)"
+    chroma scales about 128. Exact up to clipping, and no RGB round trip. (+0.5: lut
+    truncates each entry to an integer; this makes it round.)"""
+    y = f"clip((val-16)*{scale:.6f}+16+{offset * 219.0 / 255.0:.6f}+0.5,0,255)"
+    c = f"clip((val-128)*{scale:.6f}+128+0.5,0,255)"
     return f"lutyuv=y='{y}':u='{c}':v='{c}'"
 
 

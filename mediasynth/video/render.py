@@ -8,9 +8,9 @@ whole clip.
 Paths:
 - fused: every step has an FFmpeg equivalent -> one `ffmpeg` process, no frame goes through
   Python;
-- frames: FFmpeg decodes (with the temporal filters) to raw RGB on a pipe, Python applies the
-  frame chain (and frame drop/duplicate, reverse through a disk buffer), a second FFmpeg
-  encodes from a pipe. Memory stays bounded by one frame whatever the clip length.
+- frames: FFmpeg decodes (with the temporal filters) to raw I420 on a pipe, Python converts
+  each frame to RGB, applies the frame chain and converts back (then frame drop/duplicate,
+  reverse through a disk buffer), a second FFmpeg encodes from a pipe. Memory stays bounded by one frame whatever the clip length.
 Audio is taken straight from the source by the encoding FFmpeg (with its filters) when the
 audio chain has FFmpeg equivalents, else decoded, transformed in Python and muxed from a
 temporary WAV (held in memory: bounded by budgets.max_video_duration_s).
@@ -203,12 +203,19 @@ def _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record):
     in_w, in_h = plan.in_size
     out_w, out_h = plan.out_size
     fps = plan.edited.fps
+    chain = pipeline.video.frames
+    frames_rec = record.children[1]
+    # Frames cross the pipes as I420 (half the bytes of RGB); OpenCV converts to and from
+    # RGB for the chain with one BT.601 limited-range matrix both ways, so colours survive
+    # the round trip. An odd output size cannot be I420 and goes to the encoder as RGB.
+    rgb_out = chain is not None and (out_w % 2 or out_h % 2)
     decoder = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-nostdin",
                *safe_input(plan.source.path), "-map", "0:v:0",
                "-vf", ",".join([*G.source_filters(plan.source), *vf]) or "null",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+               "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"]
     encoder = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-f", "rawvideo", "-pix_fmt",
-               "rgb24", "-s", f"{out_w}x{out_h}", "-r", f"{fps:.6f}", "-i", "pipe:0"]
+               "rgb24" if rgb_out else "yuv420p", "-s", f"{out_w}x{out_h}",
+               "-r", f"{fps:.6f}", "-i", "pipe:0"]
     if stream is not None and audio_wav is None:
         encoder += safe_input(plan.source.path)  # the soundtrack comes from the source
         inputs, audio = _audio_args(plan, pipeline, edits, stream, None, record, 1)
@@ -216,13 +223,15 @@ def _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record):
         inputs, audio = _audio_args(plan, pipeline, edits, stream, audio_wav, record, 0)
     encoder += [*inputs, "-map", "0:v:0", "-vf", ",".join(_video_tail(plan, edits)), *audio,
                 *_encoder_args(pipeline, stream, dest)]
-    chain = pipeline.video.frames
-    frames_rec = record.children[1]
 
-    def transform(frame: np.ndarray) -> np.ndarray:
+    def transform(i420: np.ndarray) -> np.ndarray:
         if chain is None:
-            return frame
-        return chain.replay(Image(frame), frames_rec).pixels
+            return i420
+        import cv2
+
+        rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+        out = np.ascontiguousarray(chain.replay(Image(rgb), frames_rec).pixels, np.uint8)
+        return out if rgb_out else cv2.cvtColor(out, cv2.COLOR_RGB2YUV_I420)
 
     _pump(decoder, encoder, (in_w, in_h), transform, python_edits, dest, timeout)
 
@@ -231,7 +240,7 @@ def _pump(decoder: list[str], encoder: list[str], size: tuple[int, int], transfo
           python_edits: list[dict], dest: Path, timeout: float) -> None:
     """Stream frames decoder -> transform -> encoder, with a watchdog for the time limit."""
     w, h = size
-    frame_bytes = w * h * 3
+    frame_bytes = w * h * 3 // 2  # I420
     with tempfile.TemporaryFile() as dec_err, tempfile.TemporaryFile() as enc_err:
         dec = subprocess.Popen(decoder, stdout=subprocess.PIPE, stderr=dec_err,
                                stdin=subprocess.DEVNULL, start_new_session=True)
@@ -248,7 +257,7 @@ def _pump(decoder: list[str], encoder: list[str], size: tuple[int, int], transfo
         timer = threading.Timer(timeout, kill_all)
         timer.start()
         try:
-            frames = _read_frames(dec.stdout, frame_bytes, (h, w, 3))
+            frames = _read_frames(dec.stdout, frame_bytes, (h * 3 // 2, w))
             for frame in _python_edits(map(transform, frames), python_edits, dest):
                 enc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
             enc.stdin.close()

@@ -192,6 +192,37 @@ def test_odd_size_is_cropped_to_even(tmp_path):
     assert (info["width"], info["height"]) == (64, 46)
 
 
+def test_frame_chain_with_an_odd_output_size_is_padded_to_even(tmp_path):
+    src = encode_frames(tmp_path / "rb.mp4", red_blue(w=64, h=48))
+    out = tmp_path / "out.mp4"
+    crop = {"type": "image.center_crop", "width": 41, "height": 33}
+    _, info = _render(src, out, _pipeline(frames=[crop], path="frames"))
+    assert (info["width"], info["height"]) == (42, 34)
+    frames, _ = decode(out)
+    assert len(frames) == 20
+    left, right = frames[0][4:28, :16].mean(axis=(0, 1)), frames[0][4:28, 24:38].mean(axis=(0, 1))
+    assert left[0] > 180 and right[2] > 180, "the crop keeps red left of blue"
+
+
+def test_frame_path_keeps_colours_through_its_rgb_round_trip(tmp_path):
+    import cv2
+
+    rng = np.random.default_rng(1)
+    base = cv2.GaussianBlur((rng.random((48, 64, 3)) * 255).astype(np.uint8), (0, 0), 2)
+    base[:16, :16] = (230, 30, 40)  # saturated patches: a matrix mismatch would shift them
+    base[:16, 48:] = (30, 200, 60)
+    src = encode_frames(tmp_path / "tex.mp4", [base] * 8)
+    out = tmp_path / "out.mp4"
+    twice = [{"type": "image.flip_horizontal"}, {"type": "image.flip_horizontal"}]
+    _render(src, out, _pipeline(frames=twice, path="frames"))
+    before, _ = decode(src)
+    after, _ = decode(out)
+    assert len(after) == len(before)
+    for a, b in zip(before, after):
+        assert np.abs(a.astype(float) - b.astype(float)).mean() < 2.0
+        assert np.abs(a[2:14, 2:14].mean(axis=(0, 1)) - b[2:14, 2:14].mean(axis=(0, 1))).max() < 4
+
+
 def test_rotation_metadata_comes_out_upright(tmp_path):
     src = encode_frames(tmp_path / "plain.mp4", red_blue(), extra=[])
     rotated = tmp_path / "rot.mp4"
