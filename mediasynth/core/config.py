@@ -98,8 +98,10 @@ class OutputOptions:
         jpeg_quality: 1-100.
         png_compression: 0-9 (1 is fast and still small).
         audio_subtype: WAV/FLAC sample format: same (as the source) | PCM_16 | PCM_24 | FLOAT.
-        video: codec, crf, preset, audio_codec, audio_bitrate, threads (fixed for
-            reproducible bytes) and path (auto | fused | frames) for video outputs.
+        video: codec (libx264), crf (23), preset (veryfast), audio_codec (aac),
+            audio_bitrate (e.g. 160k; default: the codec's own, ~64 kb/s a channel for
+            AAC), threads (2; fixed for reproducible bytes) and path (auto | fused |
+            frames) for video outputs.
     """
 
     image_format: str = "same"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import shutil
 import sys
 from collections import Counter
@@ -104,17 +105,21 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
         return found
     found = list(found)
     items = [found[i] for i in todo]
-    chunks = [items[i : i + 32] for i in range(0, len(items), 32)]
-    timeout = pipeline.budgets.ffmpeg_timeout_s * 32
+    # chunks of up to 32 files, at least two per worker when there are few files; a worker
+    # checks its chunk with a thread per core it has to itself (probes release the GIL)
+    workers = getattr(pool, "size", None) or os.cpu_count() or 1
+    size = max(1, min(32, -(-len(items) // (2 * workers))))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    timeout = pipeline.budgets.ffmpeg_timeout_s * size
+    context = (pipeline.budgets, max(1, (os.cpu_count() or 1) // workers))
     results: dict[int, tuple] = {}
     failed: list[int] = []
-    for index, status, value in pool.map(check_chunk, chunks, pipeline.budgets,
-                                         timeout_s=timeout):
+    for index, status, value in pool.map(check_chunk, chunks, context, timeout_s=timeout):
         if status == "ok":
             for j, problem in enumerate(value):
-                results[index * 32 + j] = ("ok", problem)
+                results[index * size + j] = ("ok", problem)
         else:
-            failed += range(index * 32, index * 32 + len(chunks[index]))
+            failed += range(index * size, index * size + len(chunks[index]))
     # a chunk that crashed or hung: check its files one by one to find the culprit
     singles = [items[i] for i in failed]
     for index, status, value in pool.map(check_source, singles, pipeline.budgets,

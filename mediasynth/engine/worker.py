@@ -93,9 +93,16 @@ def check_source(found, budgets) -> tuple[str, str] | None:
     return None
 
 
-def check_chunk(items, budgets) -> list[tuple[str, str] | None]:
-    """`check_source` over several files in one task (header checks are cheap)."""
-    return [check_source(found, budgets) for found in items]
+def check_chunk(items, context) -> list[tuple[str, str] | None]:
+    """`check_source` over several files in one task (header checks are cheap), on
+    `threads` threads. context: (budgets, threads)."""
+    budgets, threads = context
+    if threads <= 1 or len(items) <= 1:
+        return [check_source(found, budgets) for found in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(threads, len(items))) as pool:
+        return list(pool.map(check_source, items, [budgets] * len(items)))
 
 
 def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:

@@ -3,9 +3,9 @@ of frame and audio transforms (the fused path).
 
 An equivalent is a function (step, params, width, height) -> list of filters; a step
 without one makes a chain unfusable. Equivalents reproduce the Python kernels exactly
-where FFmpeg can (flips, quarter turns, per-channel affine maps done on YUV with lutyuv)
-and closely elsewhere (eq, hue,
-rotate's interpolation); tests bound the difference.
+where FFmpeg can (flips, quarter turns, per-channel affine maps done on YUV with lutyuv),
+within a luma level for a pure brightness offset (eq's faster path), and closely elsewhere
+(eq contrast and saturation, hue, rotate's interpolation); tests bound the difference.
 """
 
 from __future__ import annotations
@@ -119,10 +119,29 @@ def _affine_rgb_as_yuv(scale: float, offset: float) -> str:
     """R,G,B -> R*scale + offset (offset in 0-255 RGB units) done on limited-range YUV
     without leaving it: luma moves by the same affine map (offset scaled by 219/255),
     chroma scales about 128. Exact up to clipping, and no RGB round trip. (+0.5: lut
-    truncates each entry to an integer; this makes it round.)"""
+    truncates each entry to an integer; this makes it round.) A pure offset that one of
+    eq's brightness steps reaches within a luma level goes to eq's faster SIMD path."""
+    if scale == 1.0 and (fast := _eq_luma_offset(offset * 219.0 / 255.0)) is not None:
+        return fast
     y = f"clip((val-16)*{scale:.6f}+16+{offset * 219.0 / 255.0:.6f}+0.5,0,255)"
     c = f"clip((val-128)*{scale:.6f}+128+0.5,0,255)"
     return f"lutyuv=y='{y}':u='{c}':v='{c}'"
+
+
+def _eq_offset(k: int) -> int:
+    """The luma offset eq adds for brightness (k - 100) / 100 at contrast 1 (its integer
+    arithmetic, libavfilter/vf_eq.c process_c: steps of 511/200 levels)."""
+    return (k * 511) // 200 - 128 - 128
+
+
+def _eq_luma_offset(offset_y: float) -> str | None:
+    """Y -> Y + offset_y (chroma untouched) with eq's brightness step closest to offset_y,
+    or None when that step is more than one level off. eq reads brightness in hundredths,
+    so the value given sits inside its step."""
+    k = min(range(201), key=lambda k: abs(_eq_offset(k) - offset_y))
+    if abs(_eq_offset(k) - offset_y) > 1.0:
+        return None
+    return f"eq=brightness={min((k - 100 + 0.25) / 100.0, 1.0):.4f}"
 
 
 def _color_jitter(step, params, w, h):

@@ -153,9 +153,10 @@ def _encoder_args(pipeline, stream, dest: Path) -> list[str]:
             "-crf", str(opts.get("crf", 23)), "-pix_fmt", "yuv420p",
             "-threads", str(opts.get("threads", 2))]
     if stream is not None:
-        args += ["-c:a", str(opts.get("audio_codec", "aac")), "-b:a", str(opts.get("audio_bitrate",
-                                                                                     "160k")),
+        args += ["-c:a", str(opts.get("audio_codec", "aac")),
                  "-ar", str(stream.sample_rate), "-ac", str(stream.channels)]
+        if opts.get("audio_bitrate"):  # else the codec's default (AAC: ~64 kb/s a channel)
+            args += ["-b:a", str(opts["audio_bitrate"])]
     else:
         args.append("-an")
     return args + ["-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact",
