@@ -7,7 +7,8 @@ peak memory on a 10-second and a 10-minute 720p clip.
 
 Job: horizontal flip + brightness +0.1 on every frame, H.264 (libx264 veryfast, CRF 23),
 audio kept, 1 variant per clip. Every runner is a fresh command; medians are reported as
-frames per second.
+frames per second. mediasynth runs with one worker and with its default (a worker per
+core); the floor runs its commands one after another, each using every core.
 """
 
 from __future__ import annotations
@@ -85,12 +86,14 @@ def speed(args) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     py = sys.executable
     table = []
+    cores = os.cpu_count() or 1
     for path in ("frames", "fused"):
         p = RESULTS / f"video_bench_{path}.yaml"
         p.write_text(pipeline_text(path))
-        table.append((f"mediasynth {path} path", [py, "-m", "mediasynth", "expand", str(args.src),
-                                                  str(work), "-p", str(p), "--workers", "1",
-                                                  "-q", "--no-report"]))
+        for workers in sorted({1, cores}):
+            table.append((f"mediasynth {path} path, {workers} worker{'s' * (workers > 1)}",
+                          [py, "-m", "mediasynth", "expand", str(args.src), str(work), "-p",
+                           str(p), "--workers", str(workers), "-q", "--no-report"]))
     table.append(("ffmpeg command per clip", [py, "-c", FLOOR, str(args.src), str(work)]))
     try:
         import augly.video  # noqa: F401

@@ -32,15 +32,9 @@ def _worker_check() -> str:
 
 
 def _call(fn: Callable, item: Any, context: Any) -> Any:
-    from mediasynth.engine.pool import THREAD_ENV
+    from mediasynth.engine.worker_process import prepare_worker_process
 
-    os.environ.update(THREAD_ENV)
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-    except ImportError:
-        pass
+    prepare_worker_process()
     return fn(item, context)
 
 
@@ -89,7 +83,7 @@ class DaskPool:
         else:
             import dask
 
-            from mediasynth.engine.pool import THREAD_ENV
+            from mediasynth.engine.worker_process import THREAD_ENV
 
             # Dask's default MALLOC_TRIM_THRESHOLD_ of 64 KiB hands every freed frame back
             # to the OS, so each new image page-faults again (about +25 % CPU here); workers

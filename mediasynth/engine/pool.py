@@ -21,9 +21,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 from typing import Any
 
-THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "NUMEXPR_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
-
+from mediasynth.engine.worker_process import THREAD_ENV, prepare_worker_process
 
 # imported once by the fork server, so every worker starts with them loaded
 PRELOAD = ["mediasynth.engine.preload"]
@@ -38,13 +36,7 @@ def _context():
 
 
 def _worker_main(conn) -> None:
-    os.environ.update(THREAD_ENV)
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-    except ImportError:
-        pass
+    prepare_worker_process()
     contexts: dict[int, Any] = {}
     while True:
         try:
