@@ -1,7 +1,10 @@
 """Run the plan on a Dask distributed cluster (`--executor dask`).
 
 `DaskPool` offers the same `map` as the local `WorkerPool`, so header checks and the work
-both run on the cluster. Work units are sources (all variants of a source together).
+both run on the cluster. Work units are sources (all variants of a source together); a
+task carries several (each task costs scheduler and client CPU), fewer towards the end so
+workers finish together, and a task Dask gives up on (KilledWorker) is retried one source
+per task, so a file that kills workers costs that source only.
 Workers write outputs straight into OUT, which must be on storage every worker and the
 client see at the same path (NFS, a shared volume...), and return the manifest rows; the
 client writes the manifest in plan order, so it is identical to the local executor's. A
@@ -14,12 +17,16 @@ of `workers` single-threaded processes is started. Dask is imported only here.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.forkserver
 import os
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from mediasynth.core.errors import MediasynthError
+
+MAX_BATCH = 16
 
 
 def _worker_check() -> str:
@@ -31,20 +38,41 @@ def _worker_check() -> str:
     return mediasynth.__version__
 
 
-def _call(fn: Callable, item: Any, context: Any) -> Any:
+def _call_batch(fn: Callable, items: list[Any], context: Any) -> list[tuple[str, Any]]:
+    """fn over several items in one task: [(status, value)], status "ok" or "error"."""
     from mediasynth.engine.worker_process import prepare_worker_process
 
     prepare_worker_process()
-    return fn(item, context)
+    out = []
+    for item in items:
+        try:
+            out.append(("ok", fn(item, context)))
+        except Exception as exc:  # noqa: BLE001 - reported per item, like the local pool
+            out.append(("error", exc))
+    return out
+
+
+def _start_fork_server() -> None:
+    """Start the fork server LocalCluster's worker processes come from right away, with
+    Dask and mediasynth preloaded: it imports them in its own process while this one reads
+    the pipeline and walks SRC, and every worker then starts warm."""
+    from mediasynth.engine.pool import PRELOAD
+    from mediasynth.engine.worker_process import THREAD_ENV
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    os.environ.update(THREAD_ENV)  # inherited by the fork server, so by every worker
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", *PRELOAD])
+    multiprocessing.forkserver.ensure_running()
 
 
 class DaskPool:
     """A Dask client (to a scheduler, or to a LocalCluster it starts) with `map`."""
 
     def __init__(self, workers: int | None, scheduler: str | None):
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:  # imported by the starter thread
             raise MediasynthError("the Dask executor needs the dask extra: "
                                   "pip install 'mediasynth[dask]'") from None
         self.workers = workers or os.cpu_count() or 1
@@ -61,6 +89,8 @@ class DaskPool:
         self.close()
 
     def start_async(self) -> DaskPool:
+        if not self.address:
+            _start_fork_server()
         self._starter = threading.Thread(target=self._start_safely, daemon=True)
         self._starter.start()
         return self
@@ -83,16 +113,15 @@ class DaskPool:
         else:
             import dask
 
-            from mediasynth.engine.worker_process import THREAD_ENV
-
-            # Dask's default MALLOC_TRIM_THRESHOLD_ of 64 KiB hands every freed frame back
-            # to the OS, so each new image page-faults again (about +25 % CPU here); workers
-            # also get single-threaded native libraries, like the local pool's.
+            # Workers come from the fork server started in start_async() (warm, and with
+            # single-threaded native libraries); Dask's pre-spawn environment would not
+            # reach them, so memory tuning happens in each worker (prepare_worker_process).
             # The workers' statistical profiler (a thread sampling every stack every 10 ms)
-            # is switched off too: it costs the GIL-bound Python parts of each task dearly.
-            dask.config.set({"distributed.nanny.pre-spawn-environ": {
-                "MALLOC_TRIM_THRESHOLD_": str(256 * 1024**2), **THREAD_ENV},
-                "distributed.worker.profile.enabled": False})
+            # is off: it costs the GIL-bound Python parts of each task dearly.
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
+                else "spawn"
+            dask.config.set({"distributed.worker.profile.enabled": False,
+                             "distributed.worker.multiprocessing-method": method})
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                         processes=True, dashboard_address=None,
                                         memory_limit=0)
@@ -130,15 +159,41 @@ class DaskPool:
         from distributed import as_completed
 
         self._ready()
-        shared = self.client.scatter(context, broadcast=True, hash=False)
-        futures = {self.client.submit(_call, fn, item, shared, pure=False): i
-                   for i, item in enumerate(items)}
-        for future in as_completed(futures):
-            index = futures[future]
+        # the context travels inside each task (a few KB): scattered data would be lost for
+        # good if every worker holding it died, cancelling the tasks that need it
+        batches = self._batches(len(items))
+        def submit(batch):
+            future = self.client.submit(_call_batch, fn, [items[i] for i in batch], context,
+                                        pure=False)
+            futures[future] = batch
+            return future
+
+        futures: dict[Any, range] = {}
+        running = as_completed([submit(batch) for batch in batches])
+        for future in running:
+            batch = futures.pop(future)
             try:
-                yield index, "ok", future.result()
+                results = future.result()
             except Exception as exc:  # noqa: BLE001 - the caller turns it into rows
-                yield index, "error", exc
+                if len(batch) > 1:  # e.g. a file that kills workers: find it alone
+                    for i in batch:
+                        running.add(submit(range(i, i + 1)))
+                    continue
+                results = [("error", exc)]
+            for index, (status, value) in zip(batch, results):
+                yield index, status, value
+
+    def _batches(self, n: int) -> list[range]:
+        """Index ranges, one per task. Each task costs the scheduler and client several ms
+        of CPU on machines that also compute, so tasks carry several items; sizes shrink
+        towards the end (guided scheduling) so the last tasks still balance the workers."""
+        workers = len(self.client.scheduler_info().get("workers", {})) or self.workers
+        out, start = [], 0
+        while start < n:
+            size = max(1, min(MAX_BATCH, -(-(n - start) // (4 * workers))))
+            out.append(range(start, min(n, start + size)))
+            start += size
+        return out
 
     def close(self) -> None:
         if self._starter is not None:

@@ -132,3 +132,34 @@ def test_unreachable_scheduler_is_a_clear_error(source, tmp_path, capsys):
     assert main(["expand", str(src), str(tmp_path / "o"), "-q", "--executor", "dask",
                  "--scheduler", address]) == 1
     assert address in capsys.readouterr().err
+
+
+def test_a_file_that_kills_its_worker_costs_one_source(tmp_path):
+    """Tasks carry several sources; when Dask gives up on one (KilledWorker), its sources
+    are retried one per task, so only the culprit fails."""
+    import json
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    src = tmp_path / "src"
+    (src / "c").mkdir(parents=True)
+    for i in range(12):
+        value = 10 if i == 5 else 100 + i
+        PILImage.fromarray(np.full((16, 16, 3), value, np.uint8)).save(src / "c" / f"{i:02d}.png")
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text("version: 1\nvariants: 1\nimage:\n  - {type: image.test_crash_on_dark}\n")
+    out = tmp_path / "out"
+    root = Path(__file__).resolve().parents[2]
+    code = subprocess.run([sys.executable, "-c",
+                           "import sys, tests.engine.crashy; from mediasynth.cli import main; "
+                           f"sys.exit(main(['expand', {str(src)!r}, {str(out)!r}, '-p', "
+                           f"{str(pipeline)!r}, '-q', '--no-report', '--executor', 'dask', "
+                           "'--workers', '2']))"],
+                          env={**os.environ, "PYTHONPATH": str(root)}, cwd=root,
+                          timeout=300).returncode
+    assert code == 3
+    rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    status = {r["source"]: r["status"] for r in rows}
+    assert status.pop("c/05.png") == "failed"
+    assert len(status) == 11 and set(status.values()) == {"ok"}
