@@ -161,15 +161,15 @@ class DaskPool:
         self._ready()
         # the context travels inside each task (a few KB): scattered data would be lost for
         # good if every worker holding it died, cancelling the tasks that need it
-        batches = self._batches(len(items))
-        def submit(batch):
+        futures: dict[Any, range] = {}
+
+        def submit(batch: range):
             future = self.client.submit(_call_batch, fn, [items[i] for i in batch], context,
                                         pure=False)
             futures[future] = batch
             return future
 
-        futures: dict[Any, range] = {}
-        running = as_completed([submit(batch) for batch in batches])
+        running = as_completed([submit(batch) for batch in self._batches(len(items))])
         for future in running:
             batch = futures.pop(future)
             try:
