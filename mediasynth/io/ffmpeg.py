@@ -34,15 +34,10 @@ DEMUXER_WHITELIST = (
 @functools.lru_cache(maxsize=1)
 def ffmpeg_binary() -> str:
     """Path of the FFmpeg executable (see module docstring for the search order)."""
-    return _find_ffmpeg(os.environ.get("MEDIASYNTH_FFMPEG"), os.environ.get("PATH"))
-
-
-@functools.lru_cache(maxsize=8)
-def _find_ffmpeg(env: str | None, search_path: str | None) -> str:
-    """Cached per (MEDIASYNTH_FFMPEG, PATH): imageio-ffmpeg's lookup runs the binary."""
+    env = os.environ.get("MEDIASYNTH_FFMPEG")
     if env:
         return env
-    found = shutil.which("ffmpeg", path=search_path)
+    found = shutil.which("ffmpeg")
     if found:
         return found
     try:

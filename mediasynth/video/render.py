@@ -10,7 +10,8 @@ Paths:
   Python;
 - frames: FFmpeg decodes (with the temporal filters) to raw I420 on a pipe, Python converts
   each frame to RGB, applies the frame chain and converts back (then frame drop/duplicate,
-  reverse through a disk buffer), a second FFmpeg encodes from a pipe. Memory stays bounded by one frame whatever the clip length.
+  reverse through a disk buffer), a second FFmpeg encodes from a pipe. Memory stays bounded
+  by one frame whatever the clip length.
 Audio is taken straight from the source by the encoding FFmpeg (with its filters) when the
 audio chain has FFmpeg equivalents, else decoded, transformed in Python and muxed from a
 temporary WAV (held in memory: bounded by budgets.max_video_duration_s).
