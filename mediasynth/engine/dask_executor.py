@@ -17,7 +17,6 @@ of `workers` single-threaded processes is started. Dask is imported only here.
 
 from __future__ import annotations
 
-import multiprocessing
 import multiprocessing.forkserver
 import os
 import threading
@@ -56,14 +55,10 @@ def _start_fork_server() -> None:
     """Start the fork server LocalCluster's worker processes come from right away, with
     Dask and mediasynth preloaded: it imports them in its own process while this one reads
     the pipeline and walks SRC, and every worker then starts warm."""
-    from mediasynth.engine.pool import PRELOAD
-    from mediasynth.engine.worker_process import THREAD_ENV
+    from mediasynth.engine.pool import worker_context
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    os.environ.update(THREAD_ENV)  # inherited by the fork server, so by every worker
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", *PRELOAD])
-    multiprocessing.forkserver.ensure_running()
+    if worker_context(("distributed",)).get_start_method() == "forkserver":
+        multiprocessing.forkserver.ensure_running()
 
 
 class DaskPool:
@@ -81,6 +76,11 @@ class DaskPool:
         self.cluster = None
         self._error: BaseException | None = None
         self._starter: threading.Thread | None = None
+
+    @property
+    def size(self) -> int:
+        """Worker processes asked for (a remote cluster may have others)."""
+        return self.workers
 
     def __enter__(self) -> DaskPool:
         return self
@@ -118,10 +118,10 @@ class DaskPool:
             # reach them, so memory tuning happens in each worker (prepare_worker_process).
             # The workers' statistical profiler (a thread sampling every stack every 10 ms)
             # is off: it costs the GIL-bound Python parts of each task dearly.
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
-                else "spawn"
+            from mediasynth.engine.pool import start_method
+
             dask.config.set({"distributed.worker.profile.enabled": False,
-                             "distributed.worker.multiprocessing-method": method})
+                             "distributed.worker.multiprocessing-method": start_method()})
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                         processes=True, dashboard_address=None,
                                         memory_limit=0)

@@ -27,11 +27,20 @@ from mediasynth.engine.worker_process import THREAD_ENV, prepare_worker_process
 PRELOAD = ["mediasynth.engine.preload"]
 
 
-def _context():
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+def start_method() -> str:
+    """How worker processes start: "forkserver" where the platform has it, else "spawn"."""
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+def worker_context(extra_preload: tuple[str, ...] = ()):
+    """The multiprocessing context worker processes start from: the fork server (with
+    `extra_preload` and PRELOAD imported once) where the platform has one, else spawn.
+    Either way the children inherit single-threaded native libraries (THREAD_ENV)."""
+    os.environ.update(THREAD_ENV)
+    method = start_method()
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(PRELOAD)
+        ctx.set_forkserver_preload([*extra_preload, *PRELOAD])
     return ctx
 
 
@@ -120,8 +129,7 @@ class WorkerPool:
             self._starter.join()
             self._starter = None
         if self._ctx is None:
-            os.environ.update(THREAD_ENV)  # inherited by forkserver/spawn children
-            self._ctx = _context()
+            self._ctx = worker_context()
         while len(self._workers) < n:
             self._workers.append(_Worker(self._ctx))
 

@@ -26,9 +26,8 @@ from mediasynth.engine.worker import (
     process_source,
 )
 from mediasynth.io.atomic import remove_stale_temps
+from mediasynth.io.audio_io import SOUNDFILE_FORMATS
 from mediasynth.io.discover import Found, discover
-
-NATIVE_AUDIO = ("wav", "flac", "ogg", "mp3", "aiff")  # decoded by libsndfile, not FFmpeg
 
 
 class FatalError(MediasynthError):
@@ -93,7 +92,7 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool) -> Plan:
 
 def needs_ffmpeg(found: list[Found]) -> bool:
     """Whether any source will go through FFmpeg (its version is then recorded)."""
-    return any(f.kind == "video" or (f.kind == "audio" and f.format not in NATIVE_AUDIO)
+    return any(f.kind == "video" or (f.kind == "audio" and f.format not in SOUNDFILE_FORMATS)
                for f in found)
 
 
@@ -107,7 +106,7 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
     items = [found[i] for i in todo]
     # chunks of up to 32 files, at least two per worker when there are few files; a worker
     # checks its chunk with a thread per core it has to itself (probes release the GIL)
-    workers = getattr(pool, "size", None) or os.cpu_count() or 1
+    workers = pool.size
     size = max(1, min(32, -(-len(items) // (2 * workers))))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     timeout = pipeline.budgets.ffmpeg_timeout_s * size

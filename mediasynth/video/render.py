@@ -226,11 +226,11 @@ def _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record):
     encoder += [*inputs, "-map", "0:v:0", "-vf", ",".join(_video_tail(plan, edits)), *audio,
                 *_encoder_args(pipeline, stream, dest)]
 
+    import cv2
+
     def transform(i420: np.ndarray) -> np.ndarray:
         if chain is None:
             return i420
-        import cv2
-
         rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
         out = np.ascontiguousarray(chain.replay(Image(rgb), frames_rec).pixels, np.uint8)
         return out if rgb_out else cv2.cvtColor(out, cv2.COLOR_RGB2YUV_I420)
