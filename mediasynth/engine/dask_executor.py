@@ -117,11 +117,15 @@ class DaskPool:
             # single-threaded native libraries); Dask's pre-spawn environment would not
             # reach them, so memory tuning happens in each worker (prepare_worker_process).
             # The workers' statistical profiler (a thread sampling every stack every 10 ms)
-            # is off: it costs the GIL-bound Python parts of each task dearly.
+            # is off: it costs the GIL-bound Python parts of each task dearly. Each worker
+            # holds only the task it runs (saturation 1.0, not Dask's 1.1): when a file kills
+            # its worker, Dask counts the death against every task the worker held, and an
+            # innocent task queued beside the culprit would fail after a few deaths.
             from mediasynth.engine.pool import start_method
 
             dask.config.set({"distributed.worker.profile.enabled": False,
-                             "distributed.worker.multiprocessing-method": start_method()})
+                             "distributed.worker.multiprocessing-method": start_method(),
+                             "distributed.scheduler.worker-saturation": 1.0})
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                         processes=True, dashboard_address=None,
                                         memory_limit=0)
