@@ -59,6 +59,10 @@ class Budgets:
         max_file_bytes: refuse larger files of any kind.
         ffmpeg_timeout_s: wall-clock limit of one FFmpeg process.
         file_timeout_s: wall-clock limit for all outputs of one source in a worker.
+        max_video_pixels: refuse video whose frames have more pixels (width * height).
+        max_worker_memory_bytes: refuse a source whose decoded size, estimated from its
+            header (image: pixels x channels x bytes per sample x frames; video: a few
+            frames), would exceed this in one worker.
     """
 
     max_image_pixels: int = 100_000_000
@@ -67,6 +71,8 @@ class Budgets:
     max_file_bytes: int = 4 * 1024**3
     ffmpeg_timeout_s: float = 600.0
     file_timeout_s: float = 1800.0
+    max_video_pixels: int = 40_000_000
+    max_worker_memory_bytes: int = 2 * 1024**3
 
 
 @dataclass(frozen=True)
