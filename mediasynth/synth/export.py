@@ -23,7 +23,9 @@ def yolo_lines(objects: list[dict], classes: list[str], width: int, height: int)
 
 def coco_document(items: list[dict], classes: list[str]) -> dict:
     """COCO detection/segmentation JSON from per-image entries
-    {file_name, width, height, objects: [{class, box, area, polygons}]}."""
+    {file_name, width, height, objects: [{class, box, area, polygons | rle}]}: an object's
+    segmentation is its polygon list, or its compressed RLE when it has a hole (still
+    iscrowd 0)."""
     images, annotations = [], []
     for image_id, item in enumerate(items, start=1):
         images.append({"id": image_id, "file_name": item["file_name"], "width": item["width"],
@@ -34,10 +36,15 @@ def coco_document(items: list[dict], classes: list[str]) -> dict:
                 "id": len(annotations) + 1, "image_id": image_id,
                 "category_id": classes.index(obj["class"]) + 1,
                 "bbox": [x0, y0, x1 - x0, y1 - y0], "area": obj["area"],
-                "segmentation": obj["polygons"], "iscrowd": 0,
+                "segmentation": _segmentation(obj), "iscrowd": 0,
             })
     categories = [{"id": i + 1, "name": c, "supercategory": "shape"} for i, c in enumerate(classes)]
     return {"images": images, "annotations": annotations, "categories": categories}
+
+
+def _segmentation(obj: dict) -> list | dict:
+    """COCO segmentation of an annotated object: its "polygons", else its "rle"."""
+    return obj["polygons"] if "polygons" in obj else obj["rle"]
 
 
 def write_json(path: Path, data) -> None:
