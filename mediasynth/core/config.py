@@ -85,6 +85,8 @@ class DatasetOptions:
         split: fractions per split name, e.g. {train: 0.8, val: 0.1, test: 0.1}; None = no split.
         augment_eval: also augment val/test sources (default: originals only).
         keep_originals: copy each original into its split too.
+        unchained: what sources of a kind the pipeline has no chain for become: copy (each
+            copied once, as an original) | skip (left out, with a reason row).
     """
 
     balance: str = "none"
@@ -92,6 +94,7 @@ class DatasetOptions:
     split: dict[str, float] | None = None
     augment_eval: bool = False
     keep_originals: bool = False
+    unchained: str = "copy"
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,12 @@ class Pipeline:
         if kind == "video":
             return self.video.frames
         return getattr(self, kind)
+
+    def has_chain(self, kind: str) -> bool:
+        """Whether the pipeline transforms media of `kind` at all (any step in any slot)."""
+        chains = ((self.video.frames, self.video.temporal, self.video.audio)
+                  if kind == "video" else (getattr(self, kind, None),))
+        return any(c is not None and c.steps for c in chains)
 
     def to_config(self) -> dict[str, Any]:
         cfg: dict[str, Any] = {"version": self.version, "seed": self.seed, "variants": self.variants}
@@ -265,6 +274,9 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
             f"dataset.balance must be none, oversample or undersample, got {dataset.balance!r}",
             line=_line(data.get("dataset"), "balance"),
         )
+    if dataset.unchained not in ("copy", "skip"):
+        raise ConfigError(f"dataset.unchained must be copy or skip, got {dataset.unchained!r}",
+                          line=_line(data.get("dataset"), "unchained"))
     if dataset.split is not None:
         validate_split(dataset.split)
     output = _section(data, "output", OutputOptions)

@@ -5,6 +5,7 @@ output path. Nothing here reads media or writes files.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +18,11 @@ from mediasynth.core.rng import stable_hash
 from mediasynth.io.discover import Found
 
 ORIGINAL = -1  # variant number of a copied original
+MAX_STEM_BYTES = 150  # leaves room for the variant suffix and the temp prefix in 255 bytes
+# top-level names in OUT that belong to mediasynth (a class folder may not take them)
+RESERVED_NAMES = frozenset({"manifest.jsonl", "labels.csv", "report.html", "report_assets",
+                            "pipeline.yaml", "run.json", "annotations", "metadata.jsonl",
+                            ".mediasynth"})
 
 
 @dataclass(frozen=True)
@@ -78,14 +84,80 @@ def parse_split(text: str) -> dict[str, float]:
 
 def assign_splits(sources: list[Found], split: dict[str, float] | None,
                   seed: int) -> dict[str, str | None]:
-    """Split of each source, stratified by class (see `split_keys`)."""
-    return split_keys([(f.rel_path, f.class_name) for f in sources], split, seed)
+    """Split of each source, stratified by class and stable (see `split_stable`)."""
+    return split_stable([(f.rel_path, f.class_name) for f in sources], split, seed)
+
+
+def split_stable(items: list[tuple[str, str | None]], split: dict[str, float] | None,
+                 seed: int) -> dict[str, str | None]:
+    """Assign each (key, class) to a split, stable per key.
+
+    Each key draws u in [0, 1) from a hash of (seed, key) and takes the split whose share of
+    the cumulative fractions holds u, so adding or deleting other keys never moves it. Within
+    a class, a split whose expected count is at least 0.5 but that drew no key borrows the
+    key nearest its interval from the fullest split (small classes would otherwise leave val
+    or test empty); only such borrowed keys can depend on the other keys of their class."""
+    if not split:
+        return {key: None for key, _ in items}
+    names = list(split)
+    total = sum(split.values()) or 1.0
+    bounds, start = {}, 0.0
+    for name in names:
+        bounds[name] = (start, start + split[name] / total)
+        start += split[name] / total
+    by_class: dict[str | None, list[str]] = defaultdict(list)
+    for key, cls in items:
+        by_class[cls].append(key)
+    out: dict[str, str | None] = {}
+    for keys in by_class.values():
+        draws = {key: _unit_draw(seed, key) for key in keys}
+        members: dict[str, list[str]] = {name: [] for name in names}
+        for key in sorted(keys):
+            members[_interval_of(draws[key], names, bounds)].append(key)
+        _fill_empty_splits(members, draws, bounds, split, total, len(keys))
+        for name, chosen in members.items():
+            out.update(dict.fromkeys(chosen, name))
+    return out
+
+
+def _unit_draw(seed: int, key: str) -> float:
+    digest = hashlib.blake2b(f"split\x00{seed}\x00{key}".encode("utf-8", "surrogateescape"),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "little") / 2.0**64
+
+
+def _interval_of(u: float, names: list[str], bounds: dict) -> str:
+    for name in names:
+        lo, hi = bounds[name]
+        if lo <= u < hi:
+            return name
+    return names[-1]
+
+
+def _fill_empty_splits(members: dict[str, list[str]], draws: dict[str, float], bounds: dict,
+                       split: dict[str, float], total: float, n: int) -> None:
+    def minimum(name: str) -> int:
+        return 1 if n * split[name] / total >= 0.5 else 0
+
+    for name in members:
+        if members[name] or not minimum(name):
+            continue
+        donors = [d for d in members if len(members[d]) > minimum(d)]
+        if not donors:
+            continue
+        donor = max(donors, key=lambda d: (len(members[d]), -list(members).index(d)))
+        lo, hi = bounds[name]
+        key = min(members[donor], key=lambda k: (max(lo - draws[k], draws[k] - hi), k))
+        members[donor].remove(key)
+        members[name].append(key)
 
 
 def split_keys(items: list[tuple[str, str | None]], split: dict[str, float] | None,
                seed: int) -> dict[str, str | None]:
-    """Assign each (key, class) to a split, stratified by class and deterministic from the
-    seed and the keys. Each class's counts use largest-remainder rounding so they add up."""
+    """Assign each (key, class) to a split with exact counts (for generated sets, whose keys
+    never change): stratified by class, deterministic from the seed and the keys. Each
+    class's counts use largest-remainder rounding, with at least one key in every split
+    whose expected count is at least 0.5."""
     if not split:
         return {key: None for key, _ in items}
     by_class: dict[str | None, list[str]] = defaultdict(list)
@@ -98,13 +170,26 @@ def split_keys(items: list[tuple[str, str | None]], split: dict[str, float] | No
         rng = np.random.default_rng(np.random.SeedSequence(
             seed, spawn_key=(stable_hash("split"), stable_hash(cls or ""))))
         order = [keys[i] for i in rng.permutation(len(keys))]
-        counts = largest_remainder([split[n] * len(keys) for n in names])
+        counts = _with_minimum_one(largest_remainder([split[n] * len(keys) for n in names]),
+                                   [split[n] * len(keys) for n in names])
         start = 0
         for name, count in zip(names, counts):
             for key in order[start : start + count]:
                 out[key] = name
             start += count
     return out
+
+
+def _with_minimum_one(counts: list[int], shares: list[float]) -> list[int]:
+    """Give every split whose share is at least 0.5 one item, taken from the largest."""
+    counts = list(counts)
+    for i, share in enumerate(shares):
+        if counts[i] == 0 and share >= 0.5:
+            donor = max(range(len(counts)), key=lambda j: (counts[j], -j))
+            if counts[donor] > 1:
+                counts[donor] -= 1
+                counts[i] += 1
+    return counts
 
 
 def largest_remainder(shares: list[float]) -> list[int]:
@@ -162,13 +247,14 @@ def make_plan(
     """The full plan. `output_extension(kind, source_format) -> '.ext'` comes from the
     modality handlers; everything else from the pipeline (seed, variants, dataset options)."""
     opts = pipeline.dataset
-    media = [f for f in found if f.kind is not None]
+    media = [_refuse_reserved(f, opts.split) for f in found if f.kind is not None]
+    media = [_refuse_unchained(f, pipeline) for f in media]
     usable = [f for f in media if f.problem is None]
     splits = assign_splits(usable, opts.split, pipeline.seed)
     train_like = {None, "train"}
     by_class: dict[str | None, list[str]] = defaultdict(list)
     for f in usable:
-        if splits[f.rel_path] in train_like:
+        if splits[f.rel_path] in train_like and pipeline.has_chain(f.kind):
             by_class[f.class_name].append(f.rel_path)
     counts = variants_per_source(by_class, variants=pipeline.variants, balance=opts.balance,
                                  class_targets=opts.class_targets)
@@ -180,7 +266,7 @@ def make_plan(
                                   problem=f.problem))
             continue
         split = splits[f.rel_path]
-        augment = split in train_like or opts.augment_eval
+        augment = (split in train_like or opts.augment_eval) and pipeline.has_chain(f.kind)
         n = counts.get(f.rel_path, pipeline.variants) if augment else 0
         keep_original = opts.keep_originals or not augment
         folder = PurePosixPath(*(p for p in (split, f.class_name) if p))
@@ -198,14 +284,63 @@ def make_plan(
     return Plan(tuple(jobs), tuple(opts.split or ()), {"train_sources_per_class": dict(before)})
 
 
-def _output_stems(files: list[Found]) -> dict[str, str]:
-    """Output stem of each source: its path below the class folder, '/' -> '__'. Sources
-    whose stems collide (x.jpg and x.png) keep their extension in the stem."""
-    def stem(f: Found, with_ext: bool) -> str:
-        parts = PurePosixPath(f.rel_path).parts
-        below = PurePosixPath(*parts[1:]) if f.class_name else PurePosixPath(*parts)
-        name = str(below) if with_ext else str(below.with_suffix(""))
-        return name.replace("/", "__")
+def _refuse_reserved(f: Found, split: dict | None) -> Found:
+    if f.problem is None and not split and f.class_name in RESERVED_NAMES:
+        return dataclasses.replace(f, problem=(
+            "unsupported", f"class folder {f.class_name!r} has the name of one of OUT's own "
+                           "files (mediasynth's metadata); rename the folder"))
+    return f
 
-    keys = Counter((f.class_name, stem(f, False)) for f in files)
-    return {f.rel_path: stem(f, keys[(f.class_name, stem(f, False))] > 1) for f in files}
+
+def _refuse_unchained(f: Found, pipeline: Pipeline) -> Found:
+    if f.problem is None and pipeline.dataset.unchained == "skip" and not pipeline.has_chain(
+            f.kind):
+        return dataclasses.replace(f, problem=(
+            "unsupported", f"the pipeline has no {f.kind} chain (dataset.unchained: skip)"))
+    return f
+
+
+def _output_stems(files: list[Found]) -> dict[str, str]:
+    """Output stem of each source, injective within its class folder: the path below the
+    class folder with '/' -> '__' when that is unambiguous (no part holds '__' or '~', starts
+    or ends with '_', or is not UTF-8, the stem is short, and no other source of the class
+    has the same stem, e.g. x.jpg and x.png); otherwise a readable prefix and '~' with a hash
+    of the relative path."""
+    plain = {f.rel_path: _plain_stem(f) for f in files}
+    taken = Counter((f.class_name, plain[f.rel_path]) for f in files if plain[f.rel_path])
+    return {f.rel_path: plain[f.rel_path] if plain[f.rel_path]
+            and taken[(f.class_name, plain[f.rel_path])] == 1 else _hashed_stem(f)
+            for f in files}
+
+
+def _below_class(f: Found) -> list[str]:
+    parts = list(PurePosixPath(f.rel_path).parts)
+    parts = parts[1:] if f.class_name else parts
+    parts[-1] = PurePosixPath(parts[-1]).stem or parts[-1]
+    return parts
+
+
+def _plain_stem(f: Found) -> str | None:
+    parts = _below_class(f)
+    for part in parts:
+        if (not part or "__" in part or "~" in part or part[0] == "_" or part[-1] == "_"
+                or not _is_utf8(part)):
+            return None
+    stem = "__".join(parts)
+    return stem if len(stem.encode()) <= MAX_STEM_BYTES else None
+
+
+def _hashed_stem(f: Found) -> str:
+    readable = "__".join(_below_class(f)).encode("utf-8", "surrogateescape")
+    readable = readable[:80].decode("utf-8", "replace").replace("\ufffd", "_")
+    digest = hashlib.blake2b(f.rel_path.encode("utf-8", "surrogateescape"),
+                             digest_size=5).hexdigest()
+    return f"{readable}~{digest}"
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from mediasynth.core.config import DatasetOptions, Pipeline
@@ -21,16 +22,71 @@ def test_largest_remainder_adds_up():
     assert sum(largest_remainder([2.4, 0.3, 0.3])) == 3
 
 
-def test_split_is_stratified_deterministic_and_independent_of_other_classes():
+def test_split_is_deterministic_and_independent_of_other_classes():
     files = _found([f"a/{i}.png" for i in range(10)] + [f"b/{i}.png" for i in range(20)])
     s1 = assign_splits(files, {"train": 0.8, "val": 0.1, "test": 0.1}, seed=3)
     assert s1 == assign_splits(list(reversed(files)), {"train": 0.8, "val": 0.1, "test": 0.1}, 3)
-    for cls, n in (("a", 10), ("b", 20)):
-        got = [s1[f"{cls}/{i}.png"] for i in range(n)]
-        assert got.count("train") == int(0.8 * n) and got.count("val") == int(0.1 * n)
     only_a = assign_splits(files[:10], {"train": 0.8, "val": 0.1, "test": 0.1}, seed=3)
     assert all(only_a[k] == s1[k] for k in only_a)
     assert assign_splits(files, {"train": 0.8, "val": 0.1, "test": 0.1}, seed=4) != s1
+
+
+def test_split_fractions_hold_on_large_classes():
+    files = _found([f"a/{i}.png" for i in range(2000)])
+    got = Counter(assign_splits(files, {"train": 0.8, "val": 0.1, "test": 0.1}, seed=0).values())
+    # binomial: 4 standard deviations
+    assert abs(got["train"] - 1600) < 4 * (2000 * 0.8 * 0.2) ** 0.5
+    assert abs(got["val"] - 200) < 4 * (2000 * 0.1 * 0.9) ** 0.5
+
+
+def test_adding_or_deleting_sources_moves_no_other_source():
+    split = {"train": 0.7, "val": 0.15, "test": 0.15}
+    files = _found([f"c{c}/{i}.png" for c in range(3) for i in range(60)])
+    before = assign_splits(files, split, seed=1)
+    fewer = [f for i, f in enumerate(files) if i % 7]
+    more = files + _found([f"c{c}/new{i}.png" for c in range(3) for i in range(25)])
+    for changed in (fewer, more):
+        after = assign_splits(changed, split, seed=1)
+        assert all(after[f.rel_path] == before[f.rel_path] for f in changed
+                   if f.rel_path in before)
+
+
+def test_small_classes_get_every_split():
+    split = {"train": 0.8, "val": 0.1, "test": 0.1}
+    for per_class in (6, 9):
+        files = _found([f"c{c}/{i}.png" for c in range(5) for i in range(per_class)])
+        got = assign_splits(files, split, seed=0)
+        for c in range(5):
+            counts = Counter(got[f"c{c}/{i}.png"] for i in range(per_class))
+            assert counts["val"] >= 1 and counts["test"] >= 1 and counts["train"] >= 2
+
+
+def test_output_names_are_injective_and_never_reserved():
+    names = ["cls/sub/k.jpg", "cls/sub__k.jpg", "cls/a_/b.jpg", "cls/a/_b.jpg", "cls/x.jpg",
+             "cls/x.png", "cls/x~1.jpg", "cls/" + "long" * 80 + ".jpg",
+             "cls/caf\udce9.jpg", "cls/plain.jpg", "report_assets/r.png"]
+    from mediasynth.core.registry import build
+
+    pipeline = Pipeline(variants=2, image=build([{"type": "image.flip_horizontal"}]))
+    plan = make_plan(_found(names), pipeline,
+                     output_extension=lambda k, f: ".jpg")
+    paths = [o.rel_path for j in plan.jobs for o in j.outputs]
+    assert len(paths) == len(set(paths)) == 2 * (len(names) - 1)
+    assert "cls/plain__v000.jpg" in paths and "cls/sub__k__v001.jpg" in paths
+    assert all(len(p.encode("utf-8")) < 200 for p in paths)
+    assert all(p.encode("utf-8") for p in paths)  # every output name is valid UTF-8
+    reserved = next(j for j in plan.jobs if j.source.startswith("report_assets"))
+    assert reserved.problem[0] == "unsupported" and not reserved.outputs
+
+
+def test_a_kind_without_chain_is_copied_once():
+    from mediasynth.core.registry import build
+
+    files = _found(["a/1.png"]) + [Found("a/2.wav", Path("/x/a/2.wav"), "audio", "wav", 10)]
+    pipeline = Pipeline(variants=3, image=build([{"type": "image.flip_horizontal"}]))
+    plan = make_plan(files, pipeline, output_extension=lambda k, f: "." + f)
+    by_source = {j.source: [o.variant for o in j.outputs] for j in plan.jobs}
+    assert by_source == {"a/1.png": [0, 1, 2], "a/2.wav": [-1]}
 
 
 def test_oversample_and_undersample_counts():
@@ -45,7 +101,10 @@ def test_oversample_and_undersample_counts():
 
 def test_val_and_test_get_originals_only_and_outputs_never_collide():
     files = _found([f"a/{i}.png" for i in range(10)] + ["a/x.png", "a/x.jpg", "a/sub/x.png"])
-    pipeline = Pipeline(variants=2, dataset=DatasetOptions(split={"train": 0.5, "val": 0.5}))
+    from mediasynth.core.registry import build
+
+    pipeline = Pipeline(variants=2, dataset=DatasetOptions(split={"train": 0.5, "val": 0.5}),
+                        image=build([{"type": "image.flip_horizontal"}]))
     plan = make_plan(files, pipeline, output_extension=lambda k, f: ".png")
     paths = [o.rel_path for j in plan.jobs for o in j.outputs]
     assert len(paths) == len(set(paths))
