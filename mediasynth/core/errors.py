@@ -7,7 +7,8 @@ the ones DESIGN.md section 8 lists.
 from __future__ import annotations
 
 REASON_CODES = frozenset(
-    {"unreadable", "truncated", "too_large", "unsupported", "timeout", "crashed", "empty", "invalid"}
+    {"unreadable", "truncated", "damaged", "too_large", "unsupported", "timeout", "crashed", "empty",
+     "invalid"}
 )
 
 
