@@ -3,6 +3,10 @@
 Matrices are 3 x 3 and act on continuous coordinates (pixel column j spans [j, j+1)), the
 convention of `Image.boxes` and `Image.keypoints`. `to_index_matrix` converts one for OpenCV,
 which puts pixel centres at integer coordinates.
+
+Every kernel returns an array of its input's dtype and shape convention (H x W stays 2-D,
+H x W x 1 keeps its axis), whatever the dtype: bool, int64, uint32... masks are moved
+exactly, with nearest interpolation (see `_cv.run_exact`).
 """
 
 from __future__ import annotations
@@ -16,18 +20,27 @@ from mediasynth.image.functional._cv import (
     cv2,
     fill_value,
     interpolation_flag,
-    keep_shape,
+    run_exact,
 )
 
 
 def flip_horizontal(array: np.ndarray) -> np.ndarray:
     """Mirror left-right (works for H x W x C pixels and H x W masks)."""
-    return keep_shape(cv2().flip(array, 1), array)
+    return run_exact(lambda a, _: cv2().flip(a, 1), array)
 
 
 def flip_vertical(array: np.ndarray) -> np.ndarray:
     """Mirror top-bottom."""
-    return keep_shape(cv2().flip(array, 0), array)
+    return run_exact(lambda a, _: cv2().flip(a, 0), array)
+
+
+def _border(fill: float | tuple, array: np.ndarray) -> tuple | float:
+    """OpenCV border value: `fill` in 0-255 units for H x W x C pixels, as is for a mask."""
+    return fill_value(fill, array) if array.ndim == 3 else float(np.atleast_1d(fill)[0])
+
+
+def _raw(fill: float | tuple) -> float:
+    return np.atleast_1d(fill)[0]
 
 
 def rotate90(array: np.ndarray, *, turns: int) -> np.ndarray:
@@ -37,7 +50,7 @@ def rotate90(array: np.ndarray, *, turns: int) -> np.ndarray:
         return array.copy()
     c = cv2()
     code = {1: c.ROTATE_90_COUNTERCLOCKWISE, 2: c.ROTATE_180, 3: c.ROTATE_90_CLOCKWISE}[turns]
-    return keep_shape(c.rotate(array, code), array)
+    return run_exact(lambda a, _: c.rotate(a, code), array)
 
 
 def warp(
@@ -53,24 +66,26 @@ def warp(
     """Warp by a continuous-coordinate 3 x 3 matrix into a width x height output.
 
     Affine matrices (last row 0 0 1) use warpAffine, others warpPerspective. `fill` is in
-    0-255 units whatever the dtype.
+    0-255 units for H x W x C pixels, the label itself for an H x W mask. Dtypes OpenCV
+    cannot warp (bool, int64...) need interpolation "nearest" (ValueError otherwise).
     """
     c = cv2()
     m = to_index_matrix(matrix)
     flags = interpolation_flag(interpolation)
     border = border_flag(border_mode)
-    value = fill_value(fill, array) if array.ndim == 3 else float(np.atleast_1d(fill)[0])
-    src = array
-    channels = array.shape[2] if array.ndim == 3 else 0
-    if channels > 4:
+    if array.ndim == 3 and array.shape[2] > 4:
         raise ValueError("warp supports at most 4 channels")
-    if m[2, 0] == 0.0 and m[2, 1] == 0.0 and m[2, 2] == 1.0:
-        out = c.warpAffine(src, m[:2], (width, height), flags=flags, borderMode=border,
-                           borderValue=value)
-    else:
-        out = c.warpPerspective(src, m, (width, height), flags=flags, borderMode=border,
+    affine = m[2, 0] == 0.0 and m[2, 1] == 0.0 and m[2, 2] == 1.0
+
+    def op(src, value):
+        if affine:
+            return c.warpAffine(src, m[:2], (width, height), flags=flags, borderMode=border,
                                 borderValue=value)
-    return keep_shape(out, array)
+        return c.warpPerspective(src, m, (width, height), flags=flags, borderMode=border,
+                                 borderValue=value)
+
+    return run_exact(op, array, border=_border(fill, array), fill=_raw(fill),
+                     nearest=interpolation == "nearest")
 
 
 def to_index_matrix(matrix: np.ndarray) -> np.ndarray:
@@ -168,18 +183,20 @@ def scale_matrix(sx: float, sy: float) -> np.ndarray:
 
 def resize(array: np.ndarray, *, width: int, height: int, interpolation: str = "linear"
            ) -> np.ndarray:
-    """Resize to width x height ("area" is chosen automatically when shrinking with linear)."""
+    """Resize to width x height ("area" is chosen automatically when shrinking with linear).
+    Dtypes OpenCV cannot resize exactly (bool, int64...) need interpolation "nearest"."""
     if array.shape[1] == width and array.shape[0] == height:
         return array.copy()
     shrinking = width < array.shape[1] and height < array.shape[0]
-    name = "area" if interpolation == "linear" and shrinking else interpolation
-    out = cv2().resize(array, (width, height), interpolation=interpolation_flag(name))
-    return keep_shape(out, array)
+    flag = interpolation_flag("area" if interpolation == "linear" and shrinking else interpolation)
+    return run_exact(lambda a, _: cv2().resize(a, (width, height), interpolation=flag), array,
+                     nearest=interpolation == "nearest")
 
 
 def pad(array: np.ndarray, *, top: int, bottom: int, left: int, right: int,
         border_mode: str = "constant", fill: float | tuple = 0) -> np.ndarray:
-    value = fill_value(fill, array) if array.ndim == 3 else float(np.atleast_1d(fill)[0])
-    out = cv2().copyMakeBorder(array, top, bottom, left, right, border_flag(border_mode),
-                               value=value)
-    return keep_shape(out, array)
+    """Pad by the given pixel counts; `fill` as in `warp`."""
+    flag = border_flag(border_mode)
+    return run_exact(lambda a, value: cv2().copyMakeBorder(a, top, bottom, left, right, flag,
+                                                           value=value),
+                     array, border=_border(fill, array), fill=_raw(fill))

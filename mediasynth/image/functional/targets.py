@@ -14,6 +14,41 @@ def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return homog[:, :2] / homog[:, 2:3]
 
 
+def transform_keypoints(keypoints: np.ndarray, matrix: np.ndarray, *, width: int,
+                        height: int, visibility_column: int | None = None) -> np.ndarray:
+    """Move N x K keypoints whose columns 0, 1 are x, y; see `with_moved_xy`."""
+    kp = np.asarray(keypoints)
+    moved = transform_points(kp.reshape(len(kp), -1)[:, :2], matrix)
+    return with_moved_xy(kp, moved, width=width, height=height,
+                         visibility_column=visibility_column)
+
+
+def with_moved_xy(keypoints: np.ndarray, xy: np.ndarray, *, width: int, height: int,
+                  visibility_column: int | None = None) -> np.ndarray:
+    """`keypoints` (N x K, K >= 2, any dtype; x, y in columns 0, 1, then extra columns such as
+    label and visibility) with x, y replaced by `xy` (N x 2, continuous coordinates of the
+    width x height output frame).
+
+    Same dtype and shape; every keypoint is kept (none is dropped or reordered) and the extra
+    columns are untouched, except column `visibility_column` (when given), which is set to 0
+    for a keypoint outside the frame [0, width) x [0, height). An integer dtype gets x, y
+    rounded to the nearest integer.
+    """
+    kp = np.asarray(keypoints)
+    if kp.ndim != 2 or kp.shape[1] < 2:
+        raise ValueError(f"keypoints must be N x K with K >= 2, got {kp.shape}")
+    if visibility_column is not None and not 2 <= visibility_column < kp.shape[1]:
+        raise ValueError(f"visibility column {visibility_column} is not an extra column of "
+                         f"N x {kp.shape[1]} keypoints")
+    xy = np.asarray(xy, np.float64).reshape(-1, 2)
+    out = kp.copy()
+    out[:, :2] = np.rint(xy) if out.dtype.kind in "iub" else xy
+    if visibility_column is not None:
+        outside = ~((xy[:, 0] >= 0) & (xy[:, 0] < width) & (xy[:, 1] >= 0) & (xy[:, 1] < height))
+        out[outside, visibility_column] = 0
+    return out
+
+
 def transform_boxes(
     boxes: np.ndarray,
     matrix: np.ndarray,
