@@ -42,7 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment-eval", action="store_true",
                    help="augment val/test sources too (default: originals only)")
     p.add_argument("--keep-originals", action="store_true", help="copy originals into OUT too")
-    p.add_argument("--on-error", choices=("skip", "fail"), default="skip")
+    p.add_argument("--on-error", choices=("skip", "fail"), default="skip",
+                   help="skip: a bad file gets a reason row and the run goes on (default); "
+                   "fail: stop at the first")
+    p.add_argument("--on-damaged", choices=("skip", "keep"), default="skip",
+                   help="truncated or damaged media: skip them with a reason row (default) or "
+                   "keep them with a warning")
     p.add_argument("--executor", choices=("local", "dask"), default="local")
     p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port)")
     p.add_argument("--max-image-pixels", type=int, help="refuse larger images")
@@ -113,6 +118,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mediasynth: interrupted; re-run the same command to resume", file=sys.stderr)
         return EXIT_FATAL
+    except BrokenPipeError:  # `mediasynth ... | head`: the reader is gone, nothing to say
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _cmd_list(args) -> int:

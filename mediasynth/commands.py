@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -65,12 +64,18 @@ def _pipeline_from_args(args):
 
 
 def cmd_expand(args) -> int:
+    import contextlib
+
     from mediasynth.engine.pool import make_pool  # standard library only: starts at once
+    from mediasynth.engine.sink import OutLock, check_folders
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be >= 1")
-    # workers start while the engine is imported, the pipeline read and SRC walked
-    with make_pool(args.executor, args.workers, args.scheduler).start_async() as pool:
+    check_folders(Path(args.src), Path(args.out))
+    # one writer per OUT, held through the report; the pool stops before the lock is freed.
+    # Workers start while the engine is imported, the pipeline read and SRC walked.
+    lock = contextlib.nullcontext() if args.dry_run else OutLock(args.out)
+    with lock, make_pool(args.executor, args.workers, args.scheduler).start_async() as pool:
         return _expand(args, pool)
 
 
@@ -80,9 +85,11 @@ def _expand(args, pool) -> int:
     options = ExpandOptions(workers=args.workers, executor=args.executor,
                             scheduler=args.scheduler, on_error=args.on_error,
                             dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet,
-                            fsync=args.fsync)
+                            fsync=args.fsync, on_damaged=args.on_damaged)
     pipeline = _pipeline_from_args(args)
-    result = expand(args.src, args.out, pipeline, options, pool=pool)
+    result = expand(args.src, args.out, pipeline, options, pool=pool, locked=True)
+    for warning in result.warnings:
+        eprint(f"mediasynth: warning: {warning}")
     if args.dry_run:
         print(f"plan: {len(result.plan.jobs)} sources, {result.plan.outputs()} outputs "
               f"(seed {pipeline.seed}, {pipeline.variants} variants, balance "
@@ -94,20 +101,11 @@ def _expand(args, pool) -> int:
         for job in problems:
             print(f"skip     {job.problem[0]:11s} {job.source}: {job.problem[1]}")
         return 0
-    _write_run_files(Path(args.out), Path(args.src), pipeline)
     if not args.no_report:
         _try_report(Path(args.out))
     if not args.quiet:
         print(summary_table(result))
     return result.exit_code
-
-
-def _write_run_files(out: Path, src: Path, pipeline) -> None:
-    from mediasynth.io.atomic import write_bytes_atomic
-
-    write_bytes_atomic(out / "pipeline.yaml", pipeline.to_yaml().encode())
-    run = {"src": str(src.resolve()), "pipeline_sha256": pipeline.sha256()}
-    write_bytes_atomic(out / "run.json", (json.dumps(run, indent=1) + "\n").encode())
 
 
 def _try_report(out: Path) -> None:
@@ -121,7 +119,8 @@ def _try_report(out: Path) -> None:
 def cmd_replay(args) -> int:
     from mediasynth.engine.replay import replay_row
 
-    dest, matches = replay_row(Path(args.out), args.row_id, Path(args.dest) if args.dest else None)
+    dest = Path(args.dest) if args.dest else None
+    dest, matches = replay_row(Path(args.out), args.row_id, dest)
     print(f"wrote {dest}: {'byte-identical to' if matches else 'DIFFERS from'} the recorded output")
     return 0 if matches else 1
 
@@ -133,9 +132,17 @@ def cmd_synth(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from mediasynth.core.errors import MediasynthError
+    from mediasynth.engine import manifest as M
+    from mediasynth.engine.sink import OutLock
     from mediasynth.report.html import write_report
 
-    path = write_report(Path(args.out))
+    out = Path(args.out)
+    if not (out / M.MANIFEST).is_file():
+        raise MediasynthError(f"{out} is not a mediasynth OUT (no {M.MANIFEST}): nothing to "
+                              "report")
+    with OutLock(out):
+        path = write_report(out)
     print(f"wrote {path}")
     return 0
 

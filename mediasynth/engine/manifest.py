@@ -43,6 +43,19 @@ def dumps(row: dict) -> str:
     return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def encode_row(row: dict) -> bytes:
+    """One manifest line. A row whose paths are not UTF-8 (names that were bytes on disk,
+    held as surrogate escapes) is written with JSON escapes and `"name_bytes_escaped": true`:
+    still valid JSON, and `json.loads` gives back the exact str that `os` functions map to
+    the original bytes."""
+    try:
+        return (dumps(row) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        flagged = {**row, "name_bytes_escaped": True}
+        return (json.dumps(flagged, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+                + "\n").encode("ascii")
+
+
 class Ref(NamedTuple):
     """Where a row sits in the manifest file, and the few fields the engine needs."""
 
@@ -53,11 +66,12 @@ class Ref(NamedTuple):
     split: str | None
     cls: str | None
     kind: str | None
+    output: str | None = None
 
 
 def ref_of(row: dict, offset: int, length: int) -> Ref:
     return Ref(offset, length, row.get("variant"), row["status"], row.get("split"),
-               row.get("class"), row.get("kind"))
+               row.get("class"), row.get("kind"), row.get("output"))
 
 
 def scan(out_dir: Path):
@@ -98,7 +112,7 @@ class ManifestAppender:
     def append(self, rows: Iterable[dict]) -> list[Ref]:
         refs = []
         for row in rows:
-            data = (dumps(row) + "\n").encode("utf-8")
+            data = encode_row(row)
             refs.append(ref_of(row, self._fh.tell(), len(data)))
             self._fh.write(data)
         self._fh.flush()
@@ -106,6 +120,20 @@ class ManifestAppender:
 
     def close(self) -> None:
         self._fh.close()
+
+
+LABEL_COLUMNS = ["path", "class", "split", "source", "variant"]
+
+
+def _labels_writer(fh):
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow(LABEL_COLUMNS)
+
+    def write(row: dict) -> None:
+        if row["status"] == "ok" and row["output"]:
+            writer.writerow([row["output"], row["class"] or "", row["split"] or "",
+                             row["source"] or "", row["variant"]])
+    return write
 
 
 def write_final_refs(out_dir: Path, refs: list[Ref]) -> None:
@@ -117,30 +145,23 @@ def write_final_refs(out_dir: Path, refs: list[Ref]) -> None:
         with atomic_path(out_dir / MANIFEST) as tmp_manifest, \
                 atomic_path(out_dir / LABELS) as tmp_labels, \
                 open(tmp_manifest, "wb") as manifest, \
-                open(tmp_labels, "w", encoding="utf-8", newline="") as labels:
-            writer = csv.writer(labels, lineterminator="\n")
-            writer.writerow(["path", "class", "split", "source", "variant"])
+                open(tmp_labels, "w", encoding="utf-8", errors="surrogateescape",
+                     newline="") as labels:
+            write_label = _labels_writer(labels)
             for ref in refs:
                 line = os.pread(src.fileno(), ref.length, ref.offset)
                 manifest.write(line)
                 if ref.status == "ok":
-                    row = json.loads(line)
-                    if row["output"]:
-                        writer.writerow([row["output"], row["class"] or "", row["split"] or "",
-                                         row["source"], row["variant"]])
+                    write_label(json.loads(line))
     finally:
         src.close()
 
 
 def write_final(out_dir: Path, rows: list[dict]) -> None:
     """Rewrite the manifest (rows already in plan order) and labels.csv, atomically."""
-    text = "".join(dumps(r) + "\n" for r in rows)
-    write_bytes_atomic(Path(out_dir) / MANIFEST, text.encode("utf-8"))
+    write_bytes_atomic(Path(out_dir) / MANIFEST, b"".join(encode_row(r) for r in rows))
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["path", "class", "split", "source", "variant"])
+    write_label = _labels_writer(buf)
     for r in rows:
-        if r["status"] == "ok" and r["output"]:
-            writer.writerow([r["output"], r["class"] or "", r["split"] or "", r["source"],
-                             r["variant"]])
-    write_bytes_atomic(Path(out_dir) / LABELS, buf.getvalue().encode("utf-8"))
+        write_label(r)
+    write_bytes_atomic(Path(out_dir) / LABELS, buf.getvalue().encode("utf-8", "surrogateescape"))

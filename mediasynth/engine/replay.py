@@ -19,7 +19,8 @@ def find_row(out: Path, row_id: str) -> dict:
 
 
 def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, bool]:
-    """Write the output of `row_id` again to `dest` (default: ./<output file name>); return
+    """Write the output of `row_id` again to `dest` (a file, or a folder to write the output's
+    file name into; default: the current folder); return
     (dest, whether its bytes equal the recorded output's)."""
     import json
 
@@ -32,11 +33,16 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
     if row["status"] != "ok" or row["record"] is None:
         raise MediasynthError(f"row {row['id']} has no rendered output to replay "
                               f"(status {row['status']})")
-    run = json.loads((out / "run.json").read_text())
+    try:
+        run = json.loads((out / "run.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise MediasynthError(f"{out / 'run.json'} is missing or unreadable: {exc}") from None
     pipeline = load_pipeline(out / "pipeline.yaml")
     handler = handler_for(row["kind"])
     loaded = handler.load(Path(run["src"]) / row["source"], pipeline.budgets)
-    dest = dest or Path.cwd() / Path(row["output"]).name
+    dest = dest or Path.cwd()
+    if dest.is_dir():
+        dest = dest / Path(row["output"]).name
     with atomic_path(dest) as tmp:
         handler.replay(loaded, pipeline, OpRecord.from_dict(row["record"]), tmp)
     return dest, file_sha256(dest) == row.get("output_sha256")

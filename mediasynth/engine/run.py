@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import shutil
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -14,24 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediasynth.core.config import Pipeline
-from mediasynth.core.errors import MediasynthError
 from mediasynth.engine import manifest as M
 from mediasynth.engine.handlers import output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
+from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folders
 from mediasynth.engine.worker import (
+    MAX_ATTEMPTS,
     FatalOutputError,
     RunContext,
     failure_rows,
     process_source,
 )
-from mediasynth.io.atomic import remove_stale_temps
 from mediasynth.io.audio_io import SOUNDFILE_FORMATS
 from mediasynth.io.discover import Found, discover
-
-
-class FatalError(MediasynthError):
-    """The run cannot go on (bad folders, OUT unwritable); nothing further is written."""
 
 
 @dataclass
@@ -40,6 +35,7 @@ class ExpandOptions:
     executor: str = "local"
     scheduler: str | None = None
     on_error: str = "skip"
+    on_damaged: str = "skip"  # or "keep": truncated/damaged sources kept with a warning
     dry_run: bool = False
     overwrite: bool = False
     quiet: bool = False
@@ -56,6 +52,15 @@ class ExpandResult:
     ok_counts: Counter = field(default_factory=Counter)  # (split, class, kind) -> outputs
     problems: list[dict] = field(default_factory=list)
     resumed: int = 0
+    removed: int = 0  # stale outputs of earlier runs deleted
+    warnings: list[str] = field(default_factory=list)
+
+    def note_rows(self, rows: list[dict]) -> None:
+        """Warnings carried by rows (duplicates that could not be made distinct...)."""
+        for row in rows:
+            if row.get("info", {}) and row["info"].get("duplicate_of_earlier_output"):
+                self.warnings.append(f"{row['output']}: same bytes as an earlier output of "
+                                     f"{row['source']} after {MAX_ATTEMPTS} draws")
 
     @property
     def rows(self) -> list[dict]:
@@ -65,21 +70,6 @@ class ExpandResult:
     def exit_code(self) -> int:
         counts = self.status_counts
         return 3 if counts.get("skipped", 0) or counts.get("failed", 0) else 0
-
-
-def check_folders(src: Path, out: Path) -> None:
-    if not src.is_dir():
-        raise FatalError(f"source folder {src} does not exist or is not a folder")
-    s, o = src.resolve(), out.resolve()
-    if s == o:
-        raise FatalError("OUT must not be SRC: the source folder is never written")
-    if s.is_relative_to(o):
-        raise FatalError(f"OUT ({o}) contains SRC ({s}); choose an OUT outside the source tree")
-    if out.exists() and not out.is_dir():
-        raise FatalError(f"OUT {out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not (out / M.MANIFEST).exists():
-        raise FatalError(f"OUT {out} is not empty and holds no {M.MANIFEST}: refusing to mix "
-                         "outputs with other files (choose an empty or new folder)")
 
 
 def build_plan(found: list[Found], pipeline: Pipeline, pool) -> Plan:
@@ -141,49 +131,70 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
 
 
 def expand(src: str | Path, out: str | Path, pipeline: Pipeline,
-           options: ExpandOptions | None = None, *, pool=None) -> ExpandResult:
-    """Expand SRC into OUT. Re-running resumes; `overwrite` starts afresh.
+           options: ExpandOptions | None = None, *, pool=None, locked: bool = False
+           ) -> ExpandResult:
+    """Expand SRC into OUT. Re-running resumes; `overwrite` starts afresh. After a run OUT
+    holds exactly the files its manifest lists (plus mediasynth's own metadata).
 
     Uses worker processes (`pool`, a WorkerPool, or one made here): scripts that call this
     must guard their entry point with `if __name__ == "__main__":`, as for any
-    multiprocessing code."""
+    multiprocessing code. `locked`: the caller already holds `OutLock(out)`."""
     options = options or ExpandOptions()
     src, out = Path(src), Path(out)
     check_folders(src, out)
-    if pool is not None:
-        return _expand(src, out, pipeline, options, pool)
-    with make_pool(options.executor, options.workers, options.scheduler) as own:
-        return _expand(src, out, pipeline, options, own.start_async())
+    lock = contextlib.nullcontext() if locked or options.dry_run else OutLock(out)
+    with lock:
+        if pool is not None:
+            return _expand(src, out, pipeline, options, pool)
+        with make_pool(options.executor, options.workers, options.scheduler) as own:
+            return _expand(src, out, pipeline, options, own.start_async())
 
 
 def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, pool
             ) -> ExpandResult:
     from mediasynth.engine.versions import versions
 
-    found = discover(src, exclude=(out,))
+    outs_inside: list[str] = []
+    found = discover(src, exclude=(out,), outs_found=outs_inside)
+    if not any(f.kind is not None for f in found):
+        raise FatalError(f"no media files found under {src} (images, audio or video, in "
+                         "class folders SRC/<class>/...)")
     with ThreadPoolExecutor(1) as background:  # versions are read during the header checks
         library_versions = background.submit(versions, needs_ffmpeg(found))
         plan = build_plan(found, pipeline, pool)
-    result = ExpandResult(plan, out)
+    result = ExpandResult(plan, out, warnings=_plan_warnings(plan, found, outs_inside,
+                                                             pipeline))
     if options.dry_run:
         return result
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(out)
-        if options.overwrite:
-            _clear_previous(out)
-        done = _finished_rows(out, pipeline)
+        return _write(src, out, pipeline, options, pool, result, found,
+                      library_versions.result())
+    except FatalOutputError as exc:
+        raise FatalError(f"{exc} [OUT {out}]") from None
     except OSError as exc:
-        raise FatalError(f"cannot prepare OUT {out}: {exc.strerror}") from None
+        raise FatalError(f"cannot write to OUT {out}: {exc.strerror or exc}"
+                         f"{f' ({exc.filename})' if exc.filename else ''}") from None
+
+
+def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, pool,
+           result: ExpandResult, found: list[Found], library_versions: dict) -> ExpandResult:
+    plan = result.plan
+    sink = FolderSink(out)
+    sink.sweep_temps()
+    sink.remove_report()
+    found_by_rel = {f.rel_path: f for f in found}
+    done, known = ({}, {}) if options.overwrite else _finished_rows(
+        out, pipeline, found_by_rel, sink.load_sources())
+    journal = sink.begin({o.rel_path for j in plan.jobs for o in j.outputs})
     ctx = RunContext(str(src.resolve()), str(out.resolve()), pipeline, pipeline.sha256(),
-                     library_versions.result(), options.fsync)
+                     library_versions, options.fsync, options.on_damaged)
     todo: list[SourceJob] = []
     for job in plan.jobs:
-        missing = tuple(o for o in job.outputs if o.row_id not in done)
+        missing = tuple(o for o in job.outputs
+                        if o.row_id not in done or done[o.row_id].output != o.rel_path)
         if job.problem is not None or missing:
             todo.append(job if len(missing) == len(job.outputs) else
-                        SourceJob(job.source, job.kind, job.format, job.class_name, job.split,
-                                  missing, job.problem))
+                        dataclasses.replace(job, outputs=missing))
     result.resumed = sum(len(j.outputs) for j in plan.jobs) - sum(len(j.outputs) for j in todo
                                                                    if not j.problem)
     new_refs: dict[str, list[tuple[str, M.Ref]]] = {}
@@ -192,23 +203,57 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
         for job, rows in _execute(todo, ctx, options, pool):
             refs = appender.append(rows)
             new_refs[job.source] = [(r["id"], ref) for r, ref in zip(rows, refs)]
+            sha = next((r["source_sha256"] for r in rows if r.get("source_sha256")), None)
+            if sha:
+                known[job.source] = sha
             result.problems += [r for r in rows if r["status"] != "ok"]
+            result.note_rows(rows)
             if options.on_error == "fail" and any(r["status"] != "ok" for r in rows):
                 bad = next(r for r in rows if r["status"] != "ok")
                 raise FatalError(f"{job.source}: {bad['reason']['code']}: "
                                  f"{bad['reason']['message']} (--on-error fail)")
-    except FatalOutputError as exc:
-        raise FatalError(str(exc)) from None
     finally:
         appender.close()
-    remove_stale_temps(out)  # temp files of workers that were killed mid-write
+    sink.sweep_temps()  # temp files of workers that were killed mid-write
     refs = _ordered_refs(plan, done, new_refs)
     M.write_final_refs(out, refs)
+    keep = {r.output for r in refs if r.output}
+    result.removed = sink.remove_stale(journal, keep)
+    sink.save_sources({rel: [found_by_rel[rel].size_bytes, found_by_rel[rel].mtime_ns, sha]
+                       for rel, sha in sorted(known.items()) if rel in found_by_rel})
+    sink.write_run_files(src, pipeline)
+    sink.end(keep)
     for ref in refs:
         result.status_counts[ref.status] += 1
         if ref.status == "ok":
             result.ok_counts[(ref.split or "-", ref.cls or "-", ref.kind or "-")] += 1
     return result
+
+
+def _plan_warnings(plan: Plan, found: list[Found], outs_inside: list[str],
+                   pipeline: Pipeline) -> list[str]:
+    """What a user should know before trusting the plan."""
+    warnings = [f"skipped {rel}/: it holds an earlier mediasynth OUT" for rel in outs_inside]
+    usable = [j for j in plan.jobs if j.problem is None]
+    if usable and all(j.class_name is None for j in usable):
+        warnings.append("SRC has no class folders (SRC/<class>/...): outputs carry no labels")
+    if pipeline.variants == 0 and not pipeline.dataset.keep_originals:
+        warnings.append("-n 0 without --keep-originals: train gets no outputs")
+    copied = Counter(j.kind for j in usable if not pipeline.has_chain(j.kind))
+    for kind, n in sorted(copied.items()):
+        warnings.append(f"the pipeline has no {kind} chain: {n} {kind} source(s) copied once "
+                        "as originals (dataset.unchained: skip leaves them out)")
+    if plan.splits:
+        per_class: dict[str | None, Counter] = {}
+        for j in usable:
+            per_class.setdefault(j.class_name, Counter())[j.split] += 1
+        for cls, counts in sorted(per_class.items(), key=lambda kv: kv[0] or ""):
+            empty = [s for s in plan.splits if not counts.get(s) and
+                     pipeline.dataset.split.get(s, 0) > 0]
+            if empty:
+                warnings.append(f"class {cls!r} ({sum(counts.values())} sources) is too small "
+                                f"for every split: none in {', '.join(empty)}")
+    return warnings
 
 
 def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions, pool):
@@ -248,21 +293,43 @@ def _progress(total: int, quiet: bool):
     return tqdm(total=total, unit="file", desc="expand", disable=disable, leave=False)
 
 
-def _finished_rows(out: Path, pipeline: Pipeline) -> dict[str, M.Ref]:
-    """ok rows of a previous run of the same pipeline whose output file is still there with
-    the recorded bytes (its sha256 is checked, so a file a crash or power loss damaged is
-    made again), as references into the manifest file."""
+def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
+                   sources: dict[str, list]) -> tuple[dict[str, M.Ref], dict[str, str]]:
+    """ok rows of a previous run of the same pipeline whose source is unchanged and whose
+    output file is still there with the recorded bytes (its sha256 is checked, so a file a
+    crash or power loss damaged is made again), as references into the manifest file; and
+    the sha256 of each source found unchanged. A source counts as unchanged when its size
+    and mtime are those recorded with its sha256 in the sink's state, else when its bytes
+    hash to the sha256 its rows recorded."""
     from mediasynth.engine.worker import file_sha256
 
     sha = pipeline.sha256()
-    done = {}
+    done: dict[str, M.Ref] = {}
+    current: dict[str, str | None] = {}
+
+    def source_sha(rel: str, recorded: str) -> str | None:
+        if rel not in current:
+            f, state = found[rel], sources.get(rel)
+            if state and state[:2] == [f.size_bytes, f.mtime_ns] and state[2] == recorded:
+                current[rel] = recorded
+            else:
+                try:
+                    current[rel] = file_sha256(f.path)
+                except OSError:
+                    current[rel] = None
+        return current[rel]
+
     for row, offset, length in M.scan(out):
         if row.get("status") != "ok" or row.get("pipeline_sha256") != sha or not row["output"]:
+            continue
+        rel = row.get("source")
+        if rel not in found or source_sha(rel, row.get("source_sha256")) != row.get(
+                "source_sha256"):
             continue
         path = out / row["output"]
         if path.is_file() and file_sha256(path) == row.get("output_sha256"):
             done[row["id"]] = M.ref_of(row, offset, length)
-    return done
+    return done, {rel: s for rel, s in current.items() if s is not None}
 
 
 def _ordered_refs(plan: Plan, done: dict[str, M.Ref],
@@ -285,23 +352,6 @@ def _ordered_refs(plan: Plan, done: dict[str, M.Ref],
     return refs
 
 
-def _clear_previous(out: Path) -> None:
-    """--overwrite: remove what an earlier run wrote (files its manifest lists, the manifest,
-    labels, report) and folders left empty; other files are left alone."""
-    for row in M.read_manifest(out):
-        if row.get("output"):
-            with contextlib.suppress(OSError):
-                (out / row["output"]).unlink()
-    for name in (M.MANIFEST, M.LABELS, "report.html"):
-        with contextlib.suppress(OSError):
-            (out / name).unlink()
-    with contextlib.suppress(OSError):
-        shutil.rmtree(out / "report_assets")
-    for folder in sorted((p for p in out.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-
-
 def summary_table(result: ExpandResult) -> str:
     """Text table of outputs per split/class/kind plus problems."""
     counts = result.ok_counts
@@ -311,7 +361,9 @@ def summary_table(result: ExpandResult) -> str:
     status = result.status_counts
     lines.append(f"ok {status.get('ok', 0)}, skipped {status.get('skipped', 0)}, "
                  f"failed {status.get('failed', 0)}"
-                 + (f" (resumed {result.resumed} outputs already done)" if result.resumed else ""))
+                 + (f" (resumed {result.resumed} outputs already done)" if result.resumed else "")
+                 + (f"; removed {result.removed} stale outputs of earlier runs"
+                    if result.removed else ""))
     problems = result.problems
     if problems:
         lines.append("problems:")

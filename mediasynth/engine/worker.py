@@ -25,6 +25,7 @@ from mediasynth.engine.plan import ORIGINAL, SourceJob
 from mediasynth.io.atomic import TEMP_PREFIX
 
 MAX_ATTEMPTS = 8
+LOW_SPACE_BYTES = 8 * 1024 * 1024
 FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM}
 
 
@@ -40,6 +41,7 @@ class RunContext:
     pipeline_sha256: str
     versions: dict
     fsync: bool = False
+    on_damaged: str = "skip"
 
 
 def base_row(job: SourceJob, ctx: RunContext) -> dict:
@@ -82,14 +84,25 @@ def _check_size(size: int, budgets) -> None:
         raise MediaError("too_large", f"{size:,} bytes exceeds budgets.max_file_bytes")
 
 
+AUDIO_ONLY = ("audio_only", "a video container with audio and no video stream")
+
+
 def check_source(found, budgets) -> tuple[str, str] | None:
-    """Header check of one discovered file in a worker: None when usable, else a
-    (code, message) problem."""
+    """Header check of one discovered file in a worker: None when usable, `AUDIO_ONLY` for a
+    video container that holds only audio (to be treated as audio), else a (code, message)
+    problem."""
     try:
         _check_size(found.size_bytes, budgets)
         handler_for(found.kind).check(found.path, budgets)
     except SOURCE_ERRORS as exc:
-        return reason_of(exc)
+        reason = reason_of(exc)
+        if found.kind == "video" and reason[1].startswith("no video stream"):
+            try:
+                handler_for("audio").check(found.path, budgets)
+            except SOURCE_ERRORS:
+                return reason
+            return AUDIO_ONLY
+        return reason
     return None
 
 
@@ -112,15 +125,16 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     src_path = Path(ctx.src) / job.source
     handler = handler_for(job.kind)
     budgets = ctx.pipeline.budgets
+    warnings: list[dict] = []
     try:
         _check_size(src_path.stat().st_size, budgets)
         sha = file_sha256(src_path)
-        loaded = handler.load(src_path, budgets)
+        loaded = _load_checked(handler, src_path, job, ctx, warnings)
     except SOURCE_ERRORS as exc:
         return failure_rows(job, ctx, "skipped", *reason_of(exc))
     rows = []
     seen: set[str] = set()
-    source_stats = handler.describe(loaded)
+    source_stats = handler.describe(loaded) if loaded is not None else None
     for output in job.outputs:
         row = {**base_row(job, ctx), "source_sha256": sha, "id": output.row_id,
                "variant": output.variant, "source_stats": source_stats}
@@ -136,13 +150,50 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
         except FatalOutputError:
             raise
         except MediaError as exc:
+            _raise_if_out_full(ctx.out, exc)
             row.update(output=None, status="failed", reason=exc.reason(), seed=None, record=None)
         except Exception as exc:  # noqa: BLE001 - one bad output must not stop the source
+            _raise_if_out_full(ctx.out, exc)
             tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
             row.update(output=None, status="failed",
                        reason={"code": "crashed", "message": tail}, seed=None, record=None)
+        if warnings and row.get("status") == "ok":
+            row["warnings"] = warnings
         rows.append(row)
     return rows
+
+
+DAMAGE_CODES = ("truncated", "damaged")
+
+
+def _load_checked(handler, path: Path, job: SourceJob, ctx: RunContext, warnings: list):
+    """Load a source for rendering. A source whose outputs include a byte-for-byte copy is
+    fully verified first (a copy is never decoded otherwise). With `on_damaged: keep`, a
+    truncated or damaged source gets a warning instead of a skip: it is copied as it is, and
+    rendered where it still loads; None is returned when only copies are wanted."""
+    budgets = ctx.pipeline.budgets
+    try:
+        if any(o.variant == ORIGINAL for o in job.outputs):
+            getattr(handler, "verify", lambda *a: None)(path, budgets)  # TEMP
+        return handler.load(path, budgets)
+    except MediaError as exc:
+        if ctx.on_damaged != "keep" or exc.code not in DAMAGE_CODES:
+            raise
+        warnings.append(exc.reason())
+    if all(o.variant == ORIGINAL for o in job.outputs):
+        return None
+    return handler.load(path, budgets)
+
+
+def _raise_if_out_full(out: str, exc: BaseException) -> None:
+    """Encoders report a full disk in their own words (or a short write): when OUT's file
+    system is (nearly) full after a failed write, the run must stop, not mark the file."""
+    if isinstance(exc, OSError) and exc.errno in FATAL_ERRNOS:
+        raise _fatal_or(exc) from None
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(out).free < LOW_SPACE_BYTES:
+            raise FatalOutputError(f"cannot write to the output folder {out}: no space left "
+                                   f"on device ({type(exc).__name__}: {exc})") from None
 
 
 def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, seen: set) -> dict:
@@ -155,6 +206,8 @@ def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, s
             if digest in seen and attempt + 1 < MAX_ATTEMPTS:
                 continue
             _commit(tmp, dest, ctx.fsync)
+        if digest in seen:
+            info["duplicate_of_earlier_output"] = True
         seen.add(digest)
         if attempt:
             info = {**info, "redrawn_duplicates": attempt}
@@ -183,8 +236,8 @@ def _temp_beside(dest: Path):
 
 def _fatal_or(exc: OSError) -> Exception:
     if exc.errno in FATAL_ERRNOS:
-        return FatalOutputError(f"cannot write to the output folder: {exc.strerror} "
-                                f"({exc.filename or ''})")
+        where = f" ({exc.filename})" if exc.filename else ""
+        return FatalOutputError(f"cannot write to the output folder: {exc.strerror}{where}")
     return exc
 
 

@@ -14,6 +14,18 @@ from pathlib import Path
 TEMP_PREFIX = ".mediasynth-tmp-"
 
 
+def _file_mode() -> int:
+    """The mode a plain open() would give a new file (0o666 less the umask). The umask is
+    read from /proc where it can be (setting it to read it is not thread-safe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            umask = next(int(line.split()[1], 8) for line in fh if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError):
+        umask = os.umask(0)
+        os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_path(dest: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temp path next to `dest`; on success it is fsynced and renamed over `dest`,
@@ -23,7 +35,10 @@ def atomic_path(dest: str | Path, *, suffix: str | None = None) -> Iterator[Path
     fd, tmp = tempfile.mkstemp(
         prefix=TEMP_PREFIX, suffix=suffix if suffix is not None else dest.suffix, dir=dest.parent
     )
-    os.close(fd)
+    try:
+        os.fchmod(fd, _file_mode())  # mkstemp makes 0600; outputs follow the umask
+    finally:
+        os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path

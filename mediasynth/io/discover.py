@@ -7,7 +7,9 @@
 - FIFOs, sockets and devices are reported as unusable (never opened, so no hang).
 - A file counts as media by its content; a file with a media extension but other content is
   reported with a reason, and non-media files (README, CSV...) are ignored.
-- `exclude` folders (the output folder when it lies inside SRC) are skipped.
+- `exclude` folders (the output folder when it lies inside SRC) are skipped, and so is every
+  folder that holds an earlier mediasynth OUT.
+- Any depth (iterative walk); symlink loops and broken links are reported, not followed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Found:
     format: str
     size_bytes: int
     problem: tuple[str, str] | None = None
+    mtime_ns: int = 0
 
     @property
     def class_name(self) -> str | None:
@@ -39,45 +42,76 @@ class Found:
         return parts[0] if len(parts) > 1 else None
 
 
-def discover(src: str | Path, *, exclude: tuple[str | Path, ...] = ()) -> list[Found]:
-    """All candidate files under `src`, sorted by relative path."""
+def discover(src: str | Path, *, exclude: tuple[str | Path, ...] = (),
+             outs_found: list[str] | None = None) -> list[Found]:
+    """All candidate files under `src`, sorted by relative path. Folders that hold a
+    mediasynth OUT (see `is_mediasynth_out`) are skipped; their relative paths are appended
+    to `outs_found` when given. The walk is iterative (any depth) and never follows folder
+    symlinks."""
     root = Path(src).resolve()
     excluded = {Path(e).resolve() for e in exclude}
     found: list[Found] = []
-    _walk(root, root, excluded, found)
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        if folder != root and is_mediasynth_out(folder):
+            if outs_found is not None:
+                outs_found.append(folder.relative_to(root).as_posix())
+            continue
+        for entry in _entries(folder):
+            path = Path(entry.path)
+            if path in excluded:
+                continue
+            item = _visit(root, entry, path)
+            if isinstance(item, Path):
+                stack.append(item)
+            elif item is not None:
+                found.append(item)
     found.sort(key=lambda f: f.rel_path)
     return found
 
 
-def _walk(root: Path, folder: Path, excluded: set[Path], out: list[Found]) -> None:
+def is_mediasynth_out(folder: Path) -> bool:
+    """A folder mediasynth wrote: its state folder, or a manifest with labels or a report."""
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        names = set(os.listdir(folder))
     except OSError:
-        return
-    for entry in entries:
-        name = entry.name
-        if name.startswith(".") or name.lower() in SYSTEM_NAMES:
-            continue
-        path = Path(entry.path)
-        if path in excluded:
-            continue
+        return False
+    return ".mediasynth" in names or ("manifest.jsonl" in names and bool(
+        names & {"labels.csv", "report.html", "run.json", "pipeline.yaml"}))
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            entries = [e for e in it if not e.name.startswith(".")
+                       and e.name.lower() not in SYSTEM_NAMES]
+    except OSError:
+        return []
+    return sorted(entries, key=lambda e: e.name, reverse=True)
+
+
+def _visit(root: Path, entry: os.DirEntry, path: Path) -> Found | Path | None:
+    """A Found for a file, the path of a folder to walk, or None to ignore."""
+    try:
+        st_link = entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
+    if stat.S_ISDIR(st_link.st_mode):
+        return path
+    rel = path.relative_to(root).as_posix()
+    if stat.S_ISLNK(st_link.st_mode):
         try:
-            st_link = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if stat.S_ISDIR(st_link.st_mode):
-            _walk(root, path, excluded, out)
-            continue
-        rel = path.relative_to(root).as_posix()
-        if stat.S_ISLNK(st_link.st_mode):
             if entry.is_dir(follow_symlinks=True):
-                continue  # directory symlinks are never followed
-            target = path.resolve()
-            if not target.is_relative_to(root):
-                out.append(Found(rel, path, extension_kind(path), "symlink", 0,
-                                 ("unsupported", "symlink points outside the source folder")))
-                continue
-        out.append(_classify(rel, path))
+                return None  # directory symlinks are never followed
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return Found(rel, path, extension_kind(path), "symlink", 0,
+                         ("unreadable", "broken symlink or symlink loop"))
+        if not target.is_relative_to(root):
+            return Found(rel, path, extension_kind(path), "symlink", 0,
+                         ("unsupported", "symlink points outside the source folder"))
+    return _classify(rel, path)
 
 
 def _classify(rel: str, path: Path) -> Found:
@@ -92,7 +126,8 @@ def _classify(rel: str, path: Path) -> Found:
     if st.st_size == 0:
         if ext_kind is None:
             return Found(rel, path, None, "empty", 0)
-        return Found(rel, path, ext_kind, "empty", 0, ("empty", "file is empty (0 bytes)"))
+        return Found(rel, path, ext_kind, "empty", 0, ("empty", "file is empty (0 bytes)"),
+                     st.st_mtime_ns)
     try:
         with open(path, "rb") as fh:
             head = fh.read(64)
@@ -106,4 +141,4 @@ def _classify(rel: str, path: Path) -> Found:
         return Found(rel, path, ext_kind, sniffed.format, st.st_size,
                      ("unreadable", f"content is not a recognised media format "
                                     f"(name says {ext_kind})"))
-    return Found(rel, path, sniffed.kind, sniffed.format, st.st_size)
+    return Found(rel, path, sniffed.kind, sniffed.format, st.st_size, None, st.st_mtime_ns)

@@ -25,6 +25,7 @@ from mediasynth.core import registry
 from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
 from mediasynth.engine.plan import largest_remainder, row_id, split_keys
+from mediasynth.engine.sink import is_ours
 from mediasynth.synth import export
 from mediasynth.synth.base import Generator
 
@@ -131,15 +132,12 @@ def _write_side_files(generator: Generator, item, out: Path, rel: str,
     from mediasynth.io.atomic import write_bytes_atomic
     from mediasynth.io.image_io import encode_image
 
-    stem = PurePosixPath(rel).stem
-    split_dir = split or "all"
+    mask_rel, yolo_rel = _shape_side_files(rel, split)
     image = item.media
     mask = image.mask.astype("uint8") if image.mask.max() < 256 else image.mask
-    mask_rel = f"annotations/masks/{split_dir}/{stem}.png"
     from mediasynth.core.media import Image
 
     write_bytes_atomic(out / mask_rel, encode_image(Image(mask[:, :, None]), "png"))
-    yolo_rel = f"annotations/yolo/{split_dir}/{stem}.txt"
     text = export.yolo_lines(item.annotations["objects"], list(generator.shapes), image.width,
                              image.height)
     write_bytes_atomic(out / yolo_rel, text.encode())
@@ -151,13 +149,23 @@ def run_synth(generator: Generator, out: str | Path, *, count: int, seed: int = 
               class_weights: dict | None = None, workers: int | None = None,
               quiet: bool = True) -> list[dict]:
     """Generate `count` items into OUT; returns the manifest rows (also written)."""
-    from mediasynth.engine.pool import run_pool
-    from mediasynth.engine.versions import versions
+
+    from mediasynth.engine.sink import OutLock
 
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not (out / M.MANIFEST).exists():
+    if out.exists() and any(out.iterdir()) and not is_ours(out):
         raise ConfigError(f"OUT {out} is not empty and holds no {M.MANIFEST}")
-    out.mkdir(parents=True, exist_ok=True)
+    with OutLock(out):
+        return _run_synth(generator, out, count, seed, split, class_counts, class_weights,
+                          workers, quiet)
+
+
+def _run_synth(generator: Generator, out: Path, count: int, seed: int, split, class_counts,
+               class_weights, workers, quiet) -> list[dict]:
+    from mediasynth.engine.pool import run_pool
+    from mediasynth.engine.sink import FolderSink
+    from mediasynth.engine.versions import versions
+
     classes = class_plan(generator.classes(), count, class_counts=class_counts,
                          class_weights=class_weights)
     keys = [(str(i), c) for i, c in enumerate(classes)]
@@ -169,6 +177,11 @@ def run_synth(generator: Generator, out: str | Path, *, count: int, seed: int = 
     vers = versions(generator.media_kind == "video")
     jobs = [SynthJob(generator, str(out), seed, tuple(items[i:i + CHUNK]), sha, vers)
             for i in range(0, len(items), CHUNK)]
+    sink = FolderSink(out)
+    sink.sweep_temps()
+    sink.remove_report()
+    planned = {p for i, c, s in items for p in _item_files(generator, i, c, s)}
+    journal = sink.begin(planned)
     results: dict[int, list[dict]] = {}
     bar = _bar(len(items), quiet)
     n = min(workers or os.cpu_count() or 1, len(jobs)) or 1
@@ -180,8 +193,25 @@ def run_synth(generator: Generator, out: str | Path, *, count: int, seed: int = 
     bar.close()
     rows = [r for i in range(len(jobs)) for r in results[i]]
     M.write_final(out, rows)
-    _write_annotations(generator, out, rows)
+    keep = planned | set(_write_annotations(generator, out, rows))
+    sink.remove_stale(journal, keep)
+    sink.end(keep)
     return rows
+
+
+def _item_files(generator: Generator, index: int, cls: str, split: str | None) -> list[str]:
+    """Every file one item writes: its media and, for shapes, its mask and YOLO label."""
+    rel = item_path(generator, index, cls, split)
+    if generator.name != "synth.shapes":
+        return [rel]
+    return [rel, *_shape_side_files(rel, split)]
+
+
+def _shape_side_files(rel: str, split: str | None) -> tuple[str, str]:
+    """(mask PNG, YOLO label) of a shapes item."""
+    stem, split_dir = PurePosixPath(rel).stem, split or "all"
+    return (f"annotations/masks/{split_dir}/{stem}.png",
+            f"annotations/yolo/{split_dir}/{stem}.txt")
 
 
 def _bar(total: int, quiet: bool):
@@ -193,8 +223,19 @@ def _bar(total: int, quiet: bool):
                 leave=False)
 
 
-def _write_annotations(generator: Generator, out: Path, rows: list[dict]) -> None:
+def _write_annotations(generator: Generator, out: Path, rows: list[dict]) -> list[str]:
+    """Write the per-split annotation files (replacing every earlier one: the folder is
+    mediasynth's); return their paths relative to OUT."""
     folder = out / "annotations"
+    if folder.is_dir():
+        for old in folder.iterdir():
+            if old.is_file():
+                old.unlink()
+    _write_annotation_files(generator, folder, rows)
+    return [f"annotations/{p.name}" for p in folder.iterdir() if p.is_file()]
+
+
+def _write_annotation_files(generator: Generator, folder: Path, rows: list[dict]) -> None:
     classes = list(generator.shapes) if generator.name == "synth.shapes" else list(
         generator.classes())
     from mediasynth.io.atomic import write_bytes_atomic
@@ -247,7 +288,12 @@ def generator_and_options(type_name: str, settings: dict) -> tuple[Generator, di
         if key != "type" and key not in valid:
             raise ConfigError(f"{type_name}: unknown option {key!r}"
                               f"{registry.did_you_mean(key, sorted(valid | set(RUNNER_KEYS)))}")
-    return registry.build(gen_cfg), runner
+    try:
+        return registry.build(gen_cfg), runner
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{type_name}: {exc}") from None
 
 
 def run_synth_cli(args) -> int:
