@@ -1,4 +1,9 @@
-"""Filters: low pass, high pass, band pass, and frequency masking (band stop)."""
+"""Filters: low pass, high pass, band pass, and frequency masking (band stop).
+
+All are zero-phase Butterworth filters (run forwards and backwards) whose stated cutoff or
+band edge is the -3 dB point of the whole operation (measured within 0.01 %); see
+functional/filters.py for the design.
+"""
 
 from __future__ import annotations
 
@@ -49,8 +54,10 @@ class LowPass(_CutoffFilter):
     """Butterworth low pass with a cutoff drawn (log-uniformly) from `cutoff_hz_range`.
 
     Fields:
-        cutoff_hz_range: [low, high] -3 dB cutoff in Hz (clamped below Nyquist).
-        order: filter order per pass (applied forwards and backwards: zero phase).
+        cutoff_hz_range: [low, high] cutoff in Hz, the -3 dB point of the zero-phase response
+            (clamped below Nyquist).
+        order: Butterworth order per pass; applied forwards and backwards (zero phase), so
+            the slope is 12 * order dB/octave.
         p: probability of applying.
     """
 
@@ -64,8 +71,8 @@ class HighPass(_CutoffFilter):
     """Butterworth high pass with a cutoff drawn (log-uniformly) from `cutoff_hz_range`.
 
     Fields:
-        cutoff_hz_range: [low, high] -3 dB cutoff in Hz.
-        order: filter order per pass (zero phase).
+        cutoff_hz_range: [low, high] cutoff in Hz, the -3 dB point of the zero-phase response.
+        order: Butterworth order per pass (zero phase: 12 * order dB/octave).
         p: probability of applying.
     """
 
@@ -99,8 +106,9 @@ class BandPass(_BandFilter):
 
     Fields:
         center_hz_range: [low, high] centre frequency in Hz (drawn log-uniformly).
-        bandwidth_fraction_range: [low, high] band width as a share of the centre frequency.
-        order: filter order per pass (zero phase).
+        bandwidth_fraction_range: [low, high] band width as a share of the centre frequency;
+            the edges centre * (1 -/+ fraction / 2) are the -3 dB points.
+        order: Butterworth order per pass (zero phase).
         p: probability of applying.
     """
 
@@ -117,8 +125,9 @@ class FrequencyMask(_BandFilter):
 
     Fields:
         center_hz_range: [low, high] centre of the removed band in Hz (drawn log-uniformly).
-        bandwidth_fraction_range: [low, high] band width as a share of the centre frequency.
-        order: filter order per pass (zero phase).
+        bandwidth_fraction_range: [low, high] band width as a share of the centre frequency;
+            the edges centre * (1 -/+ fraction / 2) are the -3 dB points.
+        order: Butterworth order per pass (zero phase).
         p: probability of applying.
     """
 
