@@ -236,3 +236,39 @@ def test_top_level_files_follow_the_umask(tmp_path):
         os.umask(old)
     for name in ("manifest.jsonl", "labels.csv", "pipeline.yaml"):
         assert (out / name).stat().st_mode & 0o777 == 0o644
+
+
+@pytest.fixture
+def tiny_fs(tmp_path):
+    """A 3 MiB tmpfs (root only; skipped where mounting is not allowed)."""
+    mount = tmp_path / "fs"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+                          capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_disk_full_is_one_fatal_line_naming_out(tmp_path, tiny_fs):
+    src = make_tree(tmp_path / "src", images=(("circle", 12),), tones=(("sine", 4),),
+                    size=300)
+    out = tiny_fs / "out"
+    result = _cli("expand", str(src), str(out), "-n", "8", "--no-report", "-q")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(out) in lines[0] and "space" in lines[0].lower()
+    assert str(src) not in lines[0]
+    assert not [p for p in out.rglob(".mediasynth-tmp-*")]
+
+
+def test_read_only_out_is_one_fatal_line(tmp_path, tiny_fs):
+    src = make_tree(tmp_path / "src", images=(("circle", 2),), tones=())
+    out = tiny_fs / "out"
+    assert _expand(src, out, "-n", "1") == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
+    result = _cli("expand", str(src), str(out), "-n", "2", "--no-report", "-q")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and str(out) in result.stderr
