@@ -4,7 +4,8 @@
   `bboxes` rows are pascal_voc pixel xyxy; extra columns (labels) travel with their box and
   boxes that leave the frame are dropped together with their extra columns.
 - audiomentations style: `t(samples, sample_rate=sr)` -> array shaped like `samples`
-  ((frames,) mono or (channels, frames)).
+  ((frames,) mono or (channels, frames)); a (frames, channels) array such as (16000, 2) is
+  refused with a ValueError (see audio/layout.py), never read as 16000 channels.
 - media style: `t(media)` -> media.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from mediasynth.audio.layout import channels_first
 from mediasynth.core.media import Audio, Image, Video
 
 
@@ -96,7 +98,7 @@ def _call_audio(transform, samples, kwargs: dict, rng):
         raise TypeError(f"unexpected keyword arguments: {sorted(kwargs)}")
     arr = np.asarray(samples)
     mono = arr.ndim == 1
-    audio = Audio(np.atleast_2d(arr).astype(np.float32, copy=False), sample_rate)
+    audio = Audio(channels_first(arr), sample_rate)  # ValueError for (frames, channels)
     out, record = transform.run(audio, rng)
     result = out.samples[0] if mono and out.channels == 1 else out.samples
     return result, record
