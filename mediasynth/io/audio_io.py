@@ -7,10 +7,18 @@ BEFORE decoding. Samples come out (channels, frames) float32.
 Writing: soundfile for wav/flac/ogg/mp3/aiff, FFmpeg for m4a. Clipping policy: values are
 clipped to [-1, 1] before encoding (never wrapped) and the number of clipped samples is
 returned, so callers can record it.
+
+Reproducibility: every format writes the same bytes for the same samples, in any process
+(tests/io/test_audio_io.py checks it across processes). libsndfile gives Ogg streams a
+random serial number, so after encoding each Ogg page gets a serial derived from the
+stream's content and its CRC recomputed; FFmpeg encodes are run with +bitexact (no encoder
+version string). WAV, FLAC, AIFF and MP3 from libsndfile are deterministic as they are.
 """
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +167,60 @@ def write_audio(audio: Audio, dest: str | Path, *, audio_format: str | None = No
         else:
             sf.write(str(path), samples.T, audio.sample_rate, format=SOUNDFILE_FORMATS[fmt],
                      subtype=resolve_subtype(fmt, subtype, audio.meta.get("subtype")))
+            if fmt == "ogg":
+                path = Path(path)
+                path.write_bytes(stabilize_ogg_serials(path.read_bytes()))
     return clipped
+
+
+OGG_CAPTURE = b"OggS"
+OGG_HEADER_BYTES = 27  # capture, version, flags, granule, serial, sequence, CRC, segments
+_BIT_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
+
+
+def ogg_crc32(page: bytes) -> int:
+    """The Ogg page checksum (RFC 3533): CRC-32 with polynomial 0x04C11DB7, not reflected,
+    initial value 0, no final xor, over the page with its CRC field zeroed. Computed with
+    zlib's reflected CRC-32 on bit-reversed bytes (same result, C speed)."""
+    raw = zlib.crc32(bytes(page).translate(_BIT_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{raw:032b}"[::-1], 2)
+
+
+def ogg_pages(data: bytes) -> list[tuple[int, int]]:
+    """(offset, length) of every page of an Ogg stream that is pages back to back, as an
+    encoder writes it; ValueError if anything else is found."""
+    pages, offset = [], 0
+    while offset < len(data):
+        if data[offset:offset + 4] != OGG_CAPTURE or offset + OGG_HEADER_BYTES > len(data):
+            raise ValueError(f"no Ogg page at byte {offset}")
+        segments = data[offset + 26]
+        table = data[offset + OGG_HEADER_BYTES:offset + OGG_HEADER_BYTES + segments]
+        length = OGG_HEADER_BYTES + segments + sum(table)
+        if len(table) != segments or offset + length > len(data):
+            raise ValueError(f"Ogg page at byte {offset} runs past the end")
+        pages.append((offset, length))
+        offset += length
+    return pages
+
+
+def stabilize_ogg_serials(data: bytes) -> bytes:
+    """The same Ogg stream with each logical stream's random serial number replaced by one
+    derived from the pages' content (CRC-32 of all payloads, + n for the n-th logical
+    stream) and every page CRC recomputed: the same audio gives the same bytes."""
+    pages = ogg_pages(data)
+    out = bytearray(data)
+    payload_crc = 0
+    for offset, length in pages:
+        payload_crc = zlib.crc32(data[offset + OGG_HEADER_BYTES + data[offset + 26]:
+                                      offset + length], payload_crc)
+    serials: dict[bytes, int] = {}
+    for offset, length in pages:
+        old = bytes(data[offset + 14:offset + 18])
+        new = serials.setdefault(old, (payload_crc + len(serials)) & 0xFFFFFFFF)
+        struct.pack_into("<I", out, offset + 14, new)
+        struct.pack_into("<I", out, offset + 22, 0)
+        struct.pack_into("<I", out, offset + 22, ogg_crc32(out[offset:offset + length]))
+    return bytes(out)
 
 
 def _write_with_ffmpeg(samples: np.ndarray, sample_rate: int, dest: Path, fmt: str) -> None:
@@ -169,6 +230,7 @@ def _write_with_ffmpeg(samples: np.ndarray, sample_rate: int, dest: Path, fmt: s
     channels = samples.shape[0]
     run_ffmpeg(
         ["-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0",
-         "-c:a", codec, "-b:a", "160k", "-f", muxer, "-y", input_arg(dest)],
+         "-map_metadata", "-1", "-c:a", codec, "-b:a", "160k", "-flags", "+bitexact",
+         "-fflags", "+bitexact", "-f", muxer, "-y", input_arg(dest)],
         input_bytes=np.ascontiguousarray(samples.T, dtype="<f4").tobytes(),
     )
