@@ -8,15 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from mediasynth.core.compose import run_chain
-from mediasynth.core.errors import MediaError
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.image_io import (
-    check_budget,
+    check_header,
     encode_image,
     normalize_format,
     output_extension,
-    probe_image,
     read_image,
+    verify_image,
 )
 
 
@@ -47,21 +46,25 @@ class ImageHandler:
         return output_extension(fmt)
 
     def check(self, path: Path, budgets) -> None:
-        """Header-only checks (raise MediaError): readable header, pixel budget, and for
-        JPEG/PNG an intact end marker (truncation)."""
-        header = probe_image(path)
-        check_budget(header, budgets.max_image_pixels)
-        tail_marker = {"jpeg": b"\xff\xd9", "png": b"IEND\xaeB`\x82"}.get(header.format)
-        if tail_marker is not None:
-            with open(path, "rb") as fh:
-                fh.seek(max(0, path.stat().st_size - 4096))
-                tail = fh.read().rstrip(b"\x00")
-            if not tail.endswith(tail_marker) and tail_marker not in tail:
-                raise MediaError("truncated", f"{header.format.upper()} end marker missing: "
-                                 "the file is cut short")
+        """Header-only checks (raise MediaError): readable header; pixel budget and memory
+        budget ("too_large": file plus 4 working copies of the decoded first frame over
+        budgets.max_worker_memory_bytes, see image_io.check_memory); a JPEG, PNG or WebP cut
+        short by its own structure ("truncated")."""
+        check_header(path, max_pixels=budgets.max_image_pixels,
+                     max_memory_bytes=budgets.max_worker_memory_bytes)
+
+    def verify(self, path: Path, budgets) -> None:
+        """Decode every frame in full (for originals copied byte for byte, which are never
+        decoded otherwise): MediaError "truncated" for a file cut short, "damaged" for other
+        decode errors, and the errors of `check`."""
+        verify_image(path, max_pixels=budgets.max_image_pixels,
+                     max_memory_bytes=budgets.max_worker_memory_bytes)
 
     def load(self, path: Path, budgets):
-        return read_image(path, max_pixels=budgets.max_image_pixels)
+        """The first frame, upright (MediaError as in `check`, or "damaged" when the pixel
+        data does not decode)."""
+        return read_image(path, max_pixels=budgets.max_image_pixels,
+                          max_memory_bytes=budgets.max_worker_memory_bytes)
 
     def render(self, image, pipeline, rng, dest: Path):
         out, record = run_chain(pipeline.image, image, rng)
