@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--balance", choices=("none", "oversample", "undersample"))
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
+    p.add_argument("--layout", choices=("auto", "folders", "coco", "yolo", "voc", "masks",
+                                        "labels"),
+                   help="how SRC is organised (default: detected): class folders, COCO JSON, "
+                   "YOLO (Ultralytics or Darknet), Pascal VOC, image/mask pairs, labels.csv")
+    p.add_argument("--annotations", metavar="FORMATS",
+                   help="also write these annotation formats, e.g. coco,yolo,voc")
     p.add_argument("--augment-eval", action="store_true",
                    help="augment val/test sources too (default: originals only)")
     p.add_argument("--keep-originals", action="store_true", help="copy originals into OUT too")

@@ -50,6 +50,17 @@ def _pipeline_from_args(args):
         dataset["split"] = split
     if args.keep_originals:
         dataset["keep_originals"] = True
+    if getattr(args, "layout", None):
+        dataset["layout"] = args.layout
+    if getattr(args, "annotations", None):
+        from mediasynth.core.config import ANNOTATION_FORMATS
+
+        formats = tuple(f.strip() for f in args.annotations.split(",") if f.strip())
+        bad = [f for f in formats if f not in ANNOTATION_FORMATS]
+        if bad:
+            raise ConfigError(f"--annotations: unknown format {bad[0]!r} (formats: "
+                              f"{', '.join(ANNOTATION_FORMATS)})")
+        dataset["annotations"] = formats
     if args.augment_eval:
         dataset["augment_eval"] = True
     if dataset:

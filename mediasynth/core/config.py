@@ -87,6 +87,14 @@ class DatasetOptions:
         keep_originals: copy each original into its split too.
         unchained: what sources of a kind the pipeline has no chain for become: copy (each
             copied once, as an original) | skip (left out, with a reason row).
+        layout: how SRC says what its files are: auto | folders | coco | yolo | voc | masks |
+            labels (see mediasynth/layouts).
+        annotations: further annotation formats to write besides the source's own, e.g.
+            [coco, yolo, voc].
+        min_box_visibility: drop a transformed object whose visible share of its outline
+            falls below this (0-1).
+        min_box_area_px: drop a transformed object whose box is smaller than this (pixels).
+        empty_outputs: keep | redraw an augmented output whose objects all left the frame.
     """
 
     balance: str = "none"
@@ -95,6 +103,11 @@ class DatasetOptions:
     augment_eval: bool = False
     keep_originals: bool = False
     unchained: str = "copy"
+    layout: str = "auto"
+    annotations: tuple[str, ...] = ()
+    min_box_visibility: float = 0.0
+    min_box_area_px: float = 1.0
+    empty_outputs: str = "keep"
 
 
 @dataclass(frozen=True)
@@ -205,6 +218,8 @@ class Pipeline:
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
     return value
 
 
@@ -277,6 +292,7 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     if dataset.unchained not in ("copy", "skip"):
         raise ConfigError(f"dataset.unchained must be copy or skip, got {dataset.unchained!r}",
                           line=_line(data.get("dataset"), "unchained"))
+    _check_dataset_annotations(dataset, data.get("dataset"))
     if dataset.split is not None:
         validate_split(dataset.split)
     output = _section(data, "output", OutputOptions)
@@ -301,6 +317,26 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
         source=dict(source) if source else None,
         path=path,
     )
+
+
+LAYOUT_NAMES = ("auto", "folders", "coco", "yolo", "voc", "masks", "labels")
+ANNOTATION_FORMATS = ("coco", "yolo", "voc")
+
+
+def _check_dataset_annotations(dataset: DatasetOptions, node) -> None:
+    if dataset.layout not in LAYOUT_NAMES:
+        raise ConfigError(f"dataset.layout must be one of {', '.join(LAYOUT_NAMES)}, got "
+                          f"{dataset.layout!r}", line=_line(node, "layout"))
+    bad = [f for f in dataset.annotations if f not in ANNOTATION_FORMATS]
+    if bad:
+        raise ConfigError(f"dataset.annotations: unknown format {bad[0]!r} (formats: "
+                          f"{', '.join(ANNOTATION_FORMATS)})", line=_line(node, "annotations"))
+    if not 0 <= dataset.min_box_visibility <= 1:
+        raise ConfigError("dataset.min_box_visibility must be within [0, 1]",
+                          line=_line(node, "min_box_visibility"))
+    if dataset.empty_outputs not in ("keep", "redraw"):
+        raise ConfigError("dataset.empty_outputs must be keep or redraw",
+                          line=_line(node, "empty_outputs"))
 
 
 def validate_split(split: dict[str, float]) -> None:
@@ -349,6 +385,11 @@ def _section(data: dict, key: str, cls: type):
                 raise ConfigError(
                     f"{key}.{name} must be a number, got {value!r}", line=_line(cfg, name)
                 )
+            if isinstance(default, tuple):
+                if not isinstance(value, (list, tuple)):
+                    raise ConfigError(f"{key}.{name} must be a list, got {value!r}",
+                                      line=_line(cfg, name))
+                value = tuple(value)
             kwargs[name] = dict(value) if isinstance(value, dict) else value
     return cls(**kwargs)
 

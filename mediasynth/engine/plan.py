@@ -32,6 +32,7 @@ class Output:
     row_id: str
     variant: int  # ORIGINAL for a copied original
     rel_path: str  # relative to OUT, POSIX
+    side: tuple[str, ...] = ()  # files written beside it (a segmentation mask), relative to OUT
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class SourceJob:
     split: str | None
     outputs: tuple[Output, ...] = ()
     problem: tuple[str, str] | None = None
+    info: dict | None = None  # the layout's word on the source (labels, annotation)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def parse_split(text: str) -> dict[str, float]:
 def assign_splits(sources: list[Found], split: dict[str, float] | None,
                   seed: int) -> dict[str, str | None]:
     """Split of each source, stratified by class and stable (see `split_stable`)."""
-    return split_stable([(f.rel_path, f.class_name) for f in sources], split, seed)
+    return split_stable([(f.rel_path, f.stratum) for f in sources], split, seed)
 
 
 def split_stable(items: list[tuple[str, str | None]], split: dict[str, float] | None,
@@ -238,14 +240,23 @@ def variants_per_source(
     return out
 
 
+def class_folder(split: str | None, class_name: str | None) -> str:
+    """Where outputs of class-level layouts go: OUT/<split>/<class>."""
+    return str(PurePosixPath(*(p for p in (split, class_name) if p)))
+
+
 def make_plan(
     found: list[Found],
     pipeline: Pipeline,
     *,
     output_extension,
+    media_folder=class_folder,
+    side_files=None,
 ) -> Plan:
     """The full plan. `output_extension(kind, source_format) -> '.ext'` comes from the
-    modality handlers; everything else from the pipeline (seed, variants, dataset options)."""
+    modality handlers, `media_folder(split, class) -> folder` and `side_files(output path)
+    -> paths` from the layout; everything else from the pipeline (seed, variants, dataset
+    options)."""
     opts = pipeline.dataset
     media = [_refuse_reserved(f, opts.split) for f in found if f.kind is not None]
     media = [_refuse_unchained(f, pipeline) for f in media]
@@ -269,17 +280,18 @@ def make_plan(
         augment = (split in train_like or opts.augment_eval) and pipeline.has_chain(f.kind)
         n = counts.get(f.rel_path, pipeline.variants) if augment else 0
         keep_original = opts.keep_originals or not augment
-        folder = PurePosixPath(*(p for p in (split, f.class_name) if p))
+        folder = PurePosixPath(media_folder(split, f.class_name))
         ext = output_extension(f.kind, f.format)
-        outputs = []
+        names = []
         if keep_original:
             orig_ext = PurePosixPath(f.rel_path).suffix
-            outputs.append(Output(row_id(f.rel_path, ORIGINAL), ORIGINAL,
-                                  str(folder / f"{stems[f.rel_path]}__orig{orig_ext}")))
-        for v in range(n):
-            outputs.append(Output(row_id(f.rel_path, v), v,
-                                  str(folder / f"{stems[f.rel_path]}__v{v:03d}{ext}")))
-        jobs.append(SourceJob(f.rel_path, f.kind, f.format, f.class_name, split, tuple(outputs)))
+            names.append((ORIGINAL, f"{stems[f.rel_path]}__orig{orig_ext}"))
+        names += [(v, f"{stems[f.rel_path]}__v{v:03d}{ext}") for v in range(n)]
+        outputs = tuple(Output(row_id(f.rel_path, v), v, str(folder / name),
+                               tuple(side_files(str(folder / name))) if side_files else ())
+                        for v, name in names)
+        jobs.append(SourceJob(f.rel_path, f.kind, f.format, f.class_name, split, outputs,
+                              info=f.info))
     before = Counter(f.class_name for f in usable if splits[f.rel_path] in train_like)
     return Plan(tuple(jobs), tuple(opts.split or ()), {"train_sources_per_class": dict(before)})
 
@@ -314,8 +326,11 @@ def _output_stems(files: list[Found]) -> dict[str, str]:
 
 
 def _below_class(f: Found) -> list[str]:
-    parts = list(PurePosixPath(f.rel_path).parts)
-    parts = parts[1:] if f.class_name else parts
+    if f.info is not None and f.info.get("name"):
+        parts = list(PurePosixPath(f.info["name"]).parts)
+    else:
+        parts = list(PurePosixPath(f.rel_path).parts)
+        parts = parts[1:] if f.class_name else parts
     parts[-1] = PurePosixPath(parts[-1]).stem or parts[-1]
     return parts
 

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediasynth.core.config import Pipeline
+from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
+from mediasynth.engine.exports import export_annotations
 from mediasynth.engine.handlers import output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
 from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folders
+from mediasynth.engine.sources import Sources, find_sources
 from mediasynth.engine.worker import (
     MAX_ATTEMPTS,
     FatalOutputError,
@@ -26,7 +29,7 @@ from mediasynth.engine.worker import (
     process_source,
 )
 from mediasynth.io.audio_io import SOUNDFILE_FORMATS
-from mediasynth.io.discover import Found, discover
+from mediasynth.io.discover import Found
 
 
 @dataclass
@@ -72,12 +75,21 @@ class ExpandResult:
         return 3 if counts.get("skipped", 0) or counts.get("failed", 0) else 0
 
 
-def build_plan(found: list[Found], pipeline: Pipeline, pool) -> Plan:
+def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | None = None
+               ) -> Plan:
     """Check every discovered file's header in worker processes (so balancing and splitting
-    count only usable sources), then plan."""
+    count only usable sources), then plan (outputs where the layout puts them)."""
     found = check_headers(found, pipeline, pool)
+    placement = {}
+    if sources is not None and sources.read.annotated:
+        layout, meta = sources.layout, sources.read.meta
+        placement["media_folder"] = lambda split, _cls: layout.media_folder(split, meta)
+        if layout.name == "masks":
+            from mediasynth.layouts.masks import mask_path
+
+            placement["side_files"] = lambda path: (mask_path(path),)
     return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
-        kind, fmt, pipeline.output))
+        kind, fmt, pipeline.output), **placement)
 
 
 def needs_ffmpeg(found: list[Found]) -> bool:
@@ -154,20 +166,23 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
             ) -> ExpandResult:
     from mediasynth.engine.versions import versions
 
-    outs_inside: list[str] = []
-    found = discover(src, exclude=(out,), outs_found=outs_inside)
+    try:
+        sources = find_sources(src, out, pipeline.dataset.layout)
+    except ConfigError as exc:
+        raise FatalError(str(exc)) from None
+    found = sources.found
     if not any(f.kind is not None for f in found):
         raise FatalError(f"no media files found under {src} (images, audio or video, in "
-                         "class folders SRC/<class>/...)")
+                         "class folders SRC/<class>/... or an annotated layout)")
     with ThreadPoolExecutor(1) as background:  # versions are read during the header checks
         library_versions = background.submit(versions, needs_ffmpeg(found))
-        plan = build_plan(found, pipeline, pool)
-    result = ExpandResult(plan, out, warnings=_plan_warnings(plan, found, outs_inside,
-                                                             pipeline))
+        plan = build_plan(found, pipeline, pool, sources)
+    result = ExpandResult(plan, out, warnings=sources.warnings + _plan_warnings(
+        plan, found, pipeline))
     if options.dry_run:
         return result
     try:
-        return _write(src, out, pipeline, options, pool, result, found,
+        return _write(src, out, pipeline, options, pool, result, sources,
                       library_versions.result())
     except FatalOutputError as exc:
         raise FatalError(f"{exc} [OUT {out}]") from None
@@ -177,15 +192,15 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
 
 
 def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, pool,
-           result: ExpandResult, found: list[Found], library_versions: dict) -> ExpandResult:
-    plan = result.plan
+           result: ExpandResult, sources: Sources, library_versions: dict) -> ExpandResult:
+    plan, found = result.plan, sources.found
     sink = FolderSink(out)
     sink.sweep_temps()
     sink.remove_report()
     found_by_rel = {f.rel_path: f for f in found}
     done, known = ({}, {}) if options.overwrite else _finished_rows(
         out, pipeline, found_by_rel, sink.load_sources())
-    journal = sink.begin({o.rel_path for j in plan.jobs for o in j.outputs})
+    journal = sink.begin({p for j in plan.jobs for o in j.outputs for p in (o.rel_path, *o.side)})
     ctx = RunContext(str(src.resolve()), str(out.resolve()), pipeline, pipeline.sha256(),
                      library_versions, options.fsync, options.on_damaged)
     todo: list[SourceJob] = []
@@ -217,7 +232,9 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
     sink.sweep_temps()  # temp files of workers that were killed mid-write
     refs = _ordered_refs(plan, done, new_refs)
     M.write_final_refs(out, refs)
-    keep = {r.output for r in refs if r.output}
+    keep = {r.output for r in refs if r.output} | _side_files(plan, refs)
+    keep |= set(export_annotations(out, sources.layout, sources.read.meta,
+                                   pipeline.dataset.annotations))
     result.removed = sink.remove_stale(journal, keep)
     sink.save_sources({rel: [found_by_rel[rel].size_bytes, found_by_rel[rel].mtime_ns, sha]
                        for rel, sha in sorted(known.items()) if rel in found_by_rel})
@@ -230,12 +247,17 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
     return result
 
 
-def _plan_warnings(plan: Plan, found: list[Found], outs_inside: list[str],
-                   pipeline: Pipeline) -> list[str]:
+def _side_files(plan: Plan, refs: list[M.Ref]) -> set[str]:
+    """Side files (masks) of the outputs the manifest lists."""
+    listed = {r.output for r in refs if r.output and r.status == "ok"}
+    return {p for j in plan.jobs for o in j.outputs if o.rel_path in listed for p in o.side}
+
+
+def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[str]:
     """What a user should know before trusting the plan."""
-    warnings = [f"skipped {rel}/: it holds an earlier mediasynth OUT" for rel in outs_inside]
+    warnings = []
     usable = [j for j in plan.jobs if j.problem is None]
-    if usable and all(j.class_name is None for j in usable):
+    if usable and all(j.class_name is None and j.info is None for j in usable):
         warnings.append("SRC has no class folders (SRC/<class>/...): outputs carry no labels")
     if pipeline.variants == 0 and not pipeline.dataset.keep_originals:
         warnings.append("-n 0 without --keep-originals: train gets no outputs")

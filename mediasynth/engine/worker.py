@@ -20,6 +20,7 @@ from pathlib import Path
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.rng import rng_from_record, seed_record
+from mediasynth.engine import targets as T
 from mediasynth.engine.handlers import handler_for
 from mediasynth.engine.plan import ORIGINAL, SourceJob
 from mediasynth.io.atomic import TEMP_PREFIX
@@ -45,11 +46,14 @@ class RunContext:
 
 
 def base_row(job: SourceJob, ctx: RunContext) -> dict:
-    return {
+    row = {
         "source": job.source, "source_sha256": None, "class": job.class_name,
         "split": job.split, "kind": job.kind, "pipeline_sha256": ctx.pipeline_sha256,
         "versions": ctx.versions,
     }
+    if job.info and job.info.get("labels"):
+        row["labels"] = job.info["labels"]
+    return row
 
 
 def failure_rows(job: SourceJob, ctx: RunContext, status: str, code: str, message: str,
@@ -135,6 +139,7 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     rows = []
     seen: set[str] = set()
     source_stats = handler.describe(loaded) if loaded is not None else None
+    annotation = T.source_annotation(job, ctx.src, loaded)
     for output in job.outputs:
         row = {**base_row(job, ctx), "source_sha256": sha, "id": output.row_id,
                "variant": output.variant, "source_stats": source_stats}
@@ -143,10 +148,14 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
             if output.variant == ORIGINAL:
                 digest = _copy_original(src_path, dest, ctx.fsync)
                 seen.add(digest)
+                side = T.copy_side_files(output, annotation, Path(ctx.out),
+                                         lambda s, d: _copy_original(s, d, ctx.fsync))
                 row.update(output=output.rel_path, status="ok", reason=None, seed=None,
-                           record=None, output_sha256=digest, info={})
+                           record=None, output_sha256=digest, info={},
+                           **T.original_fields(annotation, side))
             else:
-                row.update(_render_variant(handler, loaded, job, output, dest, ctx, seen))
+                row.update(_render_variant(handler, loaded, job, output, dest, ctx, seen,
+                                           annotation))
         except FatalOutputError:
             raise
         except MediaError as exc:
@@ -196,15 +205,22 @@ def _raise_if_out_full(out: str, exc: BaseException) -> None:
                                    f"on device ({type(exc).__name__}: {exc})") from None
 
 
-def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, seen: set) -> dict:
+def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, seen: set,
+                    annotation: dict | None) -> dict:
+    extra = {"annotation": annotation} if annotation is not None else {}
     for attempt in range(MAX_ATTEMPTS):
         seed = seed_record(ctx.pipeline.seed, job.source, output.variant, attempt)
         with _temp_beside(dest) as tmp:
-            record, info = handler.render(loaded, ctx.pipeline, rng_from_record(seed), tmp)
+            record, info = handler.render(loaded, ctx.pipeline, rng_from_record(seed), tmp,
+                                          **extra)
             info = dict(info)
             digest = info.pop("sha256", None) or file_sha256(tmp)
-            if digest in seen and attempt + 1 < MAX_ATTEMPTS:
+            retry = digest in seen or (ctx.pipeline.dataset.empty_outputs == "redraw"
+                                       and T.lost_every_object(annotation, info))
+            if retry and attempt + 1 < MAX_ATTEMPTS:
                 continue
+            side = T.write_side_files(output, info.pop("side", ()), Path(ctx.out), _temp_beside,
+                                      lambda t, d: _commit(t, d, ctx.fsync))
             _commit(tmp, dest, ctx.fsync)
         if digest in seen:
             info["duplicate_of_earlier_output"] = True
@@ -212,7 +228,8 @@ def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, s
         if attempt:
             info = {**info, "redrawn_duplicates": attempt}
         return {"output": output.rel_path, "status": "ok", "reason": None, "seed": seed,
-                "record": record.to_dict(), "output_sha256": digest, "info": info}
+                "record": record.to_dict(), "output_sha256": digest, "info": info,
+                **T.row_fields(info, side)}
     raise AssertionError("unreachable")
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
+from mediasynth.image.annotations import Limits, run_annotated
 from mediasynth.io.image_io import (
     check_header,
     encode_image,
@@ -36,6 +37,11 @@ def image_stats(pixels: np.ndarray) -> dict:
     bits = np.packbits((tiny[:, 1:] > tiny[:, :-1]).flatten())
     return {"luma_mean": round(float(gray.mean()), 3), "luma_std": round(float(gray.std()), 3),
             "dhash": bits.tobytes().hex()}
+
+
+def _limits(pipeline) -> Limits:
+    opts = pipeline.dataset
+    return Limits(min_visibility=opts.min_box_visibility, min_area_px=opts.min_box_area_px)
 
 
 class ImageHandler:
@@ -66,13 +72,27 @@ class ImageHandler:
         return read_image(path, max_pixels=budgets.max_image_pixels,
                           max_memory_bytes=budgets.max_worker_memory_bytes)
 
-    def render(self, image, pipeline, rng, dest: Path):
-        out, record = run_chain(pipeline.image, image, rng)
-        return record, self._write(out, pipeline, dest)
+    def render(self, image, pipeline, rng, dest: Path, annotation: dict | None = None):
+        """Run the image chain and write the result; with an `annotation` (see
+        image/annotations.py) its objects and mask move with the pixels and info carries
+        "annotation", "dropped_objects" and "side" (the moved mask's PNG bytes)."""
+        if annotation is None:
+            out, record = run_chain(pipeline.image, image, rng)
+            return record, self._write(out, pipeline, dest)
+        out, record, moved, dropped, side = run_annotated(
+            pipeline.image, image, annotation, _limits(pipeline), rng=rng)
+        info = self._write(out, pipeline, dest)
+        return record, {**info, "annotation": moved, "dropped_objects": dropped, "side": side}
 
-    def replay(self, image, pipeline, record: OpRecord, dest: Path):
-        out, _ = run_chain(pipeline.image, image, record=record)
-        return self._write(out, pipeline, dest)
+    def replay(self, image, pipeline, record: OpRecord, dest: Path,
+               annotation: dict | None = None):
+        if annotation is None:
+            out, _ = run_chain(pipeline.image, image, record=record)
+            return self._write(out, pipeline, dest)
+        out, _, moved, dropped, side = run_annotated(
+            pipeline.image, image, annotation, _limits(pipeline), record=record)
+        info = self._write(out, pipeline, dest)
+        return {**info, "annotation": moved, "dropped_objects": dropped, "side": side}
 
     def _write(self, image, pipeline, dest: Path) -> dict:
         opts = pipeline.output

@@ -35,11 +35,24 @@ class Found:
     size_bytes: int
     problem: tuple[str, str] | None = None
     mtime_ns: int = 0
+    # what a dataset layout says of the file (see mediasynth/layouts): "label" (its class,
+    # None for annotated images), "labels", "stratum" (the class it is split by), "name"
+    # (the path that names its outputs), "annotation"; None for class folders
+    info: dict | None = None
 
     @property
     def class_name(self) -> str | None:
+        if self.info is not None:
+            return self.info.get("label")
         parts = self.rel_path.split("/")
         return parts[0] if len(parts) > 1 else None
+
+    @property
+    def stratum(self) -> str | None:
+        """The class the split is stratified by."""
+        if self.info is not None:
+            return self.info.get("stratum", self.info.get("label"))
+        return self.class_name
 
 
 def discover(src: str | Path, *, exclude: tuple[str | Path, ...] = (),

@@ -1,0 +1,42 @@
+"""Annotation files of an expanded OUT, per split, from its final manifest: the source
+layout's own format first, then every format in `dataset.annotations` (COCO <-> YOLO <->
+VOC conversion comes for free: every format is written from the same rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediasynth.engine import manifest as M
+from mediasynth.layouts import get
+
+
+def export_annotations(out: Path, layout, meta: dict, extra_formats=()) -> list[str]:
+    """Write the annotation files; return their paths relative to OUT."""
+    splits: dict[str, list[dict]] = {}
+    for row, _, _ in M.scan(out):
+        if row.get("status") == "ok" and row.get("annotation") is not None:
+            splits.setdefault(row.get("split") or "default", []).append(
+                {"file": row["output"], "annotation": row["annotation"]})
+    if not splits:
+        return []
+    written = layout.export(out, splits, meta, primary=True)
+    for name in extra_formats:
+        if name != layout.name:
+            other = get(name)
+            written += other.export(out, splits, {"format": name, **_shared(meta)},
+                                    primary=False)
+    return written
+
+
+def _shared(meta: dict) -> dict:
+    """What one format's metadata tells another (category order and ids)."""
+    shared = {}
+    if meta.get("categories"):
+        shared["categories"] = meta["categories"]
+        shared["names"] = [c for c in sorted(meta["categories"],
+                                             key=lambda n: meta["categories"][n].get("id", 0))]
+    elif meta.get("names"):
+        shared["names"] = meta["names"]
+        shared["categories"] = {n: {"id": i + 1, "name": n} for i, n in
+                                enumerate(meta["names"])}
+    return shared

@@ -1,0 +1,57 @@
+"""What SRC holds: the files discovery finds, read through the dataset layout.
+
+The layout (auto-detected or `dataset.layout`) is read once, here in the parent; each media
+file then carries its own labels and annotation in `Found.info`. Files that belong to the
+layout (annotation JSON/XML/TXT, masks, anything under `annotations/`) are never data; media
+an annotated layout does not list gets a reason row instead of being guessed at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mediasynth.io.discover import Found, discover
+from mediasynth.layouts import read_layout
+from mediasynth.layouts.base import LayoutRead
+
+
+@dataclass
+class Sources:
+    found: list[Found]
+    layout: object
+    read: LayoutRead
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
+    outs_inside: list[str] = []
+    found = discover(src, exclude=(out,), outs_found=outs_inside)
+    layout, read = read_layout(src, layout_name)
+    warnings = [f"skipped {rel}/: it holds an earlier mediasynth OUT" for rel in outs_inside]
+    if read.missing:
+        warnings.append(f"{len(read.missing)} file(s) named by the {layout.name} annotations "
+                        f"are not in SRC (first: {read.missing[0]})")
+    if layout.name == "folders":
+        return Sources(found, layout, read, warnings)
+    return Sources([f for f in (_with_info(f, read) for f in found) if f is not None],
+                   layout, read, warnings)
+
+
+def _with_info(f: Found, read: LayoutRead) -> Found | None:
+    if f.rel_path in read.consumed or (read.annotated and f.rel_path.startswith(
+            "annotations/")):
+        return None
+    if f.kind is None:
+        return f
+    item = read.items.get(f.rel_path)
+    if item is None:
+        return dataclasses.replace(f, info={"label": None}, problem=f.problem or (
+            "unsupported", "not listed in the dataset's annotations"))
+    info = {"label": item.get("label") if not read.annotated else None,
+            "stratum": item.get("label"), "name": item.get("name"),
+            "annotation": item.get("annotation")}
+    if item.get("labels"):
+        info["labels"] = list(item["labels"])
+    return dataclasses.replace(f, info=info)

@@ -1,0 +1,66 @@
+"""What a layout reader returns, and helpers shared by readers and exporters."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+
+@dataclass
+class LayoutRead:
+    """One read of a source tree.
+
+    items: media path relative to SRC (POSIX) -> {"label": class or None, "name": the path
+        that names its outputs, "annotation": per-image annotation (see
+        image/annotations.py) or None}.
+    consumed: files that are part of the layout (annotation files, masks), never data.
+    missing: media paths the annotations name that are not on disk.
+    meta: what exporters need back: categories in order (with fields passed through), the
+        YOLO task, keypoint names and skeleton...
+    annotated: whether items carry per-object annotations (outputs then go to the layout's
+        media folder instead of class folders).
+    """
+
+    items: dict[str, dict] = field(default_factory=dict)
+    consumed: set[str] = field(default_factory=set)
+    missing: list[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    annotated: bool = True
+
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"}
+
+
+def rel(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def media_files(folder: Path) -> list[Path]:
+    """Image files under `folder` (by suffix; content is checked later by the engine)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+
+
+def name_below(path: str, root: str) -> str:
+    """`path` relative to `root` (both POSIX, relative to SRC)."""
+    p, r = PurePosixPath(path), PurePosixPath(root)
+    try:
+        return p.relative_to(r).as_posix() if root not in ("", ".") else p.as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def stratum(annotation: dict | None, fallback: str | None = None) -> str | None:
+    """The class an annotated image is stratified by: its rarest-looking category (the
+    alphabetically first of its least frequent ones within the image), so small classes
+    still reach every split."""
+    objects = (annotation or {}).get("objects") or []
+    if not objects:
+        return fallback
+    counts: dict[str, int] = {}
+    for obj in objects:
+        counts[obj["category"]] = counts.get(obj["category"], 0) + 1
+    return min(counts, key=lambda c: (counts[c], c))

@@ -1,0 +1,209 @@
+"""COCO instances JSON (boxes, polygons, RLE, keypoints, iscrowd), in the layouts the COCO
+release, CVAT/Datumaro ("COCO 1.0"), Roboflow and mediasynth's own synth use:
+
+    annotations/instances_<subset>.json  + images/<subset>/... | images/... | <subset>/...
+    <subset>/_annotations.coco.json      (images beside it)
+    annotations/<split>.coco.json         (file_name relative to SRC)
+
+Out: `annotations/instances_<split>.json` with images in `images/<split>/`. Image and
+annotation fields mediasynth does not use are passed through; ids are renumbered.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mediasynth.core.errors import ConfigError
+from mediasynth.io.atomic import write_bytes_atomic
+from mediasynth.layouts.base import LayoutRead, name_below, rel, stratum
+
+OBJECT_FIELDS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd",
+                 "keypoints", "num_keypoints"}
+IMAGE_FIELDS = {"id", "file_name", "width", "height"}
+
+
+def _candidates(src: Path) -> list[Path]:
+    found = []
+    for pattern in ("*.json", "annotations/*.json", "*/*.json", "*/annotations/*.json"):
+        found += sorted(src.glob(pattern))
+    out = []
+    for path in dict.fromkeys(found):
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(1 << 16)
+        except OSError:
+            continue
+        if head.lstrip().startswith(b"{") and b'"images"' in head:
+            out.append(path)
+    return out
+
+
+def subset_of(path: Path) -> str:
+    stem = path.name.removesuffix(".json").removesuffix(".coco")
+    for prefix in ("instances_", "person_keypoints_", "_annotations"):
+        stem = stem.removeprefix(prefix)
+    return stem or path.parent.name
+
+
+class CocoLayout:
+    name = "coco"
+
+    def detect(self, src: Path) -> list[str]:
+        return [rel(p, src) for p in _candidates(src)]
+
+    def media_folder(self, split: str | None, meta: dict) -> str:
+        return f"images/{split or 'default'}"
+
+    def read(self, src: Path) -> LayoutRead:
+        result = LayoutRead(meta={"categories": {}, "format": "coco"})
+        for path in _candidates(src):
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"{path}: not a readable COCO JSON ({exc})") from None
+            result.consumed.add(rel(path, src))
+            self._read_document(src, path, doc, result)
+        return result
+
+    def _read_document(self, src: Path, path: Path, doc: dict, result: LayoutRead) -> None:
+        categories = {c["id"]: c for c in doc.get("categories", [])}
+        for c in categories.values():
+            result.meta["categories"].setdefault(c["name"], c)
+        by_image: dict = {}
+        for ann in doc.get("annotations", []):
+            by_image.setdefault(ann.get("image_id"), []).append(ann)
+        subset = subset_of(path)
+        for image in doc.get("images", []):
+            media = _find_image(src, path, subset, image["file_name"])
+            if media is None:
+                result.missing.append(image["file_name"])
+                continue
+            key = rel(media, src)
+            if key in result.items:
+                continue
+            objects = [_object(a, categories, image) for a in by_image.get(image["id"], [])]
+            annotation = {"width": image.get("width"), "height": image.get("height"),
+                          "objects": objects,
+                          "extra": {k: v for k, v in image.items() if k not in IMAGE_FIELDS}}
+            result.items[key] = {"label": stratum(annotation), "annotation": annotation,
+                                 "name": name_below(key, rel(media.parent, src)),
+                                 "subset": subset}
+
+    def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,
+               primary: bool) -> list[str]:
+        written = []
+        categories = _categories(meta, splits)
+        for split, entries in sorted(splits.items()):
+            folder = self.media_folder(split if split != "default" else None, meta)
+            doc = coco_document(entries, categories, folder if primary else "")
+            dest = f"annotations/instances_{split}.json"
+            write_bytes_atomic(out / dest, (json.dumps(doc, separators=(",", ":"))
+                                            + "\n").encode())
+            written.append(dest)
+        return written
+
+
+def _find_image(src: Path, json_path: Path, subset: str, file_name: str) -> Path | None:
+    base = json_path.parent.parent if json_path.parent.name == "annotations" else \
+        json_path.parent
+    for folder in (base / "images" / subset, base / "images", base / subset, base,
+                   json_path.parent, src, src / "images"):
+        candidate = folder / file_name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _object(ann: dict, categories: dict, image: dict) -> dict:
+    x, y, w, h = (float(v) for v in ann.get("bbox", [0, 0, 0, 0]))
+    category = categories.get(ann.get("category_id"), {}).get("name", str(ann.get("category_id")))
+    obj = {"category": category, "bbox": [x, y, x + w, y + h],
+           "iscrowd": int(ann.get("iscrowd", 0)),
+           "extra": {k: v for k, v in ann.items() if k not in OBJECT_FIELDS}}
+    seg = ann.get("segmentation")
+    if isinstance(seg, list) and seg:
+        obj["polygons"] = [list(map(float, p)) for p in seg if len(p) >= 6]
+    elif isinstance(seg, dict) and "counts" in seg:
+        obj["rle"] = compressed_rle(seg, image.get("height"), image.get("width"))
+    kp = ann.get("keypoints")
+    if kp:
+        obj["keypoints"] = [list(map(float, kp[i:i + 3])) for i in range(0, len(kp), 3)]
+    return obj
+
+
+def compressed_rle(seg: dict, height, width) -> dict:
+    """A COCO RLE in its compressed form (pycocotools converts uncompressed counts)."""
+    from pycocotools import mask as mask_utils
+
+    size = seg.get("size") or [height, width]
+    if isinstance(seg["counts"], list):
+        rle = mask_utils.frPyObjects({"size": list(size), "counts": seg["counts"]}, *size)
+        return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode()}
+    counts = seg["counts"]
+    return {"size": [int(v) for v in size],
+            "counts": counts.decode() if isinstance(counts, bytes) else counts}
+
+
+def _categories(meta: dict, splits: dict[str, list[dict]]) -> list[dict]:
+    """The source's categories (ids and fields kept), then any new names."""
+    known = dict(meta.get("categories") or {})
+    cats = sorted(known.values(), key=lambda c: c.get("id", 0))
+    next_id = max([c.get("id", 0) for c in cats] + [0]) + 1
+    for entries in splits.values():
+        for entry in entries:
+            for obj in entry["annotation"].get("objects", []):
+                if obj["category"] not in known:
+                    known[obj["category"]] = {"id": next_id, "name": obj["category"]}
+                    cats.append(known[obj["category"]])
+                    next_id += 1
+    return cats
+
+
+def coco_document(entries: list[dict], categories: list[dict], media_folder: str) -> dict:
+    """COCO JSON of entries {"file": path relative to OUT, "annotation": {...}};
+    file_name is relative to `media_folder` (or to OUT when it is "")."""
+    ids = {c["name"]: c["id"] for c in categories}
+    images, annotations = [], []
+    for image_id, entry in enumerate(entries, start=1):
+        ann = entry["annotation"]
+        images.append({**ann.get("extra", {}), "id": image_id,
+                       "file_name": name_below(entry["file"], media_folder),
+                       "width": ann["width"], "height": ann["height"]})
+        for obj in ann.get("objects", []):
+            annotations.append(_coco_object(obj, len(annotations) + 1, image_id, ids))
+    return {"images": images, "annotations": annotations, "categories": categories}
+
+
+def _coco_object(obj: dict, ann_id: int, image_id: int, ids: dict) -> dict:
+    x0, y0, x1, y1 = obj["bbox"]
+    out = {**obj.get("extra", {}), "id": ann_id, "image_id": image_id,
+           "category_id": ids[obj["category"]], "bbox": [x0, y0, x1 - x0, y1 - y0],
+           "iscrowd": obj.get("iscrowd", 0)}
+    if obj.get("polygons"):
+        out["segmentation"] = obj["polygons"]
+        out["area"] = _polygons_area(obj["polygons"])
+    elif obj.get("rle"):
+        from pycocotools import mask as mask_utils
+
+        out["segmentation"] = obj["rle"]
+        out["area"] = float(mask_utils.area({"size": obj["rle"]["size"],
+                                             "counts": obj["rle"]["counts"].encode()}))
+    else:
+        out["segmentation"] = []
+        out["area"] = (x1 - x0) * (y1 - y0)
+    if obj.get("keypoints"):
+        out["keypoints"] = [v for kp in obj["keypoints"] for v in kp]
+        out["num_keypoints"] = sum(1 for kp in obj["keypoints"] if kp[2] > 0)
+    return out
+
+
+def _polygons_area(polygons: list[list[float]]) -> float:
+    import numpy as np
+
+    from mediasynth.image.annotations import polygon_area
+
+    return float(sum(abs(polygon_area(np.asarray(p).reshape(-1, 2))) for p in polygons))
+
+
+LAYOUT = CocoLayout()

@@ -1,0 +1,94 @@
+"""A labels table at SRC's top: `labels.csv` (`path,label`; several labels separated by
+`|` or `;`) or `labels.jsonl` (`{"path": ..., "label": "cat" | ["cat", "dog"]}`), paths
+relative to SRC. Outputs go to class folders of the first label; every label is kept in the
+manifest row and in OUT/labels.csv (`class` joined by `|`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from mediasynth.core.errors import ConfigError
+from mediasynth.layouts.base import LayoutRead
+
+NAMES = ("labels.csv", "labels.jsonl")
+
+
+class LabelsTableLayout:
+    name = "labels"
+
+    def detect(self, src: Path) -> list[str]:
+        found = []
+        for name in NAMES:
+            path = src / name
+            if path.is_file() and _looks_like_table(path):
+                found.append(name)
+        return found
+
+    def media_folder(self, split: str | None, meta: dict) -> str:
+        return ""  # class folders
+
+    def read(self, src: Path) -> LayoutRead:
+        result = LayoutRead(meta={"format": "labels"}, annotated=False)
+        for name in NAMES:
+            path = src / name
+            if not path.is_file():
+                continue
+            result.consumed.add(name)
+            for where, item_path, labels in _rows(path):
+                if not labels:
+                    raise ConfigError(f"{where}: no label for {item_path!r}")
+                key = Path(item_path).as_posix().lstrip("/")
+                if not (src / key).is_file():
+                    result.missing.append(key)
+                    continue
+                result.items[key] = {"label": labels[0], "labels": labels,
+                                     "name": Path(key).name, "annotation": None}
+        return result
+
+    def export(self, out: Path, splits, meta, *, primary: bool) -> list[str]:
+        return []  # OUT/labels.csv carries the labels
+
+
+def _looks_like_table(path: Path) -> bool:
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return False
+    if path.suffix == ".jsonl":
+        return '"path"' in head
+    first = head.splitlines()[0].lower() if head else ""
+    return "path" in first and "label" in first
+
+
+def _split_labels(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value if str(v)]
+    text = str(value or "")
+    sep = "|" if "|" in text else ";"
+    return [p.strip() for p in text.split(sep) if p.strip()]
+
+
+def _rows(path: Path):
+    """(where, path, labels) per row."""
+    if path.suffix == ".jsonl":
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    raise ConfigError(f"{path}:{number}: not JSON") from None
+                yield f"{path}:{number}", row.get("path", ""), _split_labels(
+                    row.get("label", row.get("labels")))
+        return
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        label_key = next((k for k in reader.fieldnames or () if k.lower() in
+                          ("label", "labels", "class")), None)
+        for number, row in enumerate(reader, 2):
+            yield f"{path}:{number}", row.get("path", ""), _split_labels(row.get(label_key))
+
+
+LAYOUT = LabelsTableLayout()

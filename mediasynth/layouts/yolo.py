@@ -1,0 +1,201 @@
+"""YOLO labels in the two layouts users have:
+
+- Ultralytics: `data.yaml` (names), `images/<split>/...` and `labels/<split>/*.txt`; lines
+  `cls cx cy w h` (detect), `cls x1 y1 x2 y2 ...` (segment polygons) or
+  `cls cx cy w h px py [pv] ...` (pose, `kpt_shape` in data.yaml).
+- Darknet "YOLO 1.1" as CVAT and Datumaro export it: `obj.data`, `obj.names`,
+  `obj_<subset>_data/` holding images and their .txt, `<subset>.txt` lists.
+
+Coordinates are normalized; they become pixels in the worker, which knows the image size.
+Out: Ultralytics (`images/<split>/`, `labels/<split>/`, `data.yaml`), or Darknet when the
+source was Darknet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediasynth.core.errors import ConfigError
+from mediasynth.io.atomic import write_bytes_atomic
+from mediasynth.layouts.base import LayoutRead, media_files, name_below, rel, stratum
+
+
+def _names_from_yaml(path: Path) -> tuple[list[str], list | None]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: not readable YAML ({exc})") from None
+    names = data.get("names") or []
+    if isinstance(names, dict):
+        names = [names[k] for k in sorted(names, key=int)]
+    return [str(n) for n in names], data.get("kpt_shape")
+
+
+class YoloLayout:
+    name = "yolo"
+
+    def detect(self, src: Path) -> list[str]:
+        evidence = [n for n in ("data.yaml", "dataset.yaml", "obj.data", "obj.names")
+                    if (src / n).is_file()]
+        if (src / "labels").is_dir() and (src / "images").is_dir():
+            evidence.append("labels/")
+        return evidence
+
+    def media_folder(self, split: str | None, meta: dict) -> str:
+        if meta.get("format") == "darknet":
+            return f"obj_{split or 'default'}_data"
+        return f"images/{split or 'default'}"
+
+    def read(self, src: Path) -> LayoutRead:
+        if (src / "obj.names").is_file() or (src / "obj.data").is_file():
+            return self._read_darknet(src)
+        yaml_path = next((src / n for n in ("data.yaml", "dataset.yaml")
+                          if (src / n).is_file()), None)
+        names, kpt_shape = _names_from_yaml(yaml_path) if yaml_path else ([], None)
+        result = LayoutRead(meta={"names": names, "kpt_shape": kpt_shape, "format": "yolo"})
+        if yaml_path:
+            result.consumed.add(rel(yaml_path, src))
+        for image in media_files(src / "images"):
+            key = rel(image, src)
+            below = Path(name_below(key, "images"))
+            label_file = (src / "labels" / below).with_suffix(".txt")
+            self._add(src, result, key, label_file, names, kpt_shape,
+                      name_below(key, rel(image.parent, src)))
+        return result
+
+    def _read_darknet(self, src: Path) -> LayoutRead:
+        names_file = src / "obj.names"
+        names = [n.strip() for n in names_file.read_text(encoding="utf-8").splitlines()
+                 if n.strip()] if names_file.is_file() else []
+        result = LayoutRead(meta={"names": names, "kpt_shape": None, "format": "darknet"})
+        result.consumed |= {n for n in ("obj.names", "obj.data") if (src / n).is_file()}
+        result.consumed |= {rel(p, src) for p in src.glob("*.txt")}
+        for folder in sorted(src.glob("obj_*_data")):
+            for image in media_files(folder):
+                key = rel(image, src)
+                self._add(src, result, key, image.with_suffix(".txt"), names, None,
+                          name_below(key, rel(folder, src)))
+        return result
+
+    def _add(self, src: Path, result: LayoutRead, key: str, label_file: Path, names: list,
+             kpt_shape, name: str) -> None:
+        objects = []
+        if label_file.is_file():
+            result.consumed.add(rel(label_file, src))
+            for number, line in enumerate(label_file.read_text(encoding="utf-8").splitlines(), 1):
+                if line.strip():
+                    objects.append(parse_line(line, names, kpt_shape, f"{label_file}:{number}"))
+        annotation = {"normalized": True, "objects": objects}
+        result.items[key] = {"label": stratum(annotation), "annotation": annotation,
+                             "name": name}
+
+    def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,
+               primary: bool) -> list[str]:
+        names = list(meta.get("names") or [])
+        for entries in splits.values():
+            for entry in entries:
+                for obj in entry["annotation"].get("objects", []):
+                    if obj["category"] not in names:
+                        names.append(obj["category"])
+        written = []
+        task = _task(splits)
+        for split, entries in sorted(splits.items()):
+            for entry in entries:
+                dest = _label_path(entry["file"], split, meta.get("format"))
+                text = "".join(format_line(o, names, entry["annotation"], task) + "\n"
+                               for o in entry["annotation"].get("objects", []))
+                write_bytes_atomic(out / dest, text.encode())
+                written.append(dest)
+        written += self._write_index(out, splits, names, meta, task)
+        return written
+
+    def _write_index(self, out: Path, splits: dict, names: list, meta: dict, task: str
+                     ) -> list[str]:
+        import yaml
+
+        if meta.get("format") == "darknet":
+            write_bytes_atomic(out / "obj.names", "".join(n + "\n" for n in names).encode())
+            lines = [f"classes = {len(names)}", "names = obj.names", "backup = backup/"]
+            lines += [f"{s} = {s}.txt" for s in sorted(splits)]
+            write_bytes_atomic(out / "obj.data", ("\n".join(lines) + "\n").encode())
+            for split, entries in splits.items():
+                listing = "".join(e["file"] + "\n" for e in entries)
+                write_bytes_atomic(out / f"{split}.txt", listing.encode())
+            return ["obj.names", "obj.data", *(f"{s}.txt" for s in sorted(splits))]
+        data = {"path": ".", **{s: f"images/{s}" for s in sorted(splits)},
+                "names": dict(enumerate(names))}
+        if task == "pose" and meta.get("kpt_shape"):
+            data["kpt_shape"] = meta["kpt_shape"]
+        write_bytes_atomic(out / "data.yaml", yaml.safe_dump(data, sort_keys=False).encode())
+        return ["data.yaml"]
+
+
+def parse_line(line: str, names: list[str], kpt_shape, where: str) -> dict:
+    """One label line as a normalized object."""
+    parts = line.split()
+    try:
+        cls, values = int(parts[0]), [float(v) for v in parts[1:]]
+    except (ValueError, IndexError):
+        raise ConfigError(f"{where}: not a YOLO label line: {line.strip()!r}") from None
+    category = names[cls] if 0 <= cls < len(names) else str(cls)
+    if kpt_shape:
+        return _pose(category, values, kpt_shape)
+    if len(values) == 4:
+        cx, cy, w, h = values
+        return {"category": category, "bbox": [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2],
+                "iscrowd": 0, "extra": {}}
+    xs, ys = values[0::2], values[1::2]
+    return {"category": category, "bbox": [min(xs), min(ys), max(xs), max(ys)],
+            "polygons": [values], "iscrowd": 0, "extra": {}}
+
+
+def _pose(category: str, values: list[float], kpt_shape) -> dict:
+    cx, cy, w, h = values[:4]
+    dims = int(kpt_shape[1]) if kpt_shape else 3
+    rest = values[4:]
+    points = [rest[i:i + dims] for i in range(0, len(rest), dims)]
+    keypoints = [[p[0], p[1], int(p[2]) if dims == 3 else 2] for p in points]
+    return {"category": category, "bbox": [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2],
+            "keypoints": keypoints, "iscrowd": 0, "extra": {}}
+
+
+def _task(splits: dict[str, list[dict]]) -> str:
+    objects = [o for entries in splits.values() for e in entries
+               for o in e["annotation"].get("objects", [])]
+    if any(o.get("keypoints") for o in objects):
+        return "pose"
+    if any(o.get("polygons") for o in objects):
+        return "segment"
+    return "detect"
+
+
+def format_line(obj: dict, names: list[str], annotation: dict, task: str) -> str:
+    """One object as a normalized YOLO line for `task` (detect | segment | pose)."""
+    w, h = float(annotation["width"]), float(annotation["height"])
+    x0, y0, x1, y1 = obj["bbox"]
+    head = f"{names.index(obj['category'])}"
+    if task == "segment" and obj.get("polygons"):
+        poly = max(obj["polygons"], key=len)
+        coords = " ".join(f"{v / (w if i % 2 == 0 else h):.6f}" for i, v in enumerate(poly))
+        return f"{head} {coords}"
+    box = (f"{(x0 + x1) / 2 / w:.6f} {(y0 + y1) / 2 / h:.6f} {(x1 - x0) / w:.6f} "
+           f"{(y1 - y0) / h:.6f}")
+    if task == "pose" and obj.get("keypoints"):
+        kps = " ".join(f"{x / w:.6f} {y / h:.6f} {int(v)}" for x, y, v in obj["keypoints"])
+        return f"{head} {box} {kps}"
+    return f"{head} {box}"
+
+
+def _label_path(image_rel: str, split: str, fmt: str | None) -> str:
+    path = Path(image_rel)
+    if fmt == "darknet":
+        return path.with_suffix(".txt").as_posix()
+    parts = path.parts
+    below = Path(*parts[2:]) if parts[:1] == ("images",) and len(parts) > 2 else Path(
+        path.name)
+    return (Path("labels") / split / below).with_suffix(".txt").as_posix()
+
+
+LAYOUT = YoloLayout()
