@@ -62,7 +62,10 @@ def _call_image(transform, kwargs: dict, rng) -> tuple[dict[str, Any], Any]:
         extra = raw[:, 4:]
     keypoints = None
     if kwargs.get("keypoints") is not None:
-        keypoints = np.asarray(kwargs["keypoints"], dtype=np.float64).reshape(-1, 2)
+        raw = np.asarray(kwargs["keypoints"])
+        keypoints = raw.reshape(len(raw), -1) if raw.ndim == 2 else raw.reshape(-1, 2)
+        if keypoints.dtype.kind not in "fiu":
+            keypoints = keypoints.astype(np.float64)
     mask = None if kwargs.get("mask") is None else np.asarray(kwargs["mask"])
     meta = {"box_ids": np.arange(len(boxes))} if boxes is not None else {}
     image = Image(pixels, mask=mask, boxes=boxes, keypoints=keypoints, meta=meta)

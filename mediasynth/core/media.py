@@ -1,8 +1,10 @@
 """Immutable media containers.
 
 `Image.pixels` is H x W x C (C in 1, 3, 4), RGB(A) order; uint8, uint16 or float32 in [0, 1].
-`Image.boxes` is N x 4 float pixel xyxy and `Image.keypoints` N x 2 float pixel xy, both in
-continuous coordinates: pixel (row i, column j) covers [j, j+1) x [i, i+1).
+`Image.boxes` is N x 4 float pixel xyxy and `Image.keypoints` N x K pixel x, y then extra
+columns (label, visibility...; `meta["keypoint_visibility_column"]` names the one geometric
+transforms zero outside the frame), both in continuous coordinates: pixel (row i, column j)
+covers [j, j+1) x [i, i+1).
 `Audio.samples` is always (channels, frames) float32.
 `Video` describes a clip on disk; frames are streamed, never held whole.
 """
@@ -54,9 +56,10 @@ class Image:
         if self.boxes is not None and (self.boxes.ndim != 2 or self.boxes.shape[1] != 4):
             raise ValueError(f"boxes must be N x 4 xyxy, got {self.boxes.shape}")
         if self.keypoints is not None and (
-            self.keypoints.ndim != 2 or self.keypoints.shape[1] != 2
+            self.keypoints.ndim != 2 or self.keypoints.shape[1] < 2
         ):
-            raise ValueError(f"keypoints must be N x 2 xy, got {self.keypoints.shape}")
+            raise ValueError(f"keypoints must be N x K (K >= 2: x, y, then extra columns), "
+                             f"got {self.keypoints.shape}")
 
     @property
     def height(self) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 from mediasynth.core.media import Image, MediaKind
 from mediasynth.core.transform import Transform, check_choice, check_value
 from mediasynth.image.functional._cv import BORDER_MODES, INTERPOLATIONS
-from mediasynth.image.functional.targets import transform_boxes, transform_points
+from mediasynth.image.functional.targets import transform_boxes, transform_keypoints
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +68,9 @@ class GeometricTransform(ImageTransform):
                 if "box_ids" in media.meta:
                     changes["meta"] = {**media.meta, "box_ids": media.meta["box_ids"][keep]}
             if media.keypoints is not None:
-                changes["keypoints"] = transform_points(media.keypoints, matrix)
+                changes["keypoints"] = transform_keypoints(
+                    media.keypoints, matrix, width=out_w, height=out_h,
+                    visibility_column=media.meta.get("keypoint_visibility_column"))
         return media.replace(**changes)
 
 
