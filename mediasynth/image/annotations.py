@@ -89,7 +89,7 @@ def pack(image: Image, annotation: dict, semantic_mask: np.ndarray | None = None
         kp = obj.get("keypoints")
         slots.keypoints.append(add(np.asarray(kp, np.float64)[:, :2]) if kp else None)
     mask = semantic_mask if semantic_mask is not None else _instance_mask(annotation, image)
-    keypoints = np.concatenate(points) if points else np.zeros((0, 2))
+    keypoints = np.concatenate(points) if points else None
     return image.replace(keypoints=keypoints, mask=mask, boxes=None), slots
 
 

@@ -96,7 +96,7 @@ class CocoLayout:
         categories = _categories(meta, splits)
         for split, entries in sorted(splits.items()):
             folder = self.media_folder(split if split != "default" else None, meta)
-            doc = coco_document(entries, categories, folder if primary else "")
+            doc = coco_document(entries, categories, folder)
             dest = f"annotations/instances_{split}.json"
             write_bytes_atomic(out / dest, (json.dumps(doc, separators=(",", ":"))
                                             + "\n").encode())
@@ -162,7 +162,7 @@ def _categories(meta: dict, splits: dict[str, list[dict]]) -> list[dict]:
 
 def coco_document(entries: list[dict], categories: list[dict], media_folder: str) -> dict:
     """COCO JSON of entries {"file": path relative to OUT, "annotation": {...}};
-    file_name is relative to `media_folder` (or to OUT when it is "")."""
+    file_name is relative to `media_folder` for files inside it, else to OUT."""
     ids = {c["name"]: c["id"] for c in categories}
     images, annotations = [], []
     for image_id, entry in enumerate(entries, start=1):

@@ -101,10 +101,13 @@ class YoloLayout:
                         names.append(obj["category"])
         written = []
         task = _task(splits)
+        points = max((len(o.get("keypoints") or []) for e in sum(splits.values(), [])
+                      for o in e["annotation"].get("objects", [])), default=0)
+        meta = {**meta, "kpt_shape": [points, 3]} if task == "pose" else meta
         for split, entries in sorted(splits.items()):
             for entry in entries:
                 dest = _label_path(entry["file"], split, meta.get("format"))
-                text = "".join(format_line(o, names, entry["annotation"], task) + "\n"
+                text = "".join(format_line(o, names, entry["annotation"], task, points) + "\n"
                                for o in entry["annotation"].get("objects", []))
                 write_bytes_atomic(out / dest, text.encode())
                 written.append(dest)
@@ -146,6 +149,9 @@ def parse_line(line: str, names: list[str], kpt_shape, where: str) -> dict:
         cx, cy, w, h = values
         return {"category": category, "bbox": [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2],
                 "iscrowd": 0, "extra": {}}
+    if len(values) < 6 or len(values) % 2:
+        raise ConfigError(f"{where}: {len(values)} numbers after the class: neither a box (4) "
+                          "nor a polygon (x y pairs); pose labels need kpt_shape in data.yaml")
     xs, ys = values[0::2], values[1::2]
     return {"category": category, "bbox": [min(xs), min(ys), max(xs), max(ys)],
             "polygons": [values], "iscrowd": 0, "extra": {}}
@@ -171,8 +177,10 @@ def _task(splits: dict[str, list[dict]]) -> str:
     return "detect"
 
 
-def format_line(obj: dict, names: list[str], annotation: dict, task: str) -> str:
-    """One object as a normalized YOLO line for `task` (detect | segment | pose)."""
+def format_line(obj: dict, names: list[str], annotation: dict, task: str, points: int = 0
+                ) -> str:
+    """One object as a normalized YOLO line for `task` (detect | segment | pose; pose lines
+    are padded with invisible points to `points` keypoints, as Ultralytics needs)."""
     w, h = float(annotation["width"]), float(annotation["height"])
     x0, y0, x1, y1 = obj["bbox"]
     head = f"{names.index(obj['category'])}"
@@ -182,9 +190,11 @@ def format_line(obj: dict, names: list[str], annotation: dict, task: str) -> str
         return f"{head} {coords}"
     box = (f"{(x0 + x1) / 2 / w:.6f} {(y0 + y1) / 2 / h:.6f} {(x1 - x0) / w:.6f} "
            f"{(y1 - y0) / h:.6f}")
-    if task == "pose" and obj.get("keypoints"):
-        kps = " ".join(f"{x / w:.6f} {y / h:.6f} {int(v)}" for x, y, v in obj["keypoints"])
-        return f"{head} {box} {kps}"
+    if task == "pose":
+        kps = list(obj.get("keypoints") or [])
+        kps += [[0.0, 0.0, 0]] * (points - len(kps))
+        text = " ".join(f"{x / w:.6f} {y / h:.6f} {int(v)}" for x, y, v in kps)
+        return f"{head} {box} {text}"
     return f"{head} {box}"
 
 
