@@ -32,10 +32,21 @@ class AudioHandler:
         return "." + fmt
 
     def check(self, path: Path, budgets) -> None:
-        """Header-only checks (raise MediaError): readable, not empty, duration budget."""
+        """Cheap checks from headers (raise MediaError): readable, not empty ("empty"), within
+        the duration budget ("too_large"), not holding less data than the header declares
+        ("truncated": WAV/AIFF data size, FLAC final frame, MP4/M4A boxes)."""
         probe_audio(path, max_duration_s=budgets.max_audio_duration_s)
 
+    def verify(self, path: Path, budgets) -> None:
+        """Decode the whole file (for originals copied byte for byte, which are never decoded
+        otherwise; audio decodes fast): MediaError "truncated" when it yields fewer frames
+        than its header declares, "damaged" (see audio_io.DAMAGED) when the data does not
+        decode, and the errors of `check`."""
+        read_audio(path, max_duration_s=budgets.max_audio_duration_s,
+                   timeout_s=budgets.ffmpeg_timeout_s)
+
     def load(self, path: Path, budgets):
+        """The decoded audio (MediaError as in `verify`)."""
         return read_audio(path, max_duration_s=budgets.max_audio_duration_s,
                           timeout_s=budgets.ffmpeg_timeout_s)
 

@@ -4,6 +4,12 @@ Reading: soundfile (libsndfile) for WAV/FLAC/OGG/MP3/AIFF; anything else (M4A/AA
 decoded by FFmpeg through the safe runner. The header is checked against the duration budget
 BEFORE decoding. Samples come out (channels, frames) float32.
 
+Damage: a file holding less data than its header declares is refused as "truncated", by
+the cheap check (`probe_audio`, from headers and FLAC's last frame: see
+audio/containers.py) and again by the decode (`read_audio`: fewer frames than declared);
+libsndfile alone would quietly return the short part of a cut WAV/AIFF. Data that does not
+decode behind a good header is "damaged" (DAMAGED).
+
 Writing: soundfile for wav/flac/ogg/mp3/aiff, FFmpeg for m4a. Clipping policy: values are
 clipped to [-1, 1] before encoding (never wrapped) and the number of clipped samples is
 returned, so callers can record it.
@@ -17,13 +23,12 @@ version string). WAV, FLAC, AIFF and MP3 from libsndfile are deterministic as th
 
 from __future__ import annotations
 
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 
-from mediasynth.core.errors import FFmpegError, MediaError
+from mediasynth.audio.containers import find_truncation, stabilize_ogg_serials
+from mediasynth.core.errors import REASON_CODES, FFmpegError, MediaError
 from mediasynth.core.media import Audio
 from mediasynth.io.atomic import atomic_path
 
@@ -31,6 +36,10 @@ SOUNDFILE_FORMATS = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3", "
 FFMPEG_FORMATS = {"m4a": ("ipod", "aac")}
 _ALIASES = {"wave": "wav", "aif": "aiff", "oga": "ogg", "aac": "m4a", "mp4": "m4a"}
 DEFAULT_MAX_DURATION_S = 3600.0
+# A header that reads but data that does not decode. "damaged" once core/errors.py lists it
+# (the engine's DAMAGE_CODES expect it), "unreadable" until then.
+DAMAGED = "damaged" if "damaged" in REASON_CODES else "unreadable"
+LOSSLESS_SOUNDFILE = ("WAV", "WAVEX", "RF64", "FLAC", "AIFF")
 
 
 def normalize_format(name: str) -> str:
@@ -44,12 +53,17 @@ def normalize_format(name: str) -> str:
 
 def probe_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S):
     """Header facts (soundfile.info, or None when libsndfile cannot read the container) after
-    the empty/budget checks; raises MediaError."""
+    the cheap checks, which raise MediaError: "empty" (0 bytes, or no samples),
+    "truncated" (less data than the header declares: WAV/AIFF data size, FLAC final frame,
+    MP4 boxes), "too_large" (duration budget), "unreadable"/"unsupported"."""
     import soundfile as sf
 
     path = Path(path)
     if path.stat().st_size == 0:
         raise MediaError("empty", "file is empty (0 bytes)")
+    cut = find_truncation(path)
+    if cut is not None:
+        raise MediaError("truncated", cut)
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError):
@@ -78,7 +92,9 @@ def _check_duration(duration: float, max_duration_s: float) -> None:
 
 def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S,
                timeout_s: float = 600.0) -> Audio:
-    """Decode `path`; MediaError with a reason code when it cannot be used."""
+    """Decode all of `path`. MediaError: the codes of `probe_audio`, "truncated" when a
+    lossless file (WAV/AIFF/FLAC) or an MP4/M4A decodes to fewer frames than its header
+    declares, DAMAGED when libsndfile fails mid-decode, "unreadable" when FFmpeg does."""
     import soundfile as sf
 
     path = Path(path)
@@ -88,11 +104,12 @@ def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise MediaError("unreadable", f"cannot decode audio: {exc}") from None
+        raise MediaError(DAMAGED, f"audio data does not decode: {exc}") from None
     if data.shape[0] == 0:
         raise MediaError("empty", "audio has no samples")
-    if data.shape[0] < info.frames * 0.99 and info.format in ("WAV", "FLAC", "AIFF"):
-        raise MediaError("truncated", f"decoded {data.shape[0]} of {info.frames} frames")
+    if data.shape[0] < info.frames and info.format in LOSSLESS_SOUNDFILE:
+        raise MediaError("truncated", f"decoded {data.shape[0]:,} of the {info.frames:,} "
+                                      f"frames the header declares")
     samples = np.ascontiguousarray(np.nan_to_num(data.T, nan=0.0, posinf=1.0, neginf=-1.0))
     fmt = {"WAV": "wav", "WAVEX": "wav", "FLAC": "flac", "OGG": "ogg", "MPEG": "mp3",
            "AIFF": "aiff"}.get(info.format, info.format.lower())
@@ -123,7 +140,23 @@ def _read_with_ffmpeg(path: Path, *, max_duration_s: float, timeout_s: float) ->
     if data.size == 0:
         raise MediaError("empty", "audio has no samples")
     samples = np.ascontiguousarray(data[: data.size - data.size % channels].reshape(-1, channels).T)
+    _check_decoded_length(samples.shape[1], sr, facts, stream)
     return Audio(np.nan_to_num(samples), sr, meta={"format": facts["format"].split(",")[0]})
+
+
+INDEXED_CONTAINERS = ("mov", "mp4", "m4a")  # durations from a sample table, not estimated
+DECODE_SLACK_FRAMES = 4096  # encoder delay and padding of AAC and the like
+
+
+def _check_decoded_length(frames: int, sample_rate: int, facts: dict, stream: dict) -> None:
+    """MediaError "truncated" when an MP4/M4A decodes to clearly fewer frames than its
+    sample table declares (other FFmpeg containers only estimate their duration)."""
+    if not any(name in INDEXED_CONTAINERS for name in facts["format"].split(",")):
+        return
+    declared = (stream.get("duration_s") or facts.get("duration_s") or 0.0) * sample_rate
+    if frames < declared * 0.99 - DECODE_SLACK_FRAMES:
+        raise MediaError("truncated", f"decoded {frames:,} of the {int(declared):,} frames "
+                                      f"the header declares")
 
 
 def clip_samples(samples: np.ndarray) -> tuple[np.ndarray, int]:
@@ -172,55 +205,6 @@ def write_audio(audio: Audio, dest: str | Path, *, audio_format: str | None = No
                 path.write_bytes(stabilize_ogg_serials(path.read_bytes()))
     return clipped
 
-
-OGG_CAPTURE = b"OggS"
-OGG_HEADER_BYTES = 27  # capture, version, flags, granule, serial, sequence, CRC, segments
-_BIT_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
-
-
-def ogg_crc32(page: bytes) -> int:
-    """The Ogg page checksum (RFC 3533): CRC-32 with polynomial 0x04C11DB7, not reflected,
-    initial value 0, no final xor, over the page with its CRC field zeroed. Computed with
-    zlib's reflected CRC-32 on bit-reversed bytes (same result, C speed)."""
-    raw = zlib.crc32(bytes(page).translate(_BIT_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
-    return int(f"{raw:032b}"[::-1], 2)
-
-
-def ogg_pages(data: bytes) -> list[tuple[int, int]]:
-    """(offset, length) of every page of an Ogg stream that is pages back to back, as an
-    encoder writes it; ValueError if anything else is found."""
-    pages, offset = [], 0
-    while offset < len(data):
-        if data[offset:offset + 4] != OGG_CAPTURE or offset + OGG_HEADER_BYTES > len(data):
-            raise ValueError(f"no Ogg page at byte {offset}")
-        segments = data[offset + 26]
-        table = data[offset + OGG_HEADER_BYTES:offset + OGG_HEADER_BYTES + segments]
-        length = OGG_HEADER_BYTES + segments + sum(table)
-        if len(table) != segments or offset + length > len(data):
-            raise ValueError(f"Ogg page at byte {offset} runs past the end")
-        pages.append((offset, length))
-        offset += length
-    return pages
-
-
-def stabilize_ogg_serials(data: bytes) -> bytes:
-    """The same Ogg stream with each logical stream's random serial number replaced by one
-    derived from the pages' content (CRC-32 of all payloads, + n for the n-th logical
-    stream) and every page CRC recomputed: the same audio gives the same bytes."""
-    pages = ogg_pages(data)
-    out = bytearray(data)
-    payload_crc = 0
-    for offset, length in pages:
-        payload_crc = zlib.crc32(data[offset + OGG_HEADER_BYTES + data[offset + 26]:
-                                      offset + length], payload_crc)
-    serials: dict[bytes, int] = {}
-    for offset, length in pages:
-        old = bytes(data[offset + 14:offset + 18])
-        new = serials.setdefault(old, (payload_crc + len(serials)) & 0xFFFFFFFF)
-        struct.pack_into("<I", out, offset + 14, new)
-        struct.pack_into("<I", out, offset + 22, 0)
-        struct.pack_into("<I", out, offset + 22, ogg_crc32(out[offset:offset + length]))
-    return bytes(out)
 
 
 def _write_with_ffmpeg(samples: np.ndarray, sample_rate: int, dest: Path, fmt: str) -> None:

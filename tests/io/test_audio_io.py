@@ -116,7 +116,7 @@ def _bitwise_ogg_crc(data: bytes) -> int:
 
 
 def test_ogg_crc_matches_the_rfc_definition():
-    from mediasynth.io.audio_io import ogg_crc32
+    from mediasynth.audio.containers import ogg_crc32
 
     rng = np.random.default_rng(0)
     for n in (0, 1, 27, 300):
@@ -127,7 +127,7 @@ def test_ogg_crc_matches_the_rfc_definition():
 def test_rewritten_ogg_pages_have_one_serial_valid_crcs_and_the_same_audio(tmp_path):
     import struct
 
-    from mediasynth.io.audio_io import ogg_pages
+    from mediasynth.audio.containers import ogg_pages
 
     src = tone(2, sample_rate=44100, seconds=1.0)
     path = tmp_path / "a.ogg"
@@ -144,3 +144,58 @@ def test_rewritten_ogg_pages_have_one_serial_valid_crcs_and_the_same_audio(tmp_p
     back = read_audio(path)
     n = min(back.frames, src.frames)
     assert np.sqrt(np.mean((back.samples[:, :n] - src.samples[:, :n]) ** 2)) < 0.02
+
+
+def _brief_wav(tmp_path):
+    """The reported file: a header declaring 130,052 data bytes over 13,636 present."""
+    path = tmp_path / "full.wav"
+    t = np.arange(65026) / 16000
+    sf.write(str(path), 0.5 * np.sin(2 * np.pi * 440 * t), 16000, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(path.read_bytes()[: 44 + 13636])
+    return cut
+
+
+def test_a_wav_shorter_than_its_header_is_truncated_in_probe_and_read(tmp_path):
+    from mediasynth.io.audio_io import probe_audio
+
+    cut = _brief_wav(tmp_path)
+    assert sf.info(str(cut)).frames == 6818  # what libsndfile alone reports: no complaint
+    for call in (probe_audio, read_audio):
+        with pytest.raises(MediaError) as info:
+            call(cut)
+        assert info.value.code == "truncated"
+        assert "130,052" in info.value.message and "13,636" in info.value.message
+
+
+@pytest.mark.parametrize("fmt,subtype", [("wav", "PCM_24"), ("aiff", "PCM_16"), ("flac", "PCM_16"),
+                                         ("flac", "PCM_24"), ("m4a", None)])
+def test_files_cut_anywhere_past_the_header_are_truncated(tmp_path, fmt, subtype):
+    from mediasynth.io.audio_io import probe_audio
+
+    path = tmp_path / f"a.{fmt}"
+    write_audio(tone(2, sample_rate=22050, seconds=2.0), path, subtype=subtype)
+    data = path.read_bytes()
+    assert read_audio(path).frames >= 44100
+    for share in (0.35, 0.7, 0.99):
+        cut = tmp_path / f"cut.{fmt}"
+        cut.write_bytes(data[: int(len(data) * share)])
+        for call in (probe_audio, read_audio):
+            with pytest.raises(MediaError) as info:
+                call(cut)
+            assert info.value.code == "truncated", (share, call.__name__, info.value)
+
+
+def test_a_flac_damaged_mid_stream_is_damaged_not_ok(tmp_path):
+    from mediasynth.io.audio_io import DAMAGED, probe_audio
+
+    path = tmp_path / "a.flac"
+    write_audio(tone(1, sample_rate=16000, seconds=2.0), path)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 200] = bytes(200)  # zeros over a frame: lost sync, bad CRC
+    path.write_bytes(bytes(data))
+    assert probe_audio(path) is not None  # the header and the last frame are intact
+    with pytest.raises(MediaError) as info:
+        read_audio(path)
+    assert info.value.code == DAMAGED and DAMAGED in ("damaged", "unreadable")
