@@ -130,13 +130,19 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_result(tmp_path, fraction):
     src = make_tree(tmp_path / "src", images=(("circle", 30), ("square", 20)),
                     tones=(("sine", 10),), size=256)
     reference = tmp_path / "ref"
-    started = time.monotonic()
     subprocess.run(_expand_cmd(src, reference), check=True, cwd=ROOT)
-    duration = time.monotonic() - started
     expected = tree_digest(reference)
+    outputs = sum(1 for k in expected if "__v" in k)
     killed = tmp_path / "killed"
     proc = subprocess.Popen(_expand_cmd(src, killed), cwd=ROOT, start_new_session=True)
-    time.sleep(duration * fraction)
+    # kill once the given share of outputs is on disk (by progress, not by time)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        done = sum(1 for p in killed.rglob("*__v*") if ".mediasynth-tmp-" not in p.name) \
+            if killed.exists() else 0
+        if done >= fraction * outputs:
+            break
+        time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = tree_digest(killed) if killed.exists() else {}
