@@ -1,20 +1,30 @@
-"""The FFmpeg binary, one safe process runner, and PyAV probing.
+"""The FFmpeg binary, one safe process runner, PyAV probing and a demux-only packet scan.
 
-Binary: `$MEDIASYNTH_FFMPEG`, else `ffmpeg` on PATH, else the one bundled in imageio-ffmpeg.
+Binary: `$MEDIASYNTH_FFMPEG`, else the one bundled in imageio-ffmpeg (a pinned, recent build:
+what mediasynth is tested with), else `ffmpeg` on PATH (platforms without the wheel's binary).
 Every run: `-nostdin`, inputs as `file:` + absolute path, protocol whitelist `file,pipe`, a
 demuxer whitelist of real media containers (never playlists or concat lists), stderr drained,
-a wall-clock timeout that kills the process group, and failures raised as FFmpegError with the
+a wall-clock timeout that kills the process, and failures raised as FFmpegError with the
 stderr tail.
+
+Children die with the process that started them: they stay in its process group (a kill of
+the run's group reaches them) and, on Linux, get SIGKILL when their parent dies (a worker
+killed with -9 leaves no FFmpeg writing on).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import functools
 import os
 import shutil
 import signal
 import subprocess
+import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,18 +47,60 @@ def ffmpeg_binary() -> str:
     env = os.environ.get("MEDIASYNTH_FFMPEG")
     if env:
         return env
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
     try:
         import imageio_ffmpeg
 
         return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no ffmpeg"
+    except Exception as exc:  # noqa: BLE001 - any failure means "not bundled here"
+        found = shutil.which("ffmpeg")
+        if found:
+            return found
         raise FFmpegError(
-            "no FFmpeg binary: set MEDIASYNTH_FFMPEG, put ffmpeg on PATH or "
-            f"`pip install imageio-ffmpeg` ({exc})"
+            "no FFmpeg binary: `pip install imageio-ffmpeg`, set MEDIASYNTH_FFMPEG or put "
+            f"ffmpeg on PATH ({exc})"
         ) from None
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+@functools.lru_cache(maxsize=1)
+def _prctl():
+    """libc's prctl on Linux, else None (resolved in the parent: the forked child only
+    calls it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with_parent(prctl, parent_pid: int):
+    """The child-side setup of `popen_ffmpeg`: SIGKILL when the parent dies; exit at once
+    if it already died between fork and this call."""
+    def setup() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:
+            os._exit(137)
+    return setup
+
+
+def popen_ffmpeg(cmd: list[str], **kwargs) -> subprocess.Popen:
+    """`subprocess.Popen(cmd, **kwargs)` for an FFmpeg child that cannot outlive its parent.
+
+    The child stays in the caller's process group and session (a signal to the run's group
+    reaches it) and, on Linux, gets SIGKILL when the parent dies (PR_SET_PDEATHSIG). The
+    kernel sends that signal when the *thread* that forked exits, so the starting thread must
+    wait for the child, as every runner in mediasynth does (run_ffmpeg, the frame pump).
+    (Children used to get a session of their own so that a timeout could kill their whole
+    group; FFmpeg starts no processes, so killing the child itself does that, while the
+    separate session hid it from every kill of the run.) The setup runs in the forked child
+    before exec and only calls prctl and getppid, which is safe with threads running."""
+    prctl = _prctl()
+    if prctl is not None:
+        kwargs["preexec_fn"] = _die_with_parent(prctl, os.getpid())
+    return subprocess.Popen(cmd, **kwargs)
 
 
 def input_arg(path: str | Path) -> str:
@@ -79,20 +131,19 @@ def run_ffmpeg(
     if input_bytes is None:
         cmd.append("-nostdin")
     cmd += args
-    proc = subprocess.Popen(
+    proc = popen_ffmpeg(
         cmd,
         stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE if capture_stdout else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        start_new_session=True,
     )
     try:
         out, err = proc.communicate(input=input_bytes, timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        kill_process_group(proc)
+        kill_process(proc)
         raise MediaError("timeout", f"ffmpeg ran longer than {timeout_s:g} s") from None
     except BaseException:
-        kill_process_group(proc)
+        kill_process(proc)
         raise
     if proc.returncode != 0:
         tail = err.decode("utf-8", "replace").strip().splitlines()[-8:]
@@ -103,34 +154,63 @@ def run_ffmpeg(
     return out or b""
 
 
-def kill_process_group(proc: subprocess.Popen) -> None:
+def kill_process(proc: subprocess.Popen) -> None:
+    """SIGKILL an FFmpeg child and reap it (FFmpeg starts no processes of its own)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+        proc.kill()
     proc.wait()
+
+
+# FFmpeg's exit status when more than -max_error_rate (2/3) of the frames failed to decode
+DECODE_FAILURE_EXIT = 69
+# how FFmpeg 4-9 report a packet its decoder refused
+_DECODER_MARKERS = ("Error submitting packet to decoder", "Decoding error",
+                    "Error while decoding")
+
+
+def decoder_failure(exc: FFmpegError) -> str | None:
+    """The decoder's message when FFmpeg failed because the input does not decode (damaged
+    media), else None (an FFmpeg failure of another kind)."""
+    lines = exc.stderr_tail.splitlines()
+    hits = [line for line in lines if any(m in line for m in _DECODER_MARKERS)]
+    if hits:
+        return hits[0].strip()
+    if exc.returncode == DECODE_FAILURE_EXIT:
+        return lines[0].strip() if lines else "most frames failed to decode"
+    return None
 
 
 @functools.lru_cache(maxsize=1)
 def ffmpeg_version() -> str:
     try:
-        out = subprocess.run([ffmpeg_binary(), "-version"], capture_output=True, timeout=20)
-        first = out.stdout.decode("utf-8", "replace").splitlines()[0]
+        out = run_ffmpeg(["-version"], timeout_s=20, capture_stdout=True)
+        first = out.decode("utf-8", "replace").splitlines()[0]
         return first.split(" version ")[1].split()[0] if " version " in first else first
     except Exception:  # noqa: BLE001 - version is informational
         return "unknown"
 
 
-def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True) -> dict:
-    """Container and stream facts via PyAV: format, duration_s and streams
-    ({index, type, codec, width, height, fps, base_fps, frames, pix_fmt, sar,
-    rotation_deg, sample_rate, channels, duration_s}). Rotation is read from the first
-    decoded frame's display matrix when `first_frame` (the only reliable place)."""
+def _open(path: str | Path):
+    """A PyAV input container with the protocol and demuxer whitelists applied; MediaError
+    ('unreadable') when it does not open."""
     import av
 
     options = {"protocol_whitelist": PROTOCOL_WHITELIST, "format_whitelist": DEMUXER_WHITELIST}
     try:
-        container = av.open(str(Path(path).resolve()), options=options, timeout=30.0)
+        return av.open(str(Path(path).resolve()), options=options, timeout=30.0)
     except Exception as exc:  # noqa: BLE001 - PyAV raises many error classes
         raise MediaError("unreadable", f"cannot open media container: {exc}") from None
+
+
+def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True) -> dict:
+    """Container and stream facts via PyAV: format, duration_s, start_s (where FFmpeg's
+    `-ss` counts from) and streams
+    ({index, type, codec, width, height, fps, base_fps, frames, pix_fmt, sar,
+    rotation_deg, sample_rate, channels, duration_s, start_s}). A video stream's rotation
+    and `start_s` (the time of the first frame its decoder delivers) are read from the
+    first decoded frame when `first_frame` (the only reliable place for both); an audio
+    stream's `start_s` is the header's (`scan_packets` measures the decoded one)."""
+    container = _open(path)
     with container:
         streams = []
         for s in container.streams:
@@ -152,6 +232,8 @@ def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True
             elif s.type == "audio":
                 info.update(sample_rate=s.codec_context.sample_rate,
                             channels=s.codec_context.channels)
+                if s.start_time is not None and s.time_base is not None:
+                    info["start_s"] = float(s.start_time * s.time_base)
             if s.duration is not None and s.time_base is not None:
                 info["duration_s"] = float(s.duration * s.time_base)
             streams.append(info)
@@ -165,9 +247,13 @@ def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True
                 stream.thread_count = 1  # one frame: thread start-up would cost more
                 frame = next(container.decode(stream))
                 video[0]["rotation_deg"] = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+                if frame.time is not None:
+                    video[0]["start_s"] = float(frame.time)
             except Exception as exc:  # noqa: BLE001 - no decodable frame at all
                 video[0]["decode_error"] = str(exc) or type(exc).__name__
-        return {"format": container.format.name, "duration_s": duration, "streams": streams}
+        start = container.start_time / 1_000_000 if container.start_time is not None else 0.0
+        return {"format": container.format.name, "duration_s": duration, "start_s": start,
+                "streams": streams}
 
 
 def _timestamps_vary(container, index: int, packets: int = 240) -> bool:
@@ -189,3 +275,157 @@ def _timestamps_vary(container, index: int, packets: int = 240) -> bool:
         return False
     typical = float(np.median(deltas))
     return bool(typical > 0 and np.mean(np.abs(deltas - typical) > 0.25 * typical) > 0.05)
+
+
+# --- demux-only scan --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StreamSpan:
+    """One stream's packets: how many, the earliest start and latest end (s) of those with
+    timestamps, and the time of the first frame its decoder delivers (`first_frame_s`:
+    decoders drop the priming samples an edit list marks, so packet times alone can be a
+    frame off)."""
+
+    packets: int = 0
+    start_s: float | None = None
+    end_s: float | None = None
+    first_frame_s: float | None = None
+
+
+@dataclass(frozen=True)
+class PacketScan:
+    """What reading every packet of a file without decoding found.
+
+    header_duration_s: the duration the container states (None when it states none).
+    streams: {stream index: StreamSpan} of the audio and video streams.
+    over_limit: the content ran past the scan's limit, where the scan stopped.
+    truncation: the demuxer's words for a file that ends early ("partial file"...), or None.
+    error: a demuxer error that stopped the scan early, or None.
+    """
+
+    header_duration_s: float | None
+    streams: dict[int, StreamSpan]
+    over_limit: bool = False
+    truncation: str | None = None
+    error: str | None = None
+
+    @property
+    def content_s(self) -> float | None:
+        """Seconds from the earliest packet to the end of the latest (None: no timestamps)."""
+        starts = [s.start_s for s in self.streams.values() if s.start_s is not None]
+        ends = [s.end_s for s in self.streams.values() if s.end_s is not None]
+        return max(ends) - min(starts) if starts and ends else None
+
+
+_TRUNCATION_WORDS = ("partial file", "ended prematurely", "truncat", "end of file")
+_log_lock = threading.Lock()
+_log_users = 0
+_log_level_before = None
+
+
+@contextlib.contextmanager
+def _libav_errors():
+    """Collect this thread's libav messages of level ERROR and above as (level, name,
+    message). PyAV keeps libav's logging off unless a level is set; it is set while any
+    scan runs and restored after the last."""
+    import av.logging
+
+    global _log_users, _log_level_before
+    with _log_lock:
+        if _log_users == 0:
+            _log_level_before = av.logging.get_level()
+            av.logging.set_level(av.logging.ERROR)
+        _log_users += 1
+    try:
+        with av.logging.Capture() as logs:
+            yield logs
+    finally:
+        with _log_lock:
+            _log_users -= 1
+            if _log_users == 0:
+                av.logging.set_level(_log_level_before)
+
+
+class _Spans:
+    """Running per-stream packet statistics of a scan."""
+
+    def __init__(self, container):
+        streams = [s for s in container.streams if s.type in ("audio", "video")]
+        self.kinds = {s.index: s.type for s in streams}
+        self.seconds = {s.index: float(s.time_base) if s.time_base else None for s in streams}
+        self.count = dict.fromkeys(self.kinds, 0)
+        self.start: dict[int, float] = {}
+        self.end: dict[int, float] = {}
+        self.first_frame: dict[int, float | None] = {}
+        self.earliest: float | None = None
+        self.latest: float | None = None
+
+    def add(self, packet) -> float | None:
+        """Count `packet`; the content length so far (s), when it has a timestamp."""
+        i = packet.stream.index
+        self.count[i] += 1
+        ts = packet.pts if packet.pts is not None else packet.dts
+        unit = self.seconds[i]
+        if ts is None or unit is None or packet.is_discard:
+            return None
+        start = ts * unit
+        end = start + (packet.duration or 0) * unit
+        if start < self.start.get(i, start + 1):
+            self.start[i] = start
+        if end > self.end.get(i, end - 1):
+            self.end[i] = end
+        if self.earliest is None or start < self.earliest:
+            self.earliest = start
+        if self.latest is None or end > self.latest:
+            self.latest = end
+        return self.latest - self.earliest
+
+    def decode_first(self, packet) -> None:
+        """Decode `packet` while its stream has delivered no frame yet, noting the first
+        frame's time (errors ignored: the probe reports undecodable streams)."""
+        i = packet.stream.index
+        if i in self.first_frame:
+            return
+        try:
+            for frame in packet.decode():
+                if frame.time is not None:
+                    self.first_frame[i] = float(frame.time)
+                    return
+        except Exception:  # noqa: BLE001 - PyAV raises many error classes
+            self.first_frame[i] = None
+
+    def result(self) -> dict[int, StreamSpan]:
+        return {i: StreamSpan(self.count[i], self.start.get(i), self.end.get(i),
+                              self.first_frame.get(i)) for i in self.kinds}
+
+
+def scan_packets(path: str | Path, *, limit_s: float) -> PacketScan:
+    """Read every packet of `path` without decoding (except each stream's first frames, for
+    its first frame time), stopping once the content passes `limit_s` seconds.
+
+    Cost: one sequential read of the file (measured: 20-50 ms for 10 s of 640x360 H.264).
+    Raises MediaError('unreadable') when the container does not open."""
+    container = _open(path)
+    with container, _libav_errors() as logs:
+        header = container.duration / 1_000_000 if container.duration else None
+        spans = _Spans(container)
+        for s in container.streams:
+            if s.type in ("audio", "video"):
+                s.thread_count = 1
+        over, error = False, None
+        try:
+            for packet in container.demux():
+                if packet.stream.index not in spans.kinds or packet.size == 0:
+                    continue
+                spans.decode_first(packet)
+                content = spans.add(packet)
+                if content is not None and content > limit_s:
+                    over = True
+                    break
+        except Exception as exc:  # noqa: BLE001 - PyAV raises many error classes
+            error = str(exc) or type(exc).__name__
+        fmt = container.format.name
+        said = [m.strip() for _, name, m in logs if name == fmt or name in fmt.split(",")]
+    truncation = next((m for m in said if any(w in m.lower() for w in _TRUNCATION_WORDS)),
+                      None)
+    return PacketScan(header, spans.result(), over, truncation, error)

@@ -43,18 +43,25 @@ class MediaDataset:
             readable item, with that item's own label).
         return_record: include the applied operations (`record`) in each sample.
         clip_frames / clip_stride: for video, the number of frames returned and the step
-            between them (a random start per item).
+            between them (a random start per item, in the clip after its temporal edits).
+        clip_audio: video samples also carry the soundtrack under their frames.
         budgets: input limits (defaults of the pipeline, or mediasynth's).
 
+    Video items go through the whole video section of the pipeline (temporal edits, frame
+    chain, audio chain) as `mediasynth expand` renders them (loaders.clips.read_clip): the
+    same generator gives the same frames, and a sample's record replays to them.
+
     Each sample is a dict: "image" (H x W x C uint8/uint16/float32) or "audio" ((C, N)
-    float32) + "sample_rate" or "video" ((T, H, W, C) uint8) + "fps"; plus "label" (int),
-    "class" (str), "path", "index" and optionally "record".
+    float32) + "sample_rate" or "video" ((T, H, W, C) uint8) + "fps" + "frame_indices"
+    (positions in the edited clip) [+ "audio" ((C, N) float32, (1, 0) for a clip without
+    sound) + "sample_rate" with clip_audio]; plus "label" (int), "class" (str), "path",
+    "index" and optionally "record".
     """
 
     def __init__(self, root_or_manifest, pipeline=None, *, split: str | None = None,
                  kinds: tuple[str, ...] = KINDS, seed: int = 0, on_error: str = "raise",
                  return_record: bool = False, clip_frames: int = 8, clip_stride: int = 2,
-                 budgets=None):
+                 clip_audio: bool = False, budgets=None):
         if on_error not in ("raise", "skip"):
             raise ValueError("on_error must be 'raise' or 'skip'")
         self.pipeline = _load_pipeline(pipeline)
@@ -67,6 +74,7 @@ class MediaDataset:
         self.return_record = return_record
         self.clip_frames = int(clip_frames)
         self.clip_stride = int(clip_stride)
+        self.clip_audio = bool(clip_audio)
         if budgets is None:
             from mediasynth.core.config import Budgets
 
@@ -128,31 +136,33 @@ class MediaDataset:
             sample["audio"] = media.samples
             sample["sample_rate"] = media.sample_rate
         else:
-            frames, fps, record = self._clip(item.path, rng)
-            sample["video"] = frames
-            sample["fps"] = fps
+            clip = self._clip(item.path, rng)
+            record = clip.record
+            sample.update(video=clip.frames, fps=clip.fps, frame_indices=clip.indices)
+            if self.clip_audio:
+                sample["audio"] = clip.audio if clip.audio is not None else \
+                    np.zeros((1, 0), np.float32)
+                sample["sample_rate"] = clip.sample_rate
         if self.return_record:
             sample["record"] = record.to_dict() if record is not None else None
         return sample
 
     def _clip(self, path: str, rng: np.random.Generator):
-        """`clip_frames` frames `clip_stride` apart from a random start, with the frame chain's
-        params drawn once for the clip."""
-        from mediasynth.core.media import Image
-        from mediasynth.loaders.clips import read_frames
-        from mediasynth.video.probe import probe_video
+        """`clip_frames` frames `clip_stride` apart from a random start of the clip as the
+        pipeline's video section renders it (loaders.clips.read_clip)."""
+        from mediasynth.loaders.clips import read_clip
+        from mediasynth.video.probe import load_video
 
-        video = probe_video(path, max_duration_s=self.budgets.max_video_duration_s)
-        span = (self.clip_frames - 1) * self.clip_stride + 1
-        start = int(rng.integers(0, max(1, video.frame_count - span + 1)))
-        frames = read_frames(video, start=start, count=self.clip_frames, stride=self.clip_stride)
-        chain = self.pipeline.video.frames if self.pipeline is not None else None
-        record = None
-        if chain is not None and len(frames):
-            first, record = chain.run(Image(frames[0]), rng)
-            out = [first.pixels] + [chain.replay(Image(f), record).pixels for f in frames[1:]]
-            frames = np.stack(out)
-        return frames, video.fps, record
+        video = load_video(path, self.budgets)
+        return read_clip(video, self._video_pipeline(), count=self.clip_frames,
+                         stride=self.clip_stride, rng=rng, with_audio=self.clip_audio)
+
+    def _video_pipeline(self):
+        if self.pipeline is not None:
+            return self.pipeline
+        from mediasynth.core.config import pipeline_from_config
+
+        return pipeline_from_config({"version": 1}).with_overrides(budgets=self.budgets)
 
 
 def _load_pipeline(pipeline):

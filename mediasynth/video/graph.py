@@ -15,16 +15,17 @@ from collections.abc import Callable
 
 from mediasynth.core.media import Video
 from mediasynth.core.transform import OpRecord
-from mediasynth.video.transforms.temporal import atempo_chain
 
 PYTHON_EDITS = ("drop_duplicate", "reverse")
 FUSED_REVERSE_LIMIT_BYTES = 256 * 1024**2  # the reverse filter holds every frame in memory
 
 
 def source_filters(video: Video) -> list[str]:
-    """Square pixels, even size (odd sizes lose their last row/column), constant frame
-    rate for variable-rate sources. Rotation is applied by FFmpeg's autorotate."""
-    out = []
+    """The first frame at time 0 (the origin the soundtrack is placed against, see
+    `audio_source_filters`), square pixels, even size (odd sizes lose their last
+    row/column), constant frame rate for variable-rate sources. Rotation is applied by
+    FFmpeg's autorotate."""
+    out = ["setpts=PTS-STARTPTS"]
     if abs(video.pixel_aspect - 1.0) > 1e-3:
         out += ["scale=trunc(iw*sar/2)*2:trunc(ih/2)*2", "setsar=1"]
     elif video.width % 2 or video.height % 2:
@@ -34,37 +35,74 @@ def source_filters(video: Video) -> list[str]:
     return out
 
 
-def edit_filters(edits: list[dict], *, fps: float, sample_rate: int | None,
-                 python_edits: bool) -> tuple[list[str], list[str], list[dict]]:
-    """(video filters, audio filters, edits left to Python) for the temporal edits.
-    Fades are NOT included (see `fade_filters`); with `python_edits` False the Python-only
-    edits must be absent or expressible (small reverse)."""
-    vf, af, rest = [], [], []
+def audio_source_filters(video: Video, sample_rate: int) -> list[str]:
+    """Put the soundtrack on the video's time base, which every temporal edit then changes
+    alike: sample 0 plays with the first frame (silence before a track that starts late,
+    the lead of one that starts early cut off, at `video.meta["audio_offset_s"]`), gaps
+    are filled with silence, and the track is padded or cut to end with the last frame
+    (`video.duration_s`)."""
+    offset_s = float(video.meta.get("audio_offset_s", 0.0))
+    total = max(1, int(round(video.duration_s * sample_rate)))
+    return [f"asetpts=PTS-STARTPTS{offset_s:+.6f}/TB", "aresample=async=1:first_pts=0",
+            f"apad=whole_len={total}", f"atrim=end_sample={total}"]
+
+
+def trim_samples(edit: dict, sample_rate: int) -> tuple[int, int]:
+    """[first, end) sample of a trim edit: the same frame boundaries the video is cut on."""
+    fps = edit["fps"]
+    first = int(round(edit["start_frame"] * sample_rate / fps))
+    return first, int(round((edit["start_frame"] + edit["frames"]) * sample_rate / fps))
+
+
+def video_edit_filters(edits: list[dict], *, python_edits: bool
+                       ) -> tuple[list[str], list[dict]]:
+    """(video filters, edits left to Python) for the temporal edits. Fades are NOT
+    included (see `fade_filters`); with `python_edits` False the Python-only edits must be
+    absent or expressible (small reverse)."""
+    vf, rest = [], []
     for e in edits:
         op = e["op"]
-        if op == "trim":
-            vf.append(f"trim=start={e['start_s']}:duration={e['duration_s']},setpts=PTS-STARTPTS")
-            af.append(f"atrim=start={e['start_s']}:duration={e['duration_s']},"
-                      "asetpts=PTS-STARTPTS")
+        if op == "trim":  # whole frames: the audio is cut on the same boundaries
+            vf.append(f"trim=start_frame={e['start_frame']}:"
+                      f"end_frame={e['start_frame'] + e['frames']},setpts=PTS-STARTPTS")
         elif op == "speed":
-            vf.append(f"setpts=PTS/{e['factor']:.6f},fps={fps:.6f}")
-            if e["keep_pitch"] or not sample_rate:
-                af += atempo_chain(e["factor"])
-            else:
-                af.append(f"asetrate={sample_rate * e['factor']:.3f},aresample={sample_rate}")
+            vf.append(f"setpts=PTS/{e['factor']:.6f},fps={e['fps']:.6f}")
         elif op == "fps":
             vf.append(f"fps={e['fps']}")
-            fps = e["fps"]
         elif op in PYTHON_EDITS:
-            if op == "reverse":
-                af.append("areverse")  # audio is reversed by FFmpeg on both paths
             if python_edits:
                 rest.append(e)
             elif op == "reverse":
                 vf.append("reverse")
             else:
                 raise ValueError(f"{op} has no FFmpeg equivalent")
-    return vf, af, rest
+    return vf, rest
+
+
+def audio_needs_python(edits: list[dict]) -> bool:
+    """True when an edit's audio has no exact FFmpeg equivalent: a pitch-keeping speed
+    change (atempo moves onsets by up to ~60 ms; Signalsmith Stretch keeps them within a
+    millisecond, measured)."""
+    return any(e["op"] == "speed" and e["keep_pitch"] and e["factor"] != 1.0 for e in edits)
+
+
+def audio_edit_filters(edits: list[dict], sample_rate: int) -> list[str]:
+    """FFmpeg audio filters for the temporal edits (fades excluded, see `fade_filters`), on a
+    soundtrack already on the video's time base (`audio_source_filters`). Refuses the edits
+    `audio_needs_python` names."""
+    af = []
+    for e in edits:
+        op = e["op"]
+        if op == "trim":
+            first, end = trim_samples(e, sample_rate)
+            af.append(f"atrim=start_sample={first}:end_sample={end},asetpts=PTS-STARTPTS")
+        elif op == "speed":
+            if audio_needs_python([e]):
+                raise ValueError("a pitch-keeping speed change is done in Python")
+            af.append(f"asetrate={sample_rate * e['factor']:.3f},aresample={sample_rate}")
+        elif op == "reverse":
+            af.append("areverse")
+    return af
 
 
 def fade_filters(edits: list[dict], duration_s: float) -> tuple[list[str], list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediasynth.core.transform import OpRecord
-from mediasynth.video.probe import probe_video
+from mediasynth.video.probe import check_video, load_video, verify_video
 from mediasynth.video.render import plan_clip, render_clip
 
 
@@ -16,10 +16,20 @@ class VideoHandler:
         return ".mp4"
 
     def check(self, path: Path, budgets) -> None:
-        probe_video(path, max_duration_s=budgets.max_video_duration_s)
+        """Header check: duration, frame size and worker memory from the header, and a
+        decodable first frame; MediaError otherwise."""
+        check_video(path, budgets)
+
+    def verify(self, path: Path, budgets) -> None:
+        """Demux-only scan of every packet: MediaError('truncated') when the file ends early
+        (demuxer's "partial file", or packets ending well before the header's duration),
+        MediaError('damaged') for other demuxer errors, MediaError('too_large') when the
+        measured content passes budgets.max_video_duration_s."""
+        verify_video(path, budgets)
 
     def load(self, path: Path, budgets):
-        return probe_video(path, max_duration_s=budgets.max_video_duration_s)
+        """`check` + `verify`; the Video carries the measured duration and audio offset."""
+        return load_video(path, budgets)
 
     def describe(self, video) -> dict:
         return {"duration_s": round(video.duration_s, 4), "width": video.width,

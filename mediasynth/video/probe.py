@@ -1,4 +1,19 @@
-"""Probe a video file into a `Video` description and check the budgets (no full decode)."""
+"""Probe a video file into a `Video` description and check the budgets.
+
+Two depths:
+- `probe_video` / `check_video`: the header and the first frame (cheap: the engine's header
+  check). Budgets: the header's duration, frame size (max_video_pixels) and the memory a
+  worker needs for its frames (max_worker_memory_bytes).
+- `load_video`: also reads every packet without decoding (`verify_video`): refuses
+  truncated and damaged files, bounds the work by the content's *measured* length (a header
+  can claim 1 s for 10 minutes of packets) and measures where the soundtrack starts
+  against the first frame (`meta["audio_offset_s"]`, used to keep them in sync).
+
+Video.meta: "format"; "video_start_s", the first frame's time after the container's start
+(where FFmpeg's -ss counts from); "audio_offset_s", the first audio sample's time minus the
+first frame's (positive: the audio starts late). `probe_video` reads both from the header
+and first video frame; `load_video` from the first decoded frame of each stream.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +23,79 @@ from pathlib import Path
 from mediasynth.core.errors import MediaError
 from mediasynth.core.media import AudioStreamInfo, Video
 
+# Frames a worker holds at once on the frame path (the I420 frame read, its RGB copy, a
+# chain's intermediates and result, the I420 written back) with a margin for transforms
+# that keep copies: the basis of the max_worker_memory_bytes check.
+FRAMES_IN_MEMORY = 8
+# A header duration this much longer than the packets means the file was cut short.
+TRUNCATION_MIN_S = 0.5
+TRUNCATION_SHARE = 0.05
+
 
 def probe_video(path: str | Path, *, max_duration_s: float) -> Video:
-    """Probe and check; the probe is cached per process for an unchanged file, so the
-    engine's header check and the later load in the same worker cost one probe."""
+    """The header and first frame of `path` as a Video (duration from the header), after
+    the header's duration check; the probe is cached per process for an unchanged file,
+    so the engine's header check and the later load in the same worker cost one probe."""
+    path = Path(path).resolve()
+    return _describe(path, _facts(path), max_duration_s)
+
+
+def check_video(path: str | Path, budgets) -> Video:
+    """`probe_video` plus the size budgets (max_video_pixels, max_worker_memory_bytes),
+    all from the header, before anything is decoded."""
+    video = probe_video(path, max_duration_s=budgets.max_video_duration_s)
+    check_size_budgets(video, budgets)
+    return video
+
+
+def load_video(path: str | Path, budgets) -> Video:
+    """`check_video` plus `verify_video`; the Video's duration, frame count and audio
+    offset are the measured ones (packets and first decoded frames), not the header's."""
+    video = check_video(path, budgets)
+    scan = verify_video(path, budgets)
+    facts = _facts(Path(path).resolve())
+    return _measured(video, facts, scan)
+
+
+def verify_video(path: str | Path, budgets):
+    """Read every packet of `path` without decoding (io.ffmpeg.scan_packets) and refuse it:
+    MediaError('truncated') when the demuxer says the file ends early or the packets end
+    well before the header's duration, MediaError('damaged') for other demuxer errors,
+    MediaError('too_large') when the measured content is longer than
+    budgets.max_video_duration_s (the scan stops there). Returns the scan."""
     path = Path(path).resolve()
     st = path.stat()
-    facts = _cached_probe(str(path), st.st_size, st.st_mtime_ns)
-    return _describe(path, facts, max_duration_s)
+    limit = float(budgets.max_video_duration_s)
+    scan = _cached_scan(str(path), st.st_size, st.st_mtime_ns, limit)
+    _refuse_damage(scan)
+    _refuse_measured_length(scan, limit)
+    return scan
+
+
+def check_size_budgets(video: Video, budgets) -> None:
+    """MediaError('too_large') when the frames are larger than budgets.max_video_pixels or
+    holding FRAMES_IN_MEMORY of them would pass budgets.max_worker_memory_bytes."""
+    pixels = video.width * video.height
+    if pixels > budgets.max_video_pixels:
+        raise MediaError("too_large", f"{video.width}x{video.height} frames ({pixels:,} pixels) "
+                         f"exceed budgets.max_video_pixels ({budgets.max_video_pixels:,})")
+    need = video_memory_bytes(video)
+    if need > budgets.max_worker_memory_bytes:
+        raise MediaError("too_large", f"its frames need about {need:,} bytes of worker memory, "
+                         f"over budgets.max_worker_memory_bytes "
+                         f"({budgets.max_worker_memory_bytes:,})")
+
+
+def video_memory_bytes(video: Video) -> int:
+    """Bytes of FRAMES_IN_MEMORY upright RGB frames (8 bits: frames cross the pipes as 8-bit
+    whatever the source's depth)."""
+    w, h = upright_size(video)
+    return FRAMES_IN_MEMORY * w * h * 3
+
+
+def _facts(path: Path) -> dict:
+    st = path.stat()
+    return _cached_probe(str(path), st.st_size, st.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=64)
@@ -23,6 +103,64 @@ def _cached_probe(path: str, size: int, mtime_ns: int) -> dict:
     from mediasynth.io.ffmpeg import probe
 
     return probe(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_scan(path: str, size: int, mtime_ns: int, limit_s: float):
+    from mediasynth.io.ffmpeg import scan_packets
+
+    return scan_packets(path, limit_s=limit_s)
+
+
+def _refuse_damage(scan) -> None:
+    if scan.over_limit:
+        return  # stopped early: an ending cannot be judged (the length check refuses it)
+    if scan.truncation:
+        raise MediaError("truncated", f"the file ends early (demuxer: {scan.truncation})")
+    if scan.error:
+        code = "truncated" if "end of file" in scan.error.lower() else "damaged"
+        raise MediaError(code, f"demuxing failed: {scan.error}")
+    header, content = scan.header_duration_s, scan.content_s
+    if header and content is not None and \
+            header - content > max(TRUNCATION_MIN_S, TRUNCATION_SHARE * header):
+        raise MediaError("truncated", f"packets end at {content:.2f} s of the "
+                         f"{header:.2f} s the header states")
+
+
+def _refuse_measured_length(scan, limit_s: float) -> None:
+    content = scan.content_s
+    if scan.over_limit or (content is not None and content > limit_s):
+        raise MediaError("too_large", f"the content runs past {limit_s:g} s "
+                         "(budgets.max_video_duration_s; measured from its packets, "
+                         "whatever the header says)")
+
+
+def _measured(video: Video, facts: dict, scan) -> Video:
+    """`video` with the duration, frame count and audio offset the scan measured."""
+    v = next(s for s in facts["streams"] if s["type"] == "video")
+    span = scan.streams.get(v["index"])
+    if span is None or span.packets == 0:
+        raise MediaError("damaged", "the video stream has no packets")
+    first = _first_time(span, v.get("start_s"))
+    duration = video.duration_s
+    if first is not None and span.end_s is not None and span.end_s > first:
+        duration = span.end_s - first
+    meta = dict(video.meta)
+    if first is not None:
+        meta["video_start_s"] = round(first - facts.get("start_s", 0.0), 6)
+    if video.audio and first is not None:
+        a = scan.streams.get(video.audio[0].index)
+        audio_first = _first_time(a, None) if a is not None else None
+        if audio_first is not None:
+            meta["audio_offset_s"] = round(audio_first - first, 6)
+    return video.replace(duration_s=float(duration), meta=meta,
+                         frame_count=max(1, int(round(duration * video.fps))))
+
+
+def _first_time(span, fallback: float | None) -> float | None:
+    if span.first_frame_s is not None:
+        return span.first_frame_s
+    return span.start_s if span.start_s is not None else fallback
 
 
 def _describe(path: Path, facts: dict, max_duration_s: float) -> Video:
@@ -45,15 +183,20 @@ def _describe(path: Path, facts: dict, max_duration_s: float) -> Video:
         raise MediaError("unreadable", f"video has no usable frame rate ({fps})")
     variable = v.get("variable_fps", False) or (
         bool(v["base_fps"]) and abs(v["base_fps"] - fps) / fps > 0.01)
+    tracks = [s for s in facts["streams"] if s["type"] == "audio" and s.get("channels")]
     audio = tuple(AudioStreamInfo(s["index"], s["codec"], int(s["sample_rate"] or 0),
-                                  int(s["channels"] or 0))
-                  for s in facts["streams"] if s["type"] == "audio" and s.get("channels"))
+                                  int(s["channels"] or 0)) for s in tracks)
+    meta = {"format": facts["format"].split(",")[0]}
+    if v.get("start_s") is not None:
+        meta["video_start_s"] = round(v["start_s"] - facts.get("start_s", 0.0), 6)
+        if tracks and tracks[0].get("start_s") is not None:
+            meta["audio_offset_s"] = round(tracks[0]["start_s"] - v["start_s"], 6)
     return Video(
         path=str(Path(path).resolve()), width=int(v["width"]), height=int(v["height"]),
         fps=float(fps), frame_count=int(v["frames"]) or int(round(duration * fps)),
         duration_s=float(duration), variable_fps=variable, rotation_deg=int(v["rotation_deg"]),
         pixel_aspect=float(v["sar"] or 1.0), codec=v["codec"], pix_fmt=v["pix_fmt"],
-        audio=audio, meta={"format": facts["format"].split(",")[0]},
+        audio=audio, meta=meta,
     )
 
 

@@ -12,9 +12,11 @@ Paths:
   each frame to RGB, applies the frame chain and converts back (then frame drop/duplicate,
   reverse through a disk buffer), a second FFmpeg encodes from a pipe. Memory stays bounded
   by one frame whatever the clip length.
-Audio is taken straight from the source by the encoding FFmpeg (with its filters) when the
-audio chain has FFmpeg equivalents, else decoded, transformed in Python and muxed from a
-temporary WAV (held in memory: bounded by budgets.max_video_duration_s).
+Both paths share one time base: the first frame is time 0 (graph.source_filters) and the
+soundtrack is placed against it, its start offset included (see video/soundtrack.py, which
+also says when the audio goes through Python and is muxed from a temporary WAV).
+FFmpeg children die with the worker (io.ffmpeg.popen_ffmpeg); a source that stops decoding
+on the way is MediaError('damaged').
 """
 
 from __future__ import annotations
@@ -34,13 +36,16 @@ from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.media import Audio, Image, Video
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.ffmpeg import (
+    decoder_failure,
     ffmpeg_binary,
     input_arg,
-    kill_process_group,
+    kill_process,
+    popen_ffmpeg,
     run_ffmpeg,
     safe_input,
 )
 from mediasynth.video import graph as G
+from mediasynth.video import soundtrack as S
 from mediasynth.video.probe import upright_size
 
 
@@ -79,13 +84,24 @@ def plan_clip(video: Video, pipeline, rng: np.random.Generator | None = None,
 
 
 def render_clip(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
-    """Write the clip to `dest` (MP4) and verify it decodes; returns (record, info)."""
+    """Write the clip to `dest` (MP4) and verify it decodes; returns (record, info).
+    A source that stops decoding on the way raises MediaError('damaged') with the
+    decoder's message."""
+    try:
+        return _render(plan, pipeline, dest)
+    except FFmpegError as exc:
+        message = decoder_failure(exc)
+        if message is None:
+            raise
+        raise MediaError("damaged", f"the source does not decode: {message}") from None
+
+
+def _render(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
     opts = pipeline.output.video
     timeout = pipeline.budgets.ffmpeg_timeout_s
-    edits = list(plan.edited.meta.get("edits", []))
-    frames_chain = pipeline.video.frames
+    edits = S.edits_of(plan)
     in_w, in_h = plan.in_size
-    frame_filters = G.chain_filters(frames_chain, plan.record.children[1], in_w, in_h)
+    frame_filters = G.chain_filters(pipeline.video.frames, plan.record.children[1], in_w, in_h)
     mode = opts.get("path", "auto")
     fused = mode != "frames" and frame_filters is not None and G.fusable_edits(
         edits, in_w, in_h, plan.edited.frame_count)
@@ -96,14 +112,15 @@ def render_clip(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
     record = plan.record
     with contextlib.ExitStack() as stack:
         audio_wav = None
-        if stream is not None and plan.audio_python:
-            audio_wav, audio_rec = _python_audio(plan, pipeline, edits, stream, dest, timeout)
+        if stream is not None and S.in_python(plan):
+            audio, audio_rec = S.python_track(plan, pipeline, timeout)
+            audio_wav = S.write_track(audio, dest)
             stack.callback(_unlink, audio_wav)
             record = OpRecord("video", True, {}, (*record.children[:2], audio_rec))
         if fused:
-            _fused(plan, pipeline, edits, frame_filters, stream, audio_wav, dest, timeout, record)
+            _fused(plan, pipeline, frame_filters, stream, audio_wav, dest, timeout, record)
         else:
-            _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record)
+            _frames(plan, pipeline, stream, audio_wav, dest, timeout, record)
     info = verify_output(dest, expect_audio=stream is not None)
     info["path"] = "fused" if fused else "frames"
     return record, info
@@ -112,40 +129,6 @@ def render_clip(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
 def _unlink(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
-
-
-def _audio_filters(plan: ClipPlan, pipeline, edits, record: OpRecord, *,
-                   with_chain: bool) -> list[str]:
-    stream = plan.source.audio[0]
-    _, af, _ = G.edit_filters(edits, fps=plan.source.fps, sample_rate=stream.sample_rate,
-                              python_edits=True)
-    if with_chain:
-        af += G.chain_filters(pipeline.video.audio, record.children[2], 0, 0, audio=True) or []
-    _, fade_af = G.fade_filters(edits, plan.edited.duration_s)
-    return af + fade_af
-
-
-def _python_audio(plan, pipeline, edits, stream, dest: Path, timeout: float):
-    """Decode the edited audio, run the audio chain in Python, write a float WAV."""
-    from mediasynth.io.audio_io import write_audio
-
-    _, af, _ = G.edit_filters(edits, fps=plan.source.fps, sample_rate=stream.sample_rate,
-                              python_edits=True)
-    raw = run_ffmpeg([*safe_input(plan.source.path), "-map", f"0:{stream.index}",
-                      *(["-af", ",".join(af)] if af else []), "-f", "f32le", "-acodec",
-                      "pcm_f32le", "-ac", str(stream.channels), "-ar", str(stream.sample_rate),
-                      "pipe:1"], timeout_s=timeout, capture_stdout=True)
-    data = np.frombuffer(raw, np.float32)
-    data = data[: data.size - data.size % stream.channels].reshape(-1, stream.channels).T
-    audio = Audio(np.ascontiguousarray(data), stream.sample_rate)
-    pending = plan.record.children[2]
-    if pending.name == "pending":
-        out, rec = pipeline.video.audio.run(audio, plan.audio_rng)
-    else:
-        out, rec = pipeline.video.audio.replay(audio, pending), pending
-    wav = dest.parent / f".mediasynth-tmp-audio-{os.getpid()}-{dest.stem}.wav"
-    write_audio(out, wav, subtype="FLOAT", atomic=False)
-    return wav, rec
 
 
 def _encoder_args(pipeline, stream, dest: Path) -> list[str]:
@@ -164,44 +147,55 @@ def _encoder_args(pipeline, stream, dest: Path) -> list[str]:
                    "-f", "mp4", "-y", input_arg(dest)]
 
 
-def _video_tail(plan: ClipPlan, edits) -> list[str]:
+def _video_tail(plan: ClipPlan) -> list[str]:
     """Fades, then padding to even dimensions (yuv420p needs them) when the frame chain
     produced an odd size."""
-    fade_vf, _ = G.fade_filters(edits, plan.edited.duration_s)
+    fade_vf, _ = G.fade_filters(S.edits_of(plan), plan.edited.duration_s)
     out_w, out_h = plan.out_size
     pad = ["pad=ceil(iw/2)*2:ceil(ih/2)*2"] if out_w % 2 or out_h % 2 else []
     return [*fade_vf, *pad] or ["null"]
 
 
-def _fused(plan, pipeline, edits, frame_filters, stream, audio_wav, dest, timeout, record):
-    vf, _, _ = G.edit_filters(edits, fps=plan.source.fps,
-                              sample_rate=stream.sample_rate if stream else None,
-                              python_edits=False)
-    video_chain = [*G.source_filters(plan.source), *vf, *frame_filters, *_video_tail(plan, edits)]
-    inputs, audio = _audio_args(plan, pipeline, edits, stream, audio_wav, record, 0)
+def _fused(plan, pipeline, frame_filters, stream, audio_wav, dest, timeout, record):
+    vf, _ = G.video_edit_filters(S.edits_of(plan), python_edits=False)
+    video_chain = [*G.source_filters(plan.source), *vf, *frame_filters, *_video_tail(plan)]
+    inputs, audio = _audio_args(plan, pipeline, stream, audio_wav, record, 0)
     run_ffmpeg([*safe_input(plan.source.path), *inputs, "-map", "0:v:0", "-vf",
                 ",".join(video_chain), *audio, *_encoder_args(pipeline, stream, dest)],
                timeout_s=timeout)
 
 
-def _audio_args(plan, pipeline, edits, stream, audio_wav, record, source_input: int
+def _audio_args(plan, pipeline, stream, audio_wav, record, source_input: int
                 ) -> tuple[list[str], list[str]]:
     """(extra inputs, map/filter arguments) for the soundtrack. Separate simple
     filtergraphs (-vf, -af) run in their own threads, unlike one complex graph."""
     if stream is None:
         return [], []
     if audio_wav is not None:
-        af = G.fade_filters(edits, plan.edited.duration_s)[1]
+        af = S.mux_filters(plan, pipeline, record)
         n = source_input + 1
         return ["-i", input_arg(audio_wav)], ["-map", f"{n}:a:0", "-af", ",".join(af) or "anull"]
-    af = _audio_filters(plan, pipeline, edits, record, with_chain=True)
-    return [], ["-map", f"{source_input}:{stream.index}", "-af", ",".join(af) or "anull"]
+    af = S.ffmpeg_filters(plan, pipeline, record)
+    return [], ["-map", f"{source_input}:{stream.index}", "-af", ",".join(af)]
 
 
-def _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record):
-    vf, _, python_edits = G.edit_filters(edits, fps=plan.source.fps,
-                                         sample_rate=stream.sample_rate if stream else None,
-                                         python_edits=True)
+def decoder_command(plan: ClipPlan, *, edits: list[dict] | None = None,
+                    seek_s: float | None = None) -> tuple[list[str], list[dict]]:
+    """(the FFmpeg command that decodes the edited frames to raw I420 on stdout, the edits
+    left to Python): the frame path's first half, also used by the loaders, which may
+    start decoding at `seek_s` (input seek, frame-accurate) with `edits` adjusted for it."""
+    vf, python_edits = G.video_edit_filters(
+        S.edits_of(plan) if edits is None else edits, python_edits=True)
+    seek = ["-ss", f"{seek_s:.6f}"] if seek_s else []
+    cmd = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-nostdin", *seek,
+           *safe_input(plan.source.path), "-map", "0:v:0",
+           "-vf", ",".join([*G.source_filters(plan.source), *vf]),
+           "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"]
+    return cmd, python_edits
+
+
+def _frames(plan, pipeline, stream, audio_wav, dest, timeout, record):
+    decoder, python_edits = decoder_command(plan)
     in_w, in_h = plan.in_size
     out_w, out_h = plan.out_size
     fps = plan.edited.fps
@@ -211,19 +205,15 @@ def _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record):
     # RGB for the chain with one BT.601 limited-range matrix both ways, so colours survive
     # the round trip. An odd output size cannot be I420 and goes to the encoder as RGB.
     rgb_out = chain is not None and (out_w % 2 or out_h % 2)
-    decoder = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-nostdin",
-               *safe_input(plan.source.path), "-map", "0:v:0",
-               "-vf", ",".join([*G.source_filters(plan.source), *vf]) or "null",
-               "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"]
     encoder = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-f", "rawvideo", "-pix_fmt",
                "rgb24" if rgb_out else "yuv420p", "-s", f"{out_w}x{out_h}",
                "-r", f"{fps:.6f}", "-i", "pipe:0"]
     if stream is not None and audio_wav is None:
         encoder += safe_input(plan.source.path)  # the soundtrack comes from the source
-        inputs, audio = _audio_args(plan, pipeline, edits, stream, None, record, 1)
+        inputs, audio = _audio_args(plan, pipeline, stream, None, record, 1)
     else:
-        inputs, audio = _audio_args(plan, pipeline, edits, stream, audio_wav, record, 0)
-    encoder += [*inputs, "-map", "0:v:0", "-vf", ",".join(_video_tail(plan, edits)), *audio,
+        inputs, audio = _audio_args(plan, pipeline, stream, audio_wav, record, 0)
+    encoder += [*inputs, "-map", "0:v:0", "-vf", ",".join(_video_tail(plan)), *audio,
                 *_encoder_args(pipeline, stream, dest)]
 
     import cv2
@@ -240,48 +230,96 @@ def _frames(plan, pipeline, edits, stream, audio_wav, dest, timeout, record):
 
 def _pump(decoder: list[str], encoder: list[str], size: tuple[int, int], transform,
           python_edits: list[dict], dest: Path, timeout: float) -> None:
-    """Stream frames decoder -> transform -> encoder, with a watchdog for the time limit."""
-    w, h = size
-    frame_bytes = w * h * 3 // 2  # I420
-    with tempfile.TemporaryFile() as dec_err, tempfile.TemporaryFile() as enc_err:
-        dec = subprocess.Popen(decoder, stdout=subprocess.PIPE, stderr=dec_err,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
-        enc = subprocess.Popen(encoder, stdin=subprocess.PIPE, stderr=enc_err,
-                               stdout=subprocess.DEVNULL, start_new_session=True)
-        expired = threading.Event()
-
-        def kill_all():
-            expired.set()
-            for p in (dec, enc):
-                with contextlib.suppress(Exception):
-                    os.killpg(p.pid, 9)
-
-        timer = threading.Timer(timeout, kill_all)
-        timer.start()
+    """Stream frames decoder -> transform -> encoder, each process under the time limit."""
+    with tempfile.TemporaryFile() as enc_err, decoding(decoder, size, timeout) as frames:
+        enc = popen_ffmpeg(encoder, stdin=subprocess.PIPE, stderr=enc_err,
+                           stdout=subprocess.DEVNULL)
+        watchdog = Watchdog(enc, timeout)
         try:
-            frames = _read_frames(dec.stdout, frame_bytes, (h * 3 // 2, w))
-            for frame in _python_edits(map(transform, frames), python_edits, dest):
+            for frame in python_edit_frames(map(transform, frames), python_edits, dest):
                 enc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
             enc.stdin.close()
-            dec.wait()
-            enc.wait()
         except BrokenPipeError:
-            dec.kill()
-            enc.wait()
+            pass  # the encoder stopped: its failure is raised below
         except BaseException:
-            kill_process_group(dec)
-            kill_process_group(enc)
+            kill_process(enc)
             raise
         finally:
-            timer.cancel()
-        if expired.is_set():
-            raise MediaError("timeout", f"video processing ran longer than {timeout:g} s")
-        for proc, err, what in ((dec, dec_err, "decoding"), (enc, enc_err, "encoding")):
-            if proc.returncode != 0:
-                err.seek(0)
-                tail = "\n".join(err.read().decode("utf-8", "replace").strip().splitlines()[-6:])
-                raise FFmpegError(f"ffmpeg {what} failed ({proc.returncode})",
-                                  returncode=proc.returncode, stderr_tail=tail)
+            enc.wait()
+            watchdog.cancel()
+        _raise_failed(enc, enc_err, "encoding", watchdog.expired)
+        frames.finish()
+
+
+class Watchdog:
+    """Kills `proc` when it runs past `timeout_s` seconds; `expired` tells afterwards."""
+
+    def __init__(self, proc, timeout_s: float):
+        self.proc = proc
+        self.expired = False
+        self._timer = threading.Timer(timeout_s, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        self.expired = True
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+@contextlib.contextmanager
+def decoding(cmd: list[str], size: tuple[int, int], timeout_s: float):
+    """Run a decoder command that writes raw I420 frames of `size` to stdout; yields a
+    `DecodedFrames` (iterate it for (h*3/2, w) uint8 frames; `finish()` waits for the
+    decoder and raises its failure). The decoder is killed past `timeout_s` seconds and
+    when the block is left before it ended."""
+    with tempfile.TemporaryFile() as err:
+        proc = popen_ffmpeg(cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+        frames = DecodedFrames(proc, err, size, Watchdog(proc, timeout_s))
+        try:
+            yield frames
+        finally:
+            frames.close()
+
+
+class DecodedFrames:
+    """The frames of a decoder process (see `decoding`)."""
+
+    def __init__(self, proc, err, size: tuple[int, int], watchdog: Watchdog):
+        self.proc, self.err, self.watchdog = proc, err, watchdog
+        w, h = size
+        self.shape = (h * 3 // 2, w)
+
+    def __iter__(self):
+        return _read_frames(self.proc.stdout, self.shape[0] * self.shape[1], self.shape)
+
+    def finish(self) -> None:
+        """Wait for the decoder to end; raise MediaError('timeout') or its FFmpegError."""
+        self.proc.wait()
+        self.watchdog.cancel()
+        _raise_failed(self.proc, self.err, "decoding", self.watchdog.expired)
+
+    def close(self) -> None:
+        """Stop the decoder if it still runs (left early: enough frames, or an error)."""
+        self.watchdog.cancel()
+        if self.proc.poll() is None:
+            kill_process(self.proc)
+        with contextlib.suppress(OSError):
+            self.proc.stdout.close()
+
+
+def _raise_failed(proc, err, what: str, expired: bool) -> None:
+    if expired:
+        raise MediaError("timeout", f"video {what} ran longer than the time limit "
+                         "(budgets.ffmpeg_timeout_s)")
+    if proc.returncode != 0:
+        err.seek(0)
+        tail = "\n".join(err.read().decode("utf-8", "replace").strip().splitlines()[-6:])
+        raise FFmpegError(f"ffmpeg {what} failed ({proc.returncode})",
+                          returncode=proc.returncode, stderr_tail=tail)
 
 
 def _read_frames(pipe, frame_bytes: int, shape):
@@ -292,7 +330,9 @@ def _read_frames(pipe, frame_bytes: int, shape):
         yield np.frombuffer(buf, np.uint8).reshape(shape)
 
 
-def _python_edits(frames, edits: list[dict], dest: Path):
+def python_edit_frames(frames, edits: list[dict], dest: Path):
+    """The Python-only edits (drop/duplicate, reverse through a disk buffer beside `dest`)
+    on a stream of frames, in order."""
     for e in edits:
         if e["op"] == "drop_duplicate":
             frames = _drop_duplicate(frames, e["drop_probability"], e["seed"])

@@ -1,7 +1,9 @@
-"""Test clips made at test time with the project's FFmpeg runner."""
+"""Test clips made at test time with the FFmpeg the product uses (io.ffmpeg.ffmpeg_binary:
+the one bundled with imageio-ffmpeg), never whatever `ffmpeg` is on PATH."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -33,6 +35,15 @@ def encode_frames(path: Path, frames, *, fps: float = 25.0, audio: np.ndarray | 
     if wav is not None:
         wav.unlink()
     return path
+
+
+@functools.cache
+def ffmpeg_has_option(option: str) -> bool:
+    """True when the product's FFmpeg lists `option` (e.g. "-display_rotation")."""
+    out = subprocess.run([ffmpeg_binary(), "-hide_banner", "-h", "full"], capture_output=True,
+                         text=True).stdout
+    return any(line.startswith(option + " ") or line.startswith(option + "[")
+               for line in out.splitlines())
 
 
 def tone(seconds: float, sample_rate: int = 16000, channels: int = 1, freq: float = 440.0):

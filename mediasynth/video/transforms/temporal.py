@@ -4,13 +4,13 @@ A `Video` is a description of a clip, never its frames, so these transforms work
 description: `apply` appends an edit to `video.meta["edits"]` and updates duration, frame
 rate and frame count. The video renderer compiles the edits into one FFmpeg filtergraph
 (trim, speed, frame rate, fades, small reverses) and, on the frame path, into Python steps
-(frame drop/duplicate, reverse through a disk buffer). Audio gets the same edits, so it
-stays in sync.
+(frame drop/duplicate, reverse through a disk buffer). Audio gets the same edits on the
+video's time base (its start offset included), so it stays in sync: cuts fall on frame
+boundaries for both streams.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -43,6 +43,8 @@ class TemporalTransform(Transform):
 @dataclass(frozen=True, kw_only=True)
 class Trim(TemporalTransform):
     """Keep a random excerpt of `duration_s` seconds (clips that are shorter are kept whole).
+    The excerpt is whole frames (its start and length rounded to the frame grid), and the
+    audio is cut on the same boundaries.
 
     Fields:
         duration_s: length of the excerpt in seconds.
@@ -60,11 +62,15 @@ class Trim(TemporalTransform):
     def edit(self, video, params):
         if video.duration_s <= self.duration_s:
             return None
-        start = params["start_fraction"] * (video.duration_s - self.duration_s)
-        return {"op": "trim", "start_s": round(start, 6), "duration_s": self.duration_s}
+        frames = max(1, int(round(self.duration_s * video.fps)))
+        spare = max(0, video.frame_count - frames)
+        start = min(spare, int(round(params["start_fraction"] * spare)))
+        return {"op": "trim", "start_frame": start, "frames": frames, "fps": video.fps,
+                "start_s": round(start / video.fps, 6),
+                "duration_s": round(frames / video.fps, 6)}
 
     def retime(self, video, edit):
-        return edit["duration_s"], video.fps
+        return edit["frames"] / video.fps, video.fps
 
 
 @register("video.speed")
@@ -75,7 +81,7 @@ class Speed(TemporalTransform):
 
     Fields:
         factor_range: [low, high] speed factor (> 1 is faster and shorter).
-        keep_pitch: time-stretch the audio (atempo) instead of resampling it.
+        keep_pitch: time-stretch the audio (Signalsmith Stretch) instead of resampling it.
         p: probability of applying.
     """
 
@@ -89,7 +95,8 @@ class Speed(TemporalTransform):
         return {"factor": uniform(rng, self.factor_range)}
 
     def edit(self, video, params):
-        return {"op": "speed", "factor": params["factor"], "keep_pitch": self.keep_pitch}
+        return {"op": "speed", "factor": params["factor"], "keep_pitch": self.keep_pitch,
+                "fps": video.fps}
 
     def retime(self, video, edit):
         return video.duration_s / edit["factor"], video.fps
@@ -193,16 +200,3 @@ class Fade(TemporalTransform):
         return {"op": "fade", "in_s": round(min(params["fade_in_s"], half), 6),
                 "out_s": round(min(params["fade_out_s"], half), 6)}
 
-
-def atempo_chain(factor: float) -> list[str]:
-    """atempo accepts 0.5..2 per instance: split a factor into a chain."""
-    parts = []
-    while factor > 2.0:
-        parts.append("atempo=2.0")
-        factor /= 2.0
-    while factor < 0.5:
-        parts.append("atempo=0.5")
-        factor /= 0.5
-    if not math.isclose(factor, 1.0):
-        parts.append(f"atempo={factor:.6f}")
-    return parts
