@@ -22,6 +22,7 @@ from mediasynth.engine.pool import make_pool
 from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folders
 from mediasynth.engine.sources import Sources, find_sources
 from mediasynth.engine.worker import (
+    AUDIO_ONLY,
     MAX_ATTEMPTS,
     FatalOutputError,
     RunContext,
@@ -137,9 +138,18 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
             problem = ("crashed", f"reading the header crashed the process (exit code {value})")
         else:
             problem = ("timeout", f"reading the header took longer than {value:g} s")
-        if problem is not None:
+        if problem == AUDIO_ONLY:
+            found[todo[index]] = dataclasses.replace(items[index], kind="audio",
+                                                     format=_audio_format(items[index]))
+        elif problem is not None:
             found[todo[index]] = dataclasses.replace(items[index], problem=tuple(problem))
     return found
+
+
+def _audio_format(found: Found) -> str:
+    """The audio format name of a video container that holds only audio."""
+    return {"mp4": "m4a", "mov": "m4a", "webm": "webm", "matroska": "matroska"}.get(
+        found.format, found.format)
 
 
 def expand(src: str | Path, out: str | Path, pipeline: Pipeline,

@@ -183,7 +183,7 @@ def _load_checked(handler, path: Path, job: SourceJob, ctx: RunContext, warnings
     budgets = ctx.pipeline.budgets
     try:
         if any(o.variant == ORIGINAL for o in job.outputs):
-            getattr(handler, "verify", lambda *a: None)(path, budgets)  # TEMP
+            handler.verify(path, budgets)
         return handler.load(path, budgets)
     except MediaError as exc:
         if ctx.on_damaged != "keep" or exc.code not in DAMAGE_CODES:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from mediasynth.audio.containers import find_truncation, stabilize_ogg_serials
-from mediasynth.core.errors import REASON_CODES, FFmpegError, MediaError
+from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.media import Audio
 from mediasynth.io.atomic import atomic_path
 
@@ -36,9 +36,9 @@ SOUNDFILE_FORMATS = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3", "
 FFMPEG_FORMATS = {"m4a": ("ipod", "aac")}
 _ALIASES = {"wave": "wav", "aif": "aiff", "oga": "ogg", "aac": "m4a", "mp4": "m4a"}
 DEFAULT_MAX_DURATION_S = 3600.0
-# A header that reads but data that does not decode. "damaged" once core/errors.py lists it
+# A header that reads but data that does not decode
 # (the engine's DAMAGE_CODES expect it), "unreadable" until then.
-DAMAGED = "damaged" if "damaged" in REASON_CODES else "unreadable"
+DAMAGED = "damaged"
 LOSSLESS_SOUNDFILE = ("WAV", "WAVEX", "RF64", "FLAC", "AIFF")
 
 

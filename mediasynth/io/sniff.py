@@ -57,7 +57,7 @@ def sniff_bytes(head: bytes, suffix: str = "") -> Sniffed:
         return Sniffed("audio", "mp3")
     if head[4:8] == b"ftyp":
         brand = head[8:12]
-        if brand in _AUDIO_FTYP_BRANDS:
+        if brand in _AUDIO_FTYP_BRANDS or suffix.lower() in (".m4a", ".m4b"):
             return Sniffed("audio", "m4a")
         if brand.startswith(b"qt"):
             return Sniffed("video", "mov")

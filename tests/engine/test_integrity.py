@@ -272,3 +272,17 @@ def test_read_only_out_is_one_fatal_line(tmp_path, tiny_fs):
     result = _cli("expand", str(src), str(out), "-n", "2", "--no-report", "-q")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and str(out) in result.stderr
+
+
+def test_audio_only_mp4_is_expanded_as_audio(tmp_path):
+    import imageio_ffmpeg
+
+    src = make_tree(tmp_path / "src", images=(("circle", 2),), tones=())
+    (src / "speech").mkdir()
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    "sine=f=440:d=0.5", "-c:a", "aac", "-f", "mp4",
+                    str(src / "speech" / "talk.mp4")], check=True)
+    out = tmp_path / "out"
+    assert _expand(src, out, "-n", "1") == 0
+    row = next(r for r in _rows(out) if r["source"] == "speech/talk.mp4")
+    assert row["kind"] == "audio" and row["status"] == "ok"
