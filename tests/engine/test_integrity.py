@@ -286,3 +286,25 @@ def test_audio_only_mp4_is_expanded_as_audio(tmp_path):
     assert _expand(src, out, "-n", "1") == 0
     row = next(r for r in _rows(out) if r["source"] == "speech/talk.mp4")
     assert row["kind"] == "audio" and row["status"] == "ok"
+
+
+@pytest.mark.parametrize("image_format, audio_format", [
+    ("png", "wav"), ("jpg", "flac"), ("webp", "ogg"), ("tiff", "mp3"), ("bmp", "m4a"),
+])
+def test_every_format_is_byte_stable_and_replays(tmp_path, image_format, audio_format):
+    src = make_tree(tmp_path / "src", images=(("circle", 2),), tones=(("sine", 2),))
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(
+        "image: [{type: image.rotate, angle_deg_range: [-20, 20]}]\n"
+        "audio: [{type: audio.gain, gain_db_range: [-6, 0]}]\n"
+        f"output: {{image_format: {image_format}, audio_format: {audio_format}}}\n")
+    digests = []
+    for name in ("a", "b"):
+        assert _expand(src, tmp_path / name, "-n", "2", "-p", str(pipeline)) == 0
+        digests.append(_comparable(tmp_path / name))
+    assert digests[0] == digests[1]
+    replayed = tmp_path / "replayed"
+    replayed.mkdir()
+    for row in _rows(tmp_path / "a"):
+        if row["variant"] >= 0:
+            assert main(["replay", str(tmp_path / "a"), row["id"], str(replayed)]) == 0
