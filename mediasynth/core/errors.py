@@ -1,7 +1,7 @@
 """Error classes shared by every layer.
 
-`MediaError` carries a machine-readable reason code that goes into manifest rows; the codes are
-the ones DESIGN.md section 8 lists.
+`MediaError` carries a machine-readable reason code that goes into manifest rows
+(`REASON_CODES`; docs/architecture.md explains each).
 """
 
 from __future__ import annotations

@@ -244,7 +244,7 @@ def write_clip(params: dict, events: list[dict], path: Path) -> None:
     from mediasynth.core.errors import FFmpegError
     from mediasynth.core.media import Audio
     from mediasynth.io.audio_io import write_audio
-    from mediasynth.io.ffmpeg import ffmpeg_binary, input_arg
+    from mediasynth.io.ffmpeg import ffmpeg_binary, input_arg, popen_ffmpeg
 
     path = Path(path)
     cmd = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
@@ -259,8 +259,8 @@ def write_clip(params: dict, events: list[dict], path: Path) -> None:
             "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-f", "mp4", "-y",
             input_arg(path)]
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL)
+        proc = popen_ffmpeg(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL)
         try:
             for frame in frames(params):
                 proc.stdin.write(frame.tobytes())
