@@ -1,13 +1,14 @@
 """Annotation files of an expanded OUT, per split, from its final manifest: the source
 layout's own format first, then every format in `dataset.annotations` (COCO <-> YOLO <->
-VOC conversion comes for free: every format is written from the same rows)."""
+VOC conversion comes for free: every format is written from the same rows), and Hugging
+Face `metadata.jsonl` beside the images of annotated OUTs."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from mediasynth.engine import manifest as M
-from mediasynth.layouts import get
+from mediasynth.layouts import get, hf_metadata
 
 
 def export_annotations(out: Path, layout, meta: dict, extra_formats=()) -> list[str]:
@@ -20,6 +21,8 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=()) -> list[
     if not splits:
         return []
     written = layout.export(out, splits, meta, primary=True)
+    if any(e["annotation"].get("objects") is not None for v in splits.values() for e in v):
+        written += hf_metadata.export(out, splits, meta)
     for name in extra_formats:
         if name != layout.name:
             other = get(name)
