@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "labels"),
                    help="how SRC is organised (default: detected): class folders, COCO JSON, "
                    "YOLO (Ultralytics or Darknet), Pascal VOC, image/mask pairs, labels.csv")
+    p.add_argument("--format", choices=("folder", "webdataset"),
+                   help="folder: files in folders (default); webdataset: tar shards "
+                   "OUT/<split>/shard-NNNNNN.tar")
     p.add_argument("--annotations", metavar="FORMATS",
                    help="also write these annotation formats, e.g. coco,yolo,voc")
     p.add_argument("--augment-eval", action="store_true",

@@ -65,6 +65,8 @@ def _pipeline_from_args(args):
         dataset["augment_eval"] = True
     if dataset:
         changes["dataset"] = dataset
+    if getattr(args, "format", None):
+        changes["output"] = {"format": args.format}
     budgets = {k: v for k, v in (("max_image_pixels", args.max_image_pixels),
                                  ("max_audio_duration_s", args.max_audio_seconds),
                                  ("max_video_duration_s", args.max_video_seconds),

@@ -120,6 +120,9 @@ class OutputOptions:
         jpeg_quality: 1-100.
         png_compression: 0-9 (1 is fast and still small).
         audio_subtype: WAV/FLAC sample format: same (as the source) | PCM_16 | PCM_24 | FLOAT.
+        format: folder (files in class or layout folders) | webdataset (tar shards
+            OUT/<split>/shard-NNNNNN.tar holding each sample's media and .json).
+        shard_max_bytes: a webdataset shard is closed before it would grow past this.
         video: codec (libx264), crf (23), preset (veryfast), audio_codec (aac),
             audio_bitrate (e.g. 160k; default: the codec's own, ~64 kb/s a channel for
             AAC), threads (2; fixed for reproducible bytes) and path (auto | fused |
@@ -128,6 +131,8 @@ class OutputOptions:
 
     image_format: str = "same"
     audio_format: str = "same"
+    format: str = "folder"
+    shard_max_bytes: int = 512 * 1024**2
     jpeg_quality: int = 95
     png_compression: int = 1
     audio_subtype: str = "same"
@@ -297,6 +302,9 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
         validate_split(dataset.split)
     output = _section(data, "output", OutputOptions)
     _check_keys(output.video, VIDEO_OUTPUT_KEYS, "output.video")
+    if output.format not in ("folder", "webdataset"):
+        raise ConfigError(f"output.format must be folder or webdataset, got {output.format!r}",
+                          line=_line(data.get("output"), "format"))
     if output.video.get("path", "auto") not in ("auto", "fused", "frames"):
         raise ConfigError("output.video.path must be auto, fused or frames",
                           line=_line(data.get("output"), "video"))

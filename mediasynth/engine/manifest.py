@@ -66,12 +66,12 @@ class Ref(NamedTuple):
     split: str | None
     cls: str | None
     kind: str | None
-    output: str | None = None
+    output: str | None = None  # as planned (a webdataset row's loose path, not its shard)
 
 
 def ref_of(row: dict, offset: int, length: int) -> Ref:
     return Ref(offset, length, row.get("variant"), row["status"], row.get("split"),
-               row.get("class"), row.get("kind"), row.get("output"))
+               row.get("class"), row.get("kind"), row.get("planned_output") or row.get("output"))
 
 
 def scan(out_dir: Path):

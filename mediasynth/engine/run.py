@@ -19,6 +19,7 @@ from mediasynth.engine.exports import export_annotations
 from mediasynth.engine.handlers import output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
+from mediasynth.engine.shards import member_digests, pack
 from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folders
 from mediasynth.engine.sources import Sources, find_sources
 from mediasynth.engine.worker import (
@@ -242,9 +243,12 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
     sink.sweep_temps()  # temp files of workers that were killed mid-write
     refs = _ordered_refs(plan, done, new_refs)
     M.write_final_refs(out, refs)
-    keep = {r.output for r in refs if r.output} | _side_files(plan, refs)
-    keep |= set(export_annotations(out, sources.layout, sources.read.meta,
-                                   pipeline.dataset.annotations))
+    if pipeline.output.format == "webdataset":
+        keep = pack(out, pipeline.output.shard_max_bytes)
+    else:
+        keep = {r.output for r in refs if r.output} | _side_files(plan, refs)
+        keep |= set(export_annotations(out, sources.layout, sources.read.meta,
+                                       pipeline.dataset.annotations))
     result.removed = sink.remove_stale(journal, keep)
     sink.save_sources({rel: [found_by_rel[rel].size_bytes, found_by_rel[rel].mtime_ns, sha]
                        for rel, sha in sorted(known.items()) if rel in found_by_rel})
@@ -338,6 +342,7 @@ def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
     sha = pipeline.sha256()
     done: dict[str, M.Ref] = {}
     current: dict[str, str | None] = {}
+    shards: dict[str, dict[str, str]] = {}
 
     def source_sha(rel: str, recorded: str) -> str | None:
         if rel not in current:
@@ -358,10 +363,21 @@ def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
         if rel not in found or source_sha(rel, row.get("source_sha256")) != row.get(
                 "source_sha256"):
             continue
-        path = out / row["output"]
-        if path.is_file() and file_sha256(path) == row.get("output_sha256"):
+        if _output_sha256(out, row, shards) == row.get("output_sha256"):
             done[row["id"]] = M.ref_of(row, offset, length)
     return done, {rel: s for rel, s in current.items() if s is not None}
+
+
+def _output_sha256(out: Path, row: dict, shards: dict) -> str | None:
+    """sha256 of a row's output as it is on disk now (a loose file or a shard member)."""
+    from mediasynth.engine.worker import file_sha256
+
+    if row.get("member"):
+        if row["output"] not in shards:
+            shards[row["output"]] = member_digests(out, row["output"])
+        return shards[row["output"]].get(row["member"])
+    path = out / row["output"]
+    return file_sha256(path) if path.is_file() else None
 
 
 def _ordered_refs(plan: Plan, done: dict[str, M.Ref],

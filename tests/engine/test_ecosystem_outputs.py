@@ -56,3 +56,35 @@ def test_detection_out_loads_in_imagefolder_with_objects(tmp_path):
         for item in ds:
             assert len(item["objects"]["bbox"]) == len(item["objects"]["categories"])
         assert sum(len(i["objects"]["bbox"]) for i in ds) > 0
+
+
+def test_webdataset_shards_read_back_with_webdataset(tmp_path):
+    wds = pytest.importorskip("webdataset")
+    src = make_tree(tmp_path / "src", images=(("circle", 8), ("square", 6)), tones=(("sine", 4),))
+    out = tmp_path / "out"
+    args = ["expand", str(src), str(out), "-n", "2", "-q", "--no-report", "--format",
+            "webdataset"]
+    assert main(args) == 0
+    rows = [r for r in _rows(out) if r["status"] == "ok"]
+    shards = sorted(out.rglob("shard-*.tar"))
+    assert shards and {r["output"] for r in rows} == {p.relative_to(out).as_posix()
+                                                       for p in shards}
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert not [f for f in files if "__v" in f], "loose outputs are packed, not left"
+    import hashlib
+
+    seen = {}
+    for shard in shards:
+        for sample in wds.WebDataset(str(shard), shardshuffle=False):
+            meta = json.loads(sample["json"])
+            media = next(v for k, v in sample.items() if k not in ("json", "__key__",
+                                                                   "__url__", "__local_path__"))
+            seen[sample["__key__"]] = (meta["class"], hashlib.sha256(media).hexdigest())
+    assert seen == {r["id"]: (r["class"], r["output_sha256"]) for r in rows}
+    before = {p: p.read_bytes() for p in shards}
+    assert main(args) == 0  # a re-run resumes from the shards and writes the same bytes
+    assert {p: p.read_bytes() for p in sorted(out.rglob("shard-*.tar"))} == before
+    other = tmp_path / "other"
+    assert main([args[0], str(src), str(other), *args[3:]]) == 0
+    assert {p.relative_to(other): p.read_bytes() for p in other.rglob("shard-*.tar")} == {
+        p.relative_to(out): b for p, b in before.items()}
