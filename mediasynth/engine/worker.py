@@ -151,7 +151,8 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
                 side = T.copy_side_files(output, annotation, Path(ctx.out),
                                          lambda s, d: _copy_original(s, d, ctx.fsync))
                 row.update(output=output.rel_path, status="ok", reason=None, seed=None,
-                           record=None, output_sha256=digest, info={},
+                           record=None, output_sha256=digest,
+                           info={"stats": source_stats} if source_stats else {},
                            **T.original_fields(annotation, side))
             else:
                 row.update(_render_variant(handler, loaded, job, output, dest, ctx, seen,

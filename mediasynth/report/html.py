@@ -143,7 +143,7 @@ class _Page:
             tiles.append(self._tile(kind, original, "original", None))
         for r in rows[: VARIANTS_SHOWN + 1]:
             label = "original" if r["variant"] == -1 else f"variant {r['variant']}"
-            tiles.append(self._tile(kind, self.out / r["output"], label, r))
+            tiles.append(self._tile(kind, self.media(r), label, r))
         head = f"<h3>{_esc(source)} <small>({_esc(rows[0]['class'])}, {_esc(rows[0]['split'])})</small></h3>"
         return f"<div class='sample'>{head}<div class='tiles'>{''.join(tiles)}</div></div>"
 
@@ -163,10 +163,9 @@ class _Page:
 
         image = read_image(path)
         thumb = gfx.thumbnail(image.pixels)
-        objects = ((row or {}).get("info") or {}).get("labels", {}).get("objects")
-        if objects:
-            thumb = gfx.draw_boxes(thumb, [o["box"] for o in objects],
-                                   thumb.shape[1] / image.width)
+        boxes = _boxes_of(row or {})
+        if boxes:
+            thumb = gfx.draw_boxes(thumb, boxes, thumb.shape[1] / image.width)
         dest, rel = self.asset("thumb")
         gfx.write_png(dest, thumb)
         return f"<img src='{rel}' alt='{_esc(path.name)}'>"
@@ -201,6 +200,21 @@ class _Page:
         return (f"<img src='{rel}' alt='keyframes'><video controls preload='none' width='240' "
                 f"src='{_esc(self._href(path))}'></video>")
 
+    def media(self, row: dict) -> Path:
+        """The file of an output: in OUT, or for a webdataset row its member copied out of
+        the shard into the report's assets (the shard itself is no media file)."""
+        if not row.get("member"):
+            return self.out / row["output"]
+        import tarfile
+
+        dest = self.assets / "media" / row["member"]
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with tarfile.open(self.out / row["output"]) as tar:
+                member = tar.extractfile(row["member"])
+                dest.write_bytes(member.read() if member else b"")
+        return dest
+
     def _href(self, path: Path) -> str:
         try:
             return path.relative_to(self.out).as_posix()
@@ -230,6 +244,14 @@ class _Page:
         versions = json.dumps(first.get("versions", {}), indent=1)
         return (f"<h2>Run settings</h2><p>pipeline sha256 <code>{_esc(first.get('pipeline_sha256'))}"
                 f"</code></p><pre>{_esc(text)}</pre><h3>Versions</h3><pre>{_esc(versions)}</pre>")
+
+
+def _boxes_of(row: dict) -> list[list[float]]:
+    """xyxy boxes of an output: its annotation (expand) or its synth labels."""
+    if row.get("annotation"):
+        return [o["bbox"] for o in row["annotation"].get("objects", [])]
+    objects = (row.get("info") or {}).get("labels", {}).get("objects") or []
+    return [o["box"] for o in objects]
 
 
 def _collect(record: dict, values: dict[str, list[float]]) -> None:

@@ -12,6 +12,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from mediasynth.core.errors import MediasynthError
+
 
 def _measure_image(path) -> dict:
     import cv2
@@ -48,8 +50,8 @@ def _stats_of(page, kind: str, rows: list[dict], limit: int) -> dict[str, dict]:
             measured += 1
             try:
                 measure = _measure_image if kind == "image" else _measure_audio
-                stats = measure(page.out / r["output"])
-            except (OSError, ValueError, RuntimeError):
+                stats = measure(page.media(r))
+            except (OSError, ValueError, RuntimeError, MediasynthError):
                 stats = None
         if stats is None and kind == "video":
             stats = {"duration_s": (r.get("info") or {}).get("duration_s")}
