@@ -3,7 +3,9 @@
     python samples/make_samples.py
 
 Writes samples/<class>/... : circle (PNG) and square (JPEG) images with a 2:1 imbalance,
-sine and chirp tones (WAV), and bouncing/circular moving-shape clips (MP4 with sound).
+sine and chirp tones (WAV), and bouncing/circular moving-shape clips (MP4 with sound); and
+samples/annotated/coco/: scenes of several shapes in the COCO release layout
+(images/ + annotations/instances_default.json with boxes, polygons and RLE).
 """
 
 from __future__ import annotations
@@ -41,6 +43,30 @@ def main() -> None:
             item, _ = video.generate(np.random.default_rng(300 + i), cls)
             (HERE / cls).mkdir(parents=True, exist_ok=True)
             video.write(item, HERE / cls / f"{cls}_{i}.mp4")
+    write_coco_sample(HERE / "annotated" / "coco")
+
+
+def write_coco_sample(root: Path, count: int = 8) -> None:
+    """Multi-object shape scenes as a COCO dataset (what detection users bring)."""
+    import json
+
+    from mediasynth.synth.export import coco_document
+
+    shutil.rmtree(root, ignore_errors=True)
+    classes = ["circle", "square", "triangle", "ring"]
+    scenes = lookup("synth.shapes")(width=128, height=96, shapes=tuple(classes),
+                                    objects_range=(2, 4))
+    entries = []
+    for i in range(count):
+        item, _ = scenes.generate(np.random.default_rng(400 + i), classes[i % len(classes)])
+        name = f"scene_{i:02d}.jpg"
+        write_image(item.media.replace(mask=None, boxes=None), root / "images" / name,
+                    jpeg_quality=90)
+        entries.append({"file_name": name, "width": 128, "height": 96,
+                        "objects": item.annotations["objects"]})
+    doc = coco_document(entries, classes)
+    (root / "annotations").mkdir(parents=True, exist_ok=True)
+    (root / "annotations" / "instances_default.json").write_text(json.dumps(doc) + "\n")
 
 
 if __name__ == "__main__":

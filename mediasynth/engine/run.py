@@ -282,12 +282,14 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
     if plan.splits:
         per_class: dict[str | None, Counter] = {}
         for j in usable:
-            per_class.setdefault(j.class_name, Counter())[j.split] += 1
+            key = (j.info or {}).get("stratum", j.class_name)
+            per_class.setdefault(key, Counter())[j.split] += 1
         for cls, counts in sorted(per_class.items(), key=lambda kv: kv[0] or ""):
             empty = [s for s in plan.splits if not counts.get(s) and
                      pipeline.dataset.split.get(s, 0) > 0]
             if empty:
-                warnings.append(f"class {cls!r} ({sum(counts.values())} sources) is too small "
+                what = f"class {cls!r}" if cls is not None else "the dataset"
+                warnings.append(f"{what} ({sum(counts.values())} sources) is too small "
                                 f"for every split: none in {', '.join(empty)}")
     return warnings
 

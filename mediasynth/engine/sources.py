@@ -34,9 +34,40 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
         warnings.append(f"{len(read.missing)} file(s) named by the {layout.name} annotations "
                         f"are not in SRC (first: {read.missing[0]})")
     if layout.name == "folders":
+        nested = nested_datasets(src)
+        for rel, name in nested:
+            warnings.append(f"skipped {rel}/: it is a {name} dataset of its own (expand it "
+                            "by itself)")
+        prefixes = tuple(f"{rel}/" for rel, _ in nested)
+        found = [f for f in found if not f.rel_path.startswith(prefixes)] if prefixes else found
         return Sources(found, layout, read, warnings)
     return Sources([f for f in (_with_info(f, read) for f in found) if f is not None],
                    layout, read, warnings)
+
+
+MAX_NESTED_CHECKS = 2000
+
+
+def nested_datasets(src: Path) -> list[tuple[str, str]]:
+    """(folder, layout) of annotated datasets among SRC's class folders and their children
+    (e.g. samples/annotated/coco beside class folders): in a class-folder tree they are not a
+    class of their own."""
+    from mediasynth.layouts import LAYOUTS, get
+
+    folders = [d for d in sorted(src.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+    folders += [c for d in folders for c in sorted(d.iterdir())
+                if c.is_dir() and not c.name.startswith(".")][:MAX_NESTED_CHECKS]
+    found, taken = [], ()
+    for folder in folders:
+        rel = folder.relative_to(src).as_posix()
+        if rel.startswith(taken):
+            continue
+        name = next((n for n in LAYOUTS if n not in ("folders", "labels")
+                     and get(n).detect(folder)), None)
+        if name:
+            found.append((rel, name))
+            taken = (*taken, f"{rel}/")
+    return found
 
 
 def _with_info(f: Found, read: LayoutRead) -> Found | None:
