@@ -278,3 +278,13 @@ def encode_label_image(mask: np.ndarray, palette: list | None) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
+
+
+def read_label_bytes(data: bytes) -> np.ndarray:
+    """A label PNG's integer array from its bytes (palette indices for palette PNGs)."""
+    import io
+
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(data)) as img:
+        return np.array(img if img.mode in ("P", "L", "I;16", "I") else img.convert("L"))

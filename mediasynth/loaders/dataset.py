@@ -24,8 +24,9 @@ KINDS = ("image", "audio", "video")
 @dataclass(frozen=True)
 class Item:
     path: str
-    label: str
+    label: str  # "" for an annotated image (its objects carry the labels)
     kind: str
+    annotation: dict | None = None
 
 
 class MediaDataset:
@@ -46,6 +47,7 @@ class MediaDataset:
             between them (a random start per item, in the clip after its temporal edits).
         clip_audio: video samples also carry the soundtrack under their frames.
         budgets: input limits (defaults of the pipeline, or mediasynth's).
+        instance_masks: annotated images also return "masks", (N, H, W) uint8.
 
     Video items go through the whole video section of the pipeline (temporal edits, frame
     chain, audio chain) as `mediasynth expand` renders them (loaders.clips.read_clip): the
@@ -54,19 +56,26 @@ class MediaDataset:
     Each sample is a dict: "image" (H x W x C uint8/uint16/float32) or "audio" ((C, N)
     float32) + "sample_rate" or "video" ((T, H, W, C) uint8) + "fps" + "frame_indices"
     (positions in the edited clip) [+ "audio" ((C, N) float32, (1, 0) for a clip without
-    sound) + "sample_rate" with clip_audio]; plus "label" (int), "class" (str), "path",
-    "index" and optionally "record".
+    sound) + "sample_rate" with clip_audio]; plus "label" (int; -1 for annotated images),
+    "class" (str), "path", "index" and optionally "record". Annotated images (an annotated
+    source layout such as COCO/YOLO/VOC/mask pairs, or an expanded OUT of one) also carry
+    their moved targets: "boxes", "labels" (indexes into `categories`), "keypoints", "mask",
+    "masks" (see loaders.targets).
     """
 
     def __init__(self, root_or_manifest, pipeline=None, *, split: str | None = None,
                  kinds: tuple[str, ...] = KINDS, seed: int = 0, on_error: str = "raise",
                  return_record: bool = False, clip_frames: int = 8, clip_stride: int = 2,
-                 clip_audio: bool = False, budgets=None):
+                 clip_audio: bool = False, budgets=None, instance_masks: bool = False):
         if on_error not in ("raise", "skip"):
             raise ValueError("on_error must be 'raise' or 'skip'")
         self.pipeline = _load_pipeline(pipeline)
         self.items = _items(root_or_manifest, split=split, kinds=tuple(kinds))
-        self.classes = sorted({item.label for item in self.items})
+        self.classes = sorted({item.label for item in self.items if item.label})
+        from mediasynth.loaders.targets import category_names
+
+        self.categories = category_names([i.annotation for i in self.items])
+        self.instance_masks = bool(instance_masks)
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
         self.seed = int(seed)
         self.epoch = 0
@@ -115,17 +124,24 @@ class MediaDataset:
     def _load(self, index: int) -> dict[str, Any]:
         item = self.items[index]
         rng = self.rng(index)
-        sample: dict[str, Any] = {"label": self.class_to_idx[item.label], "class": item.label,
-                                  "path": item.path, "index": index}
+        sample: dict[str, Any] = {"label": self.class_to_idx.get(item.label, -1),
+                                  "class": item.label, "path": item.path, "index": index}
         record = None
         if item.kind == "image":
             from mediasynth.io.image_io import read_image
 
             media = read_image(item.path, max_pixels=self.budgets.max_image_pixels)
             chain = self.pipeline.image if self.pipeline is not None else None
-            if chain is not None:
-                media, record = chain.run(media, rng)
-            sample["image"] = media.pixels
+            if item.annotation is not None:
+                from mediasynth.loaders.targets import annotated_sample
+
+                fields, record = annotated_sample(media, item.annotation, chain, rng,
+                                                  self.categories, self.instance_masks)
+                sample.update(fields)
+            else:
+                if chain is not None:
+                    media, record = chain.run(media, rng)
+                sample["image"] = media.pixels
         elif item.kind == "audio":
             from mediasynth.io.audio_io import read_audio
 
@@ -185,12 +201,20 @@ def _items(source, *, split: str | None, kinds: tuple[str, ...]) -> list[Item]:
             items.append(Item(str(path), str(label), kind))
         return [i for i in items if i.kind in kinds]
     root = Path(source)
-    if root.is_dir() and (root / "labels.csv").exists():
+    if root.is_dir() and (root / "manifest.jsonl").exists():
+        root = root / "manifest.jsonl"
+    elif root.is_dir() and (root / "labels.csv").exists():
         root = root / "labels.csv"
     if root.is_file():
         return _from_labels(root, split=split, kinds=kinds)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such folder or labels file")
+    from mediasynth.loaders.targets import layout_items
+
+    annotated = layout_items(root)
+    if annotated is not None:
+        return [Item(path, "", "image", annotation) for path, annotation in annotated[0]
+                if "image" in kinds]
     from mediasynth.io.discover import discover
 
     return [Item(str(f.path), f.class_name, f.kind) for f in discover(root)
@@ -205,15 +229,15 @@ def _from_labels(path: Path, *, split: str | None, kinds: tuple[str, ...]) -> li
         import json
 
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        entries = [(r["output"], r["class"], r["split"]) for r in rows
-                   if r["status"] == "ok" and r["output"]]
+        entries = [(r["output"], r["class"] or "", r["split"], r.get("annotation"))
+                   for r in rows if r["status"] == "ok" and r["output"] and not r.get("member")]
     else:
         with open(path, newline="") as fh:
-            entries = [(r["path"], r["class"], r["split"]) for r in csv.DictReader(fh)]
+            entries = [(r["path"], r["class"], r["split"], None) for r in csv.DictReader(fh)]
     items = []
-    for rel, label, row_split in entries:
+    for rel, label, row_split, annotation in entries:
         if split is not None and row_split != split:
             continue
         full = base / rel
-        items.append(Item(str(full), label, sniff_path(full).kind or "image"))
+        items.append(Item(str(full), label, sniff_path(full).kind or "image", annotation))
     return [i for i in items if i.kind in kinds]

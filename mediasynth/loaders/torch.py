@@ -3,7 +3,8 @@
 - `to_tensor(sample)`: image -> (C, H, W) float32 in [0, 1]; audio -> (C, N) float32;
   video -> (T, C, H, W) float32 in [0, 1]; label -> int64 tensor.
 - `collate(batch)`: stacks tensors; audio is padded (with zeros) or cropped to the longest
-  item, up to `max_frames`, with a `lengths` tensor.
+  item, up to `max_frames`, with a `lengths` tensor; per-object targets of annotated images
+  are padded to the largest object count, with `num_objects`.
 - `ClipSampler(num_frames, stride)`: configures `MediaDataset` video clips.
 """
 
@@ -32,7 +33,40 @@ def to_tensor(sample: dict[str, Any]) -> dict[str, Any]:
     if "video" in sample:
         out["video"] = _image_tensor(sample["video"])
     out["label"] = torch.tensor(sample["label"], dtype=torch.int64)
+    for key in TARGETS:
+        if key in sample and isinstance(sample[key], np.ndarray):
+            out[key] = torch.from_numpy(np.ascontiguousarray(sample[key]))
     return out
+
+
+TARGETS = ("boxes", "labels", "keypoints", "masks", "mask")
+
+
+def _pad_targets(batch: list[dict[str, Any]], out: dict[str, Any]) -> None:
+    """Per-object targets padded to the batch's largest object count: "boxes" (B, N, 4)
+    zeros, "labels" (B, N) -1, "keypoints" (B, N, K, 3) zeros, "masks" (B, N, H, W) zeros;
+    "num_objects" (B,) tells how many are real. Semantic "mask"s are stacked."""
+    counts = [len(s["boxes"]) for s in batch]
+    most = max(counts)
+    out["num_objects"] = torch.tensor(counts, dtype=torch.int64)
+    out["boxes"] = torch.zeros(len(batch), most, 4)
+    out["labels"] = torch.full((len(batch), most), -1, dtype=torch.int64)
+    for i, (s, n) in enumerate(zip(batch, counts)):
+        out["boxes"][i, :n] = s["boxes"]
+        out["labels"][i, :n] = s["labels"]
+    for key in ("keypoints", "masks"):
+        present = [s for s in batch if key in s]
+        if not present:
+            continue
+        tail = [max(s[key].shape[d] for s in present) for d in range(1, present[0][key].ndim)]
+        stacked = torch.zeros(len(batch), most, *tail, dtype=present[0][key].dtype)
+        for i, s in enumerate(batch):
+            if key in s:
+                t = s[key]
+                stacked[(i, slice(0, t.shape[0]), *(slice(0, d) for d in t.shape[1:]))] = t
+        out[key] = stacked
+    if all("mask" in s for s in batch):
+        out["mask"] = torch.stack([s["mask"] for s in batch])
 
 
 def collate(batch: list[dict[str, Any]], *, max_frames: int | None = None) -> dict[str, Any]:
@@ -56,6 +90,8 @@ def collate(batch: list[dict[str, Any]], *, max_frames: int | None = None) -> di
         out["audio"] = audio
         out["lengths"] = torch.tensor(lengths, dtype=torch.int64)
         out["sample_rate"] = torch.tensor([s["sample_rate"] for s in batch])
+    if "boxes" in batch[0]:
+        _pad_targets(batch, out)
     if "record" in batch[0]:
         out["record"] = [s["record"] for s in batch]
     return out
