@@ -144,3 +144,49 @@ def test_rle_keypoints_and_crowd_follow_a_flip(tmp_path):
     flipped = read_image(out / "images" / "default" / by_name["a"]["file_name"])
     source = read_image(src / "images" / "train" / "a.jpg")
     assert isinstance(flipped, Image) and flipped.width == source.width
+
+
+def test_keypoints_follow_the_pixels_through_a_geometric_chain(tmp_path):
+    """Point features (bright dots on a textured image) detected on each output land within
+    1.5 px of the source's keypoints moved by the row's parameters."""
+    import cv2
+
+    rng = np.random.default_rng(5)
+    width, height = 160, 120
+    base = cv2.GaussianBlur(rng.integers(40, 90, (height, width, 3), dtype=np.uint8), (5, 5), 2)
+    points = [(30.5, 25.5), (120.5, 30.5), (80.5, 60.5), (40.5, 95.5), (130.5, 100.5)]
+    yy, xx = np.mgrid[0:height, 0:width] + 0.5
+    for x, y in points:
+        base = np.maximum(base, (255 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / 4.0))[
+            ..., None].astype(np.uint8))
+    src = tmp_path / "kp"
+    (src / "images").mkdir(parents=True)
+    cv2.imwrite(str(src / "images" / "dots.png"), base)
+    doc = {"images": [{"id": 1, "file_name": "dots.png", "width": width, "height": height}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
+                            "bbox": [10, 10, 140, 100], "area": 14000,
+                            "keypoints": [v for x, y in points for v in (x, y, 2)]}],
+           "categories": [{"id": 1, "name": "dots"}]}
+    (src / "annotations").mkdir()
+    (src / "annotations" / "instances_default.json").write_text(json.dumps(doc))
+    pipeline = pipeline_file(tmp_path, """image:
+  - {type: image.affine, angle_deg_range: [-25, 25], scale_range: [0.8, 1.2],
+     translate_fraction_range: [-0.05, 0.05], border_mode: constant}
+  - {type: image.flip_horizontal, p: 0.5}
+""")
+    out = tmp_path / "out"
+    assert expand(src, out, pipeline, "-n", "6") == 0
+    errors = []
+    for row in rows(out):
+        image = cv2.imread(str(out / row["output"]), cv2.IMREAD_GRAYSCALE).astype(np.float64)
+        for x, y, v in row["annotation"]["objects"][0]["keypoints"]:
+            if v == 0 or not (4 <= x < image.shape[1] - 4 and 4 <= y < image.shape[0] - 4):
+                continue
+            x0, y0 = int(x) - 4, int(y) - 4
+            patch = image[y0:y0 + 9, x0:x0 + 9]
+            weights = np.clip(patch - np.percentile(patch, 60), 0, None)
+            gy, gx = np.mgrid[0:9, 0:9] + 0.5
+            found = (x0 + (weights * gx).sum() / weights.sum(),
+                     y0 + (weights * gy).sum() / weights.sum())
+            errors.append(float(np.hypot(found[0] - x, found[1] - y)))
+    assert len(errors) >= 20 and max(errors) <= 1.5, (len(errors), max(errors))
