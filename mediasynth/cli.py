@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--balance", choices=("none", "oversample", "undersample"))
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
     p.add_argument("--layout", choices=("auto", "folders", "coco", "yolo", "voc", "masks",
-                                        "labels"),
+                                        "labels", "events"),
                    help="how SRC is organised (default: detected): class folders, COCO JSON, "
                    "YOLO (Ultralytics or Darknet), Pascal VOC, image/mask pairs, labels.csv")
     p.add_argument("--format", choices=("folder", "webdataset"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mediasynth.audio.retime import retime_events
 from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.audio_io import (
@@ -50,13 +51,29 @@ class AudioHandler:
         return read_audio(path, max_duration_s=budgets.max_audio_duration_s,
                           timeout_s=budgets.ffmpeg_timeout_s)
 
-    def render(self, audio, pipeline, rng, dest: Path):
+    def render(self, audio, pipeline, rng, dest: Path, annotation: dict | None = None):
+        """Run the audio chain and write the result; with an `annotation` (sound events, see
+        layouts/events.py) the events are retimed by the chain's record and info carries
+        "annotation" (events in the output's seconds, its duration) and "dropped_objects"
+        (events with nothing left in the output)."""
         out, record = run_chain(pipeline.audio, audio, rng)
-        return record, self._write(out, pipeline, dest)
+        info = self._write(out, pipeline, dest)
+        return record, {**info, **self._retimed(annotation, pipeline, record, audio, out)}
 
-    def replay(self, audio, pipeline, record: OpRecord, dest: Path):
+    def replay(self, audio, pipeline, record: OpRecord, dest: Path,
+               annotation: dict | None = None):
         out, _ = run_chain(pipeline.audio, audio, record=record)
-        return self._write(out, pipeline, dest)
+        info = self._write(out, pipeline, dest)
+        return {**info, **self._retimed(annotation, pipeline, record, audio, out)}
+
+    def _retimed(self, annotation: dict | None, pipeline, record: OpRecord, audio,
+                 out) -> dict:
+        if annotation is None:
+            return {}
+        moved, dropped = retime_events(annotation, pipeline.audio, record,
+                                       frames_in=audio.frames, frames_out=out.frames,
+                                       sample_rate=audio.sample_rate)
+        return {"annotation": moved, "dropped_objects": dropped}
 
     def _write(self, audio, pipeline, dest: Path) -> dict:
         clipped = write_audio(audio, dest, subtype=pipeline.output.audio_subtype, atomic=False)

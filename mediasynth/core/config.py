@@ -327,7 +327,7 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     )
 
 
-LAYOUT_NAMES = ("auto", "folders", "coco", "yolo", "voc", "masks", "labels")
+LAYOUT_NAMES = ("auto", "folders", "coco", "yolo", "voc", "masks", "labels", "events")
 ANNOTATION_FORMATS = ("coco", "yolo", "voc")
 
 

@@ -27,6 +27,7 @@ LAYOUTS = {
     "voc": "mediasynth.layouts.voc",
     "masks": "mediasynth.layouts.masks",
     "labels": "mediasynth.layouts.labels_table",
+    "events": "mediasynth.layouts.events",
     "folders": "mediasynth.layouts.folders",
 }
 EXPORT_FORMATS = ("coco", "yolo", "voc")

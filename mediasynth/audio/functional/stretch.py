@@ -82,6 +82,14 @@ def resample(samples: np.ndarray, *, from_hz: float, to_hz: float) -> np.ndarray
     return np.ascontiguousarray(out.T, dtype=np.float32).reshape(samples.shape[0], -1)
 
 
+def resampled_frames(frames: int, *, from_hz: float, to_hz: float) -> int:
+    """How many frames `resample` makes of `frames` (soxr rounds frames x to_hz / from_hz
+    half up)."""
+    if from_hz == to_hz:
+        return frames
+    return int(frames * to_hz / from_hz + 0.5)
+
+
 def change_speed(samples: np.ndarray, *, sample_rate: int, factor: float) -> np.ndarray:
     """Play `factor` times faster like a tape: pitch x factor, duration / factor, same rate."""
     return resample(samples, from_hz=sample_rate * factor, to_hz=sample_rate)

@@ -1,4 +1,4 @@
-"""Time-axis edits: shift, reverse, crop, pad, time masking."""
+"""Time-axis edits: shift, reverse, crop, pad, silence trimming, time masking."""
 
 from __future__ import annotations
 
@@ -24,6 +24,17 @@ def reverse(samples: np.ndarray) -> np.ndarray:
 
 def crop(samples: np.ndarray, *, start_frame: int, length_frames: int) -> np.ndarray:
     return samples[:, start_frame : start_frame + length_frames].copy()
+
+
+def loud_span(samples: np.ndarray, *, top_db: float) -> tuple[int, int]:
+    """[first, last + 1) frames where some channel's magnitude is within `top_db` of the
+    clip's peak; the whole clip when it is silent (peak 0)."""
+    magnitude = np.abs(samples).max(axis=0) if samples.size else np.zeros(0, np.float32)
+    peak = float(magnitude.max()) if magnitude.size else 0.0
+    if peak <= 0.0:
+        return 0, samples.shape[1]
+    loud = np.flatnonzero(magnitude >= peak * 10.0 ** (-top_db / 20.0))
+    return int(loud[0]), int(loud[-1]) + 1
 
 
 def pad(samples: np.ndarray, *, before_frames: int, after_frames: int) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Base class of audio transforms: they see (channels, frames) float32 and a sample rate."""
+"""Base class of audio transforms: they see (channels, frames) float32 and a sample rate,
+and declare where time goes (`time_map`, see audio/retime.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mediasynth.audio.retime import TimeMap, sequence_maps
 from mediasynth.core.media import Audio, MediaKind
 from mediasynth.core.transform import Transform
 
@@ -23,6 +25,21 @@ class AudioTransform(Transform):
     def apply_samples(self, samples: np.ndarray, sample_rate: int,
                       params: dict[str, Any]) -> np.ndarray:
         raise NotImplementedError
+
+    def time_map(self, params: dict[str, Any], frames: int, sample_rate: int) -> TimeMap:
+        """Where each instant of an input of `frames` frames lands in the output of
+        `apply(media, params)`, and the output length. The default is the identity: a
+        transform that moves, cuts, adds or rescales time must override it next to its
+        kernel (sound-event annotations are moved with it)."""
+        return TimeMap.identity(frames, sample_rate)
+
+    @classmethod
+    def time_maps_fused(cls, steps: list, records: list, frames: int,
+                        sample_rate: int) -> list[TimeMap]:
+        """The time maps of consecutive steps of this fuse group applied together by
+        `apply_fused`; the default is each step's own map in turn. Groups whose single pass
+        rounds the length once override it."""
+        return sequence_maps(steps, records, frames, sample_rate)
 
 
 def _finite(samples: np.ndarray) -> np.ndarray:

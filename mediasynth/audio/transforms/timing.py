@@ -1,4 +1,5 @@
-"""Time-axis transforms: shift, reverse, crop, pad, time mask."""
+"""Time-axis transforms: shift, reverse, crop, pad, trim, time mask; each declares its
+time map (audio/retime.py) beside its kernel, from the same frame arithmetic."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediasynth.audio.functional import timing as T
+from mediasynth.audio.retime import Piece, TimeMap
 from mediasynth.audio.transforms.base import AudioTransform
 from mediasynth.core.registry import register
 from mediasynth.core.transform import check_choice, check_range, check_value, uniform
@@ -15,6 +17,8 @@ from mediasynth.core.transform import check_choice, check_range, check_value, un
 @dataclass(frozen=True, kw_only=True)
 class Shift(AudioTransform):
     """Move the audio in time by a share of its length; wrap around or pad with silence.
+    Events move with it; with `rollover` an event crossing the end is split in two (its
+    head stays at the end, its tail starts at 0), without it the part pushed out is cut.
 
     Fields:
         shift_fraction_range: [low, high] shift as a share of the length (negative = earlier).
@@ -32,14 +36,29 @@ class Shift(AudioTransform):
         return {"shift_fraction": uniform(rng, self.shift_fraction_range)}
 
     def apply_samples(self, samples, sample_rate, params):
-        frames = int(round(params["shift_fraction"] * samples.shape[1]))
+        frames = _shift_frames(params, samples.shape[1])
         return T.shift(samples, frames=frames, rollover=self.rollover)
+
+    def time_map(self, params, frames, sample_rate):
+        shift, sr = _shift_frames(params, frames), sample_rate
+        if self.rollover:  # np.roll: frame i goes to (i + shift) mod frames
+            k = shift % frames if frames else 0
+            return TimeMap((Piece(0.0, (frames - k) / sr, k / sr),
+                            Piece((frames - k) / sr, frames / sr, 0.0)), frames)
+        if shift >= 0:
+            return TimeMap((Piece(0.0, max(frames - shift, 0) / sr, shift / sr),), frames)
+        return TimeMap((Piece(min(-shift, frames) / sr, frames / sr, 0.0),), frames)
+
+
+def _shift_frames(params, frames: int) -> int:
+    """Frames to move later (negative: earlier)."""
+    return int(round(params["shift_fraction"] * frames))
 
 
 @register("audio.reverse")
 @dataclass(frozen=True, kw_only=True)
 class Reverse(AudioTransform):
-    """Play backwards.
+    """Play backwards; an event [onset, offset] becomes [T - offset, T - onset].
 
     Fields:
         p: probability of applying.
@@ -48,11 +67,16 @@ class Reverse(AudioTransform):
     def apply_samples(self, samples, sample_rate, params):
         return T.reverse(samples)
 
+    def time_map(self, params, frames, sample_rate):
+        end_s = frames / sample_rate
+        return TimeMap((Piece(0.0, end_s, end_s, -1.0),), frames)
+
 
 @register("audio.crop")
 @dataclass(frozen=True, kw_only=True)
 class Crop(AudioTransform):
     """Cut a random excerpt of `duration_s` seconds; shorter clips are left as they are.
+    Events are moved by the excerpt's start and clipped to it; those outside are dropped.
 
     Fields:
         duration_s: length of the excerpt in seconds.
@@ -68,18 +92,32 @@ class Crop(AudioTransform):
         return {"start_fraction": float(rng.random())}
 
     def apply_samples(self, samples, sample_rate, params):
-        length = int(round(self.duration_s * sample_rate))
-        spare = samples.shape[1] - length
-        if spare <= 0:
+        window = self._window(params, samples.shape[1], sample_rate)
+        if window is None:
             return samples.copy()
-        start = int(params["start_fraction"] * (spare + 1))
-        return T.crop(samples, start_frame=min(start, spare), length_frames=length)
+        return T.crop(samples, start_frame=window[0], length_frames=window[1])
+
+    def time_map(self, params, frames, sample_rate):
+        window = self._window(params, frames, sample_rate)
+        if window is None:
+            return TimeMap.identity(frames, sample_rate)
+        return TimeMap.window(*window, sample_rate)
+
+    def _window(self, params, frames: int, sample_rate: int) -> tuple[int, int] | None:
+        """(start frame, length in frames) of the excerpt; None when the clip is not
+        longer than it."""
+        length = int(round(self.duration_s * sample_rate))
+        spare = frames - length
+        if spare <= 0:
+            return None
+        return min(int(params["start_fraction"] * (spare + 1)), spare), length
 
 
 @register("audio.pad")
 @dataclass(frozen=True, kw_only=True)
 class Pad(AudioTransform):
     """Pad with silence up to `duration_s` seconds; longer clips are left as they are.
+    Events move later by the silence put before the audio.
 
     Fields:
         duration_s: target length in seconds.
@@ -98,19 +136,69 @@ class Pad(AudioTransform):
         return {"offset_fraction": float(rng.random())}
 
     def apply_samples(self, samples, sample_rate, params):
-        missing = int(round(self.duration_s * sample_rate)) - samples.shape[1]
-        if missing <= 0:
+        before, after = self._padding(params, samples.shape[1], sample_rate)
+        if before + after == 0:
             return samples.copy()
+        return T.pad(samples, before_frames=before, after_frames=after)
+
+    def time_map(self, params, frames, sample_rate):
+        before, after = self._padding(params, frames, sample_rate)
+        return TimeMap((Piece(0.0, frames / sample_rate, before / sample_rate),),
+                       frames + before + after)
+
+    def _padding(self, params, frames: int, sample_rate: int) -> tuple[int, int]:
+        """(frames of silence before, after); (0, 0) when the clip is long enough."""
+        missing = int(round(self.duration_s * sample_rate)) - frames
+        if missing <= 0:
+            return 0, 0
         before = {"start": 0, "end": missing, "center": missing // 2,
                   "random": int(params["offset_fraction"] * (missing + 1))}[self.position]
         before = min(before, missing)
-        return T.pad(samples, before_frames=before, after_frames=missing - before)
+        return before, missing - before
+
+
+@register("audio.trim")
+@dataclass(frozen=True, kw_only=True)
+class Trim(AudioTransform):
+    """Cut leading and trailing silence: keep from the first to the last sample within
+    `top_db` of the peak (any channel), plus `margin_s` of what was around it. The cut is
+    measured on the audio the step receives and recorded (start and length in frames), so a
+    replay cuts the same. Events move by the cut start; events in the cut silence are
+    dropped.
+
+    Fields:
+        top_db: how far below the peak counts as silence, in dB.
+        margin_s: audio kept before the first and after the last loud sample, in seconds.
+        p: probability of applying.
+    """
+
+    top_db: float = 40.0
+    margin_s: float = 0.0
+
+    def validate(self) -> None:
+        check_value(self, "top_db", low=1.0, high=200.0)
+        check_value(self, "margin_s", low=0.0, high=1e6)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        first, stop = T.loud_span(media.samples, top_db=self.top_db)
+        margin = int(round(self.margin_s * media.sample_rate))
+        start, stop = max(0, first - margin), min(media.frames, stop + margin)
+        return {"start_frame": start, "length_frames": stop - start}
+
+    def apply_samples(self, samples, sample_rate, params):
+        return T.crop(samples, start_frame=params["start_frame"],
+                      length_frames=params["length_frames"])
+
+    def time_map(self, params, frames, sample_rate):
+        return TimeMap.window(params["start_frame"], params["length_frames"], sample_rate)
 
 
 @register("audio.time_mask")
 @dataclass(frozen=True, kw_only=True)
 class TimeMask(AudioTransform):
     """SpecAugment-style time masking on the waveform: silence one segment (with 5 ms fades).
+    Time does not move: events keep their times even where they are masked (a masked
+    stretch is part of the augmentation, not the end of the event).
 
     Fields:
         duration_fraction_range: [low, high] masked length as a share of the clip.
