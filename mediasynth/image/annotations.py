@@ -138,10 +138,12 @@ def _move_object(obj: dict, index: int, xy: np.ndarray, slots: _Slots, out: Imag
     full_area, visible_area = _box_area(hull), _box_area(_clip_box(hull, width, height))
     if slots.polygons[index]:
         moved = [xy[a:b] for a, b in slots.polygons[index]]
-        clipped = [p for p in (clip_polygon(m, width, height) for m in moved) if len(p) >= 3]
+        inside = all(_within(m, width, height) for m in moved)
+        clipped = moved if inside else [
+            p for p in (clip_polygon(m, width, height) for m in moved) if len(p) >= 3]
         full_area = sum(abs(polygon_area(m)) for m in moved)
-        visible_area = sum(abs(polygon_area(p)) for p in clipped)
-        new["polygons"] = [[round(float(v), 3) for v in p.ravel()] for p in clipped]
+        visible_area = full_area if inside else sum(abs(polygon_area(p)) for p in clipped)
+        new["polygons"] = [np.round(p.ravel(), 3).tolist() for p in clipped]
         box = _bounds(np.concatenate(clipped)) if clipped else None
     elif obj.get("rle") and out.mask is not None:
         box, new["rle"], visible_area = _moved_rle(out.mask, index + 1)
@@ -199,7 +201,12 @@ def _box_area(box: list[float]) -> float:
 def polygon_area(points: np.ndarray) -> float:
     """Signed area (shoelace) of an N x 2 polygon."""
     x, y = points[:, 0], points[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    return 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:] + x[-1] * y[0] - y[-1] * x[0])
+
+
+def _within(points: np.ndarray, width: float, height: float) -> bool:
+    return bool(points.min() >= 0 and points[:, 0].max() <= width
+                and points[:, 1].max() <= height)
 
 
 def clip_polygon(points: np.ndarray, width: float, height: float) -> np.ndarray:
