@@ -23,7 +23,8 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=()) -> list[
     written = layout.export(out, splits, meta, primary=True)
     if any(e["annotation"].get("objects") is not None for v in splits.values() for e in v):
         written += hf_metadata.export(out, splits, meta)
-    for name in extra_formats:
+    has_objects = any("objects" in e["annotation"] for v in splits.values() for e in v)
+    for name in extra_formats if has_objects else ():
         if name != layout.name:
             other = get(name)
             written += other.export(out, splits, {"format": name, **_shared(meta)},

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mediasynth.engine.sink import is_ours
 from mediasynth.io.discover import Found, discover
 from mediasynth.layouts import read_layout
 from mediasynth.layouts.base import LayoutRead
@@ -28,6 +29,9 @@ class Sources:
 def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
     outs_inside: list[str] = []
     found = discover(src, exclude=(out,), outs_found=outs_inside)
+    if is_ours(src):  # SRC is itself an OUT: its report is not data
+        found = [f for f in found if not f.rel_path.startswith(("report_assets/",
+                                                                "report.html"))]
     layout, read = read_layout(src, layout_name)
     warnings = [f"skipped {rel}/: it holds an earlier mediasynth OUT" for rel in outs_inside]
     if read.missing:

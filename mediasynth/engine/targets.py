@@ -53,10 +53,10 @@ def row_fields(info: dict, side: dict) -> dict:
 
 def lost_every_object(annotation: dict | None, info: dict) -> bool:
     """Whether an output lost all the objects its source had."""
-    if not annotation or not annotation.get("objects"):
+    key = next((k for k in ("objects", "events", "tracks") if (annotation or {}).get(k)), None)
+    if key is None:
         return False
-    moved = info.get("annotation") or {}
-    return not moved.get("objects")
+    return not (info.get("annotation") or {}).get(key)
 
 
 def write_side_files(output, blobs, out: Path, temp_beside, commit) -> dict[str, str]:
