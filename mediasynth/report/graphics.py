@@ -13,10 +13,11 @@ PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#f
 
 
 def bar_chart(groups: list[str], series: dict[str, list[int]], *, title: str,
-              width: int = 640, height: int = 260) -> str:
-    """Grouped vertical bars as inline SVG (one group per class, one bar per series)."""
+              width: int = 640, height: int = 260, top: int | None = None) -> str:
+    """Grouped vertical bars as inline SVG (one group per class, one bar per series); `top`
+    fixes the scale so that several charts compare (default: this chart's largest bar)."""
     names = list(series)
-    top = max([max(v) for v in series.values() if v] + [1])
+    top = top or max([max(v) for v in series.values() if v] + [1])
     left, bottom, pad = 40, 40, 10
     plot_w, plot_h = width - left - pad, height - bottom - 30
     group_w = plot_w / max(len(groups), 1)

@@ -25,6 +25,7 @@ COMPOSITES = {"compose", "one_of", "some_of", "random_apply", "video", "pending"
 SAMPLES_PER_KIND = 6
 VARIANTS_SHOWN = 5
 STATS_LIMIT = 2000
+PREVIEW_COPY_MAX_BYTES = 20 * 1024 * 1024
 
 
 def write_report(out: str | Path) -> Path:
@@ -42,6 +43,15 @@ def write_report(out: str | Path) -> Path:
     dest = out / "report.html"
     write_bytes_atomic(dest, text.encode("utf-8"))
     return dest
+
+
+def _progress(total: int):
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="sample", desc="report", leave=False,
+                disable=not sys.stderr.isatty())
 
 
 def _read_json(path: Path):
@@ -70,8 +80,21 @@ class _Page:
     def render(self) -> str:
         sections = [self.summary(), self.counts(), self.problems(), self.samples(),
                     self.parameters(), self.statistics(), self.settings()]
-        return _TEMPLATE.format(title=_esc(f"mediasynth report: {self.out.name}"),
+        return _TEMPLATE.format(title=_esc(self.title()),
                                 body="\n".join(s for s in sections if s))
+
+    def title(self) -> str:
+        """What the dataset is: its name, kinds, classes and splits."""
+        kinds = sorted({r["kind"] for r in self.ok})
+        classes = sorted({r["class"] for r in self.ok if r["class"]})
+        splits = sorted({r["split"] for r in self.ok if r["split"]})
+        what = "/".join(kinds) or "empty"
+        parts = [f"{self.out.name}: {what} dataset, {len(self.ok)} files"]
+        if classes:
+            parts.append(f"{len(classes)} classes")
+        if splits:
+            parts.append("splits " + ", ".join(splits))
+        return " - ".join(parts) + " (mediasynth report)"
 
     def summary(self) -> str:
         status = Counter(r["status"] for r in self.rows)
@@ -80,7 +103,7 @@ class _Page:
                         for k, v in (("outputs", status.get("ok", 0)),
                                      ("skipped", status.get("skipped", 0)),
                                      ("failed", status.get("failed", 0)), *sorted(kinds.items())))
-        return f"<h1>{_esc(self.out.name)}</h1><div class='stats'>{cells}</div>"
+        return f"<h1>{_esc(self.title())}</h1><div class='stats'>{cells}</div>"
 
     def counts(self) -> str:
         sources: dict[tuple, set] = defaultdict(set)
@@ -94,12 +117,14 @@ class _Page:
         classes = sorted({k[1] for k in outputs})
         charts, table = [], ["<table class='counts'><tr><th>split</th><th>class</th>"
                              "<th>sources (before)</th><th>outputs (after)</th></tr>"]
+        top = max([*outputs.values(), *(len(v) for v in sources.values()), 1])
         for split in splits:
             before = [len(sources.get((split, c), ())) for c in classes]
             after = [outputs.get((split, c), 0) for c in classes]
             charts.append(gfx.bar_chart(classes, {"sources (before)": before,
                                                   "outputs (after)": after},
-                                        title=f"{split}: per class"))
+                                        title=f"{split}: per class (one scale for all splits)",
+                                        top=top))
             for c, b, a in zip(classes, before, after):
                 if b or a:
                     table.append(f"<tr><td>{_esc(split)}</td><td>{_esc(c)}</td><td>{b}</td>"
@@ -124,23 +149,27 @@ class _Page:
         by_source: dict[str, list[dict]] = defaultdict(list)
         for r in self.ok:
             by_source[r["source"] or r["id"]].append(r)
-        parts = []
+        chosen = {}
         for kind in ("image", "audio", "video"):
             keys = sorted(k for k, rs in by_source.items() if rs[0]["kind"] == kind)
-            if not keys:
-                continue
-            step = max(1, len(keys) // SAMPLES_PER_KIND)
-            chosen = keys[::step][:SAMPLES_PER_KIND]
-            blocks = [self._sample_block(kind, k, sorted(by_source[k], key=lambda r: r["variant"]))
-                      for k in chosen]
-            parts.append(f"<h2>{kind.title()} samples</h2>" + "".join(blocks))
+            if keys:
+                chosen[kind] = keys[::max(1, len(keys) // SAMPLES_PER_KIND)][:SAMPLES_PER_KIND]
+        parts = []
+        with _progress(sum(len(v) for v in chosen.values())) as bar:
+            for kind, keys in chosen.items():
+                blocks = []
+                for k in keys:
+                    blocks.append(self._sample_block(
+                        kind, k, sorted(by_source[k], key=lambda r: r["variant"])))
+                    bar.update(1)
+                parts.append(f"<h2>{kind.title()} samples</h2>" + "".join(blocks))
         return "".join(parts)
 
     def _sample_block(self, kind: str, source: str, rows: list[dict]) -> str:
         tiles = []
         original = self.src / source if self.src is not None and rows[0]["source"] else None
         if original is not None and original.is_file() and not any(r["variant"] == -1 for r in rows):
-            tiles.append(self._tile(kind, original, "original", None))
+            tiles.append(self._tile(kind, self.preview_copy(original), "original", None))
         for r in rows[: VARIANTS_SHOWN + 1]:
             label = "original" if r["variant"] == -1 else f"variant {r['variant']}"
             tiles.append(self._tile(kind, self.media(r), label, r))
@@ -199,6 +228,17 @@ class _Page:
         gfx.write_png(dest, np.concatenate(frames, axis=1))
         return (f"<img src='{rel}' alt='keyframes'><video controls preload='none' width='240' "
                 f"src='{_esc(self._href(path))}'></video>")
+
+    def preview_copy(self, path: Path) -> Path:
+        """A source shown in the report is copied into its assets (small files only; the
+        report must not point into SRC, which may not travel with OUT)."""
+        if path.stat().st_size > PREVIEW_COPY_MAX_BYTES:
+            return path
+        self._n += 1
+        dest = self.assets / "sources" / f"{self._n:05d}-{path.name}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+        return dest
 
     def media(self, row: dict) -> Path:
         """The file of an output: in OUT, or for a webdataset row its member copied out of
