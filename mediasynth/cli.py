@@ -21,6 +21,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+class _DefaultsFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help that ends each option with its default, unless the text already names one
+    (epilogs keep their line breaks)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+EXIT_CODES_EPILOG = """exit codes:
+  0  all done
+  1  fatal error (nothing further written)
+  2  usage or pipeline error
+  3  finished, but some inputs were skipped or failed (listed with a reason)"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mediasynth",
@@ -30,14 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mediasynth {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("expand", help="expand a class-folder dataset into augmented variants")
+    p = sub.add_parser("expand", help="expand a class-folder dataset into augmented variants",
+                       formatter_class=_DefaultsFormatter, epilog=EXIT_CODES_EPILOG)
     p.add_argument("src", metavar="SRC", help="source folder: SRC/<class>/<files>")
     p.add_argument("out", metavar="OUT", help="output folder")
-    p.add_argument("-p", "--pipeline", help="pipeline YAML (default: pipelines/default.yaml)")
-    p.add_argument("-n", "--variants", type=int, help="augmented variants per source")
+    p.add_argument("-p", "--pipeline",
+                   help="pipeline YAML, bundled pipeline name (default, image_classification, "
+                   "...) or a file written by albumentations.save (default: default)")
+    p.add_argument("-n", "--variants", type=int,
+                   help="augmented variants per source (default: the pipeline's)")
     p.add_argument("--seed", type=int, help="root seed (default: the pipeline's)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--balance", choices=("none", "oversample", "undersample"))
+    p.add_argument("--balance", choices=("none", "oversample", "undersample"),
+                   help="even out class sizes (default: the pipeline's, none in default)")
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
     p.add_argument("--layout", choices=("auto", "folders", "coco", "yolo", "voc", "masks",
                                         "labels", "events"),
@@ -57,12 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-damaged", choices=("skip", "keep"), default="skip",
                    help="truncated or damaged media: skip them with a reason row (default) or "
                    "keep them with a warning")
-    p.add_argument("--executor", choices=("local", "dask"), default="local")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: worker processes on this machine; dask: a Dask cluster")
     p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port)")
-    p.add_argument("--max-image-pixels", type=int, help="refuse larger images")
-    p.add_argument("--max-audio-seconds", type=float, help="refuse longer audio")
-    p.add_argument("--max-video-seconds", type=float, help="refuse longer video")
-    p.add_argument("--timeout", type=float, help="per-file time limit in seconds")
+    p.add_argument("--max-image-pixels", type=int,
+                   help="refuse larger images (default: the pipeline's budgets, 100000000)")
+    p.add_argument("--max-audio-seconds", type=float,
+                   help="refuse longer audio (default: the pipeline's budgets, 3600)")
+    p.add_argument("--max-video-seconds", type=float,
+                   help="refuse longer video (default: the pipeline's budgets, 10800)")
+    p.add_argument("--timeout", type=float, help="per-file time limit in seconds (default: "
+                   "the pipeline's budgets.file_timeout_s, 1800)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     p.add_argument("--overwrite", action="store_true", help="start afresh instead of resuming")
     p.add_argument("--fsync", action="store_true",
@@ -90,10 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT")
 
     p = sub.add_parser("list", help="list registered transforms and generators")
+    p.add_argument("name", metavar="NAME", nargs="?",
+                   help="print the documentation and parameters of this transform, e.g. "
+                   "image.rotate or albumentations.CLAHE")
     p.add_argument("--kind", choices=("image", "audio", "video", "synth"))
 
-    p = sub.add_parser("validate", help="check a pipeline YAML file")
-    p.add_argument("pipeline", metavar="PIPELINE")
+    p = sub.add_parser("validate", help="check a pipeline file")
+    p.add_argument("pipeline", metavar="PIPELINE",
+                   help="pipeline YAML, bundled pipeline name or albumentations.save file")
 
     p = sub.add_parser("replay", help="re-render one output from its manifest row")
     p.add_argument("out", metavar="OUT")
@@ -140,22 +172,82 @@ def _silence_stdout() -> None:
 
 
 def _cmd_list(args) -> int:
+    """`list`: one line per transform (name, first doc line) and its parameters with their
+    defaults; `list NAME`: that transform's whole doc and parameters."""
+    import mediasynth.core.compose  # noqa: F401 - registers compose, one_of, some_of...
     from mediasynth.core import registry
 
+    if args.name:
+        cls = registry.lookup(args.name)  # ConfigError (exit 2) names the closest name
+        print(f"{args.name}\n\n{_doc(cls)}\n\nparameters:")
+        for field, default in _parameters(cls):
+            print(f"  {field} = {default}")
+        return EXIT_OK
     for name in registry.names():
         cls = registry.lookup(name)
         kind = name.split(".")[0] if "." in name else "compose"
         if args.kind and kind != args.kind:
             continue
-        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        print(f"{name:32s} {doc}")
+        print(f"{name:32s} {_summary(_doc(cls))}")
+        _print_wrapped(", ".join(f"{f}={d}" for f, d in _parameters(cls)), indent=4)
+    if args.kind in (None, "image"):
+        print(f"{'albumentations.<Name>':32s} any albumentations 2.0 transform, with its own "
+              "parameter names and p")
+        _print_wrapped("e.g. {type: albumentations.CLAHE, clip_limit: 2.0}; see "
+                       "`mediasynth list albumentations.CLAHE`", indent=4)
     return EXIT_OK
 
 
+def _doc(cls) -> str:
+    import inspect
+
+    return inspect.cleandoc(cls.__doc__ or "")
+
+
+def _summary(doc: str) -> str:
+    """The first sentence of a docstring's first paragraph."""
+    paragraph = " ".join(doc.split("\n\n", 1)[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[:end + 1]
+
+
+def _parameters(cls) -> list[tuple[str, str]]:
+    """(name, default as text) of a transform's parameters: its dataclass fields, or the
+    bridged library's own parameters (`parameter_defaults`)."""
+    import dataclasses
+    import inspect
+
+    if hasattr(cls, "parameter_defaults"):
+        defaults = cls.parameter_defaults()
+    else:
+        defaults = {}
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                defaults[f.name] = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                defaults[f.name] = f.default_factory()
+            else:
+                defaults[f.name] = inspect.Parameter.empty
+    if "p" in defaults:  # the probability last, as in the docs
+        defaults["p"] = defaults.pop("p")
+    return [(name, "(required)" if value is inspect.Parameter.empty else
+             repr(list(value) if isinstance(value, tuple) else value))
+            for name, value in defaults.items()]
+
+
+def _print_wrapped(text: str, *, indent: int) -> None:
+    import textwrap
+
+    if text:
+        print(textwrap.fill(text, width=100, initial_indent=" " * indent,
+                            subsequent_indent=" " * indent, break_on_hyphens=False))
+
+
 def _cmd_validate(args) -> int:
+    from mediasynth.commands import resolve_pipeline_path
     from mediasynth.core.config import load_pipeline
 
-    pipeline = load_pipeline(args.pipeline)
+    pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
     counts = []
     for kind in ("image", "audio"):
         chain = pipeline.chain(kind)

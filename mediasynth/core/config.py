@@ -244,16 +244,36 @@ _TOP_KEYS = (
 
 
 def load_pipeline(path: str | Path) -> Pipeline:
-    """Read and validate a pipeline YAML file."""
+    """Read and validate a pipeline YAML file, or a file written by `albumentations.save`
+    (JSON or YAML), which runs as the image chain of the bundled default pipeline."""
+    path = Path(path)
+    data = _read_document(path)
+    try:
+        if _bridge().is_saved_transform(data):
+            return _saved_albumentations_pipeline(data, path)
+        return pipeline_from_config(data or {}, path=str(path))
+    except ConfigError as exc:
+        raise ConfigError(exc.message, source=str(path), line=exc.line) from None
+
+
+def _read_document(path: Path) -> Any:
+    """The parsed content of a YAML (mappings with line numbers) or JSON file; ConfigError
+    naming the file when it cannot be read or parsed."""
     import yaml
 
-    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read pipeline: {exc.strerror}", source=str(path)) from None
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        try:  # JSON first: YAML 1.1 would read a float such as 1e-05 as a string
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if path.suffix.lower() == ".json":
+                raise ConfigError(f"invalid JSON: {exc.msg}", source=str(path),
+                                  line=exc.lineno) from None
     try:
-        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(
@@ -261,10 +281,6 @@ def load_pipeline(path: str | Path) -> Pipeline:
             source=str(path),
             line=mark.line + 1 if mark else None,
         ) from None
-    try:
-        return pipeline_from_config(data or {}, path=str(path))
-    except ConfigError as exc:
-        raise ConfigError(exc.message, source=str(path), line=exc.line) from None
 
 
 def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pipeline:
@@ -280,11 +296,13 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
         )
     seed = _int(data, "seed", 0, low=0)
     variants = _int(data, "variants", 4, low=0)
-    chains = {kind: _chain(data.get(kind), kind) for kind in ("image", "audio")}
+    base_dir = Path(path).parent if path else Path()
+    chains = {"image": _image_chain(data.get("image"), "image", base_dir),
+              "audio": _chain(data.get("audio"), "audio")}
     video_cfg = data.get("video") or {}
     _check_keys(video_cfg, ("frames", "temporal", "audio"), "video")
     video = VideoChains(
-        frames=_chain(video_cfg.get("frames"), "image", "video.frames"),
+        frames=_image_chain(video_cfg.get("frames"), "video.frames", base_dir),
         temporal=_chain(video_cfg.get("temporal"), "video", "video.temporal"),
         audio=_chain(video_cfg.get("audio"), "audio", "video.audio"),
     )
@@ -374,6 +392,45 @@ def _chain(cfg: Any, kind: str, where: str | None = None) -> Compose | None:
             )
         steps.append(step)
     return Compose(steps) if steps else None
+
+
+# --- files written by albumentations.save (see image/albumentations_bridge.py) ----------
+
+DEFAULT_PIPELINE = Path(__file__).resolve().parent.parent / "pipelines" / "default.yaml"
+
+
+def _bridge():
+    """The albumentations bridge module (imported by name: core has no static import of
+    the modality packages; albumentations itself loads only when a step needs it)."""
+    import importlib
+
+    return importlib.import_module(registry.PREFIX_RESOLVERS["albumentations."])
+
+
+def _saved_albumentations_pipeline(data: dict, path: Path) -> Pipeline:
+    """The bundled default pipeline with the saved transform as its image chain and the
+    saved box filters (bbox_params min_visibility, min_area) as dataset options."""
+    bridge = _bridge()
+    image = _chain(bridge.saved_steps(data), "image")
+    return load_pipeline(DEFAULT_PIPELINE).with_overrides(
+        image=image, dataset=bridge.saved_dataset_options(data), path=str(path))
+
+
+def _image_chain(cfg: Any, where: str, base_dir: Path) -> Compose | None:
+    """An image chain: a list of steps, or `{albumentations: FILE}`, the steps of a file
+    written by albumentations.save (FILE relative to the pipeline's folder)."""
+    if not (isinstance(cfg, dict) and "albumentations" in cfg):
+        return _chain(cfg, "image", where)
+    _check_keys(cfg, ("albumentations",), where)
+    file = base_dir / str(cfg["albumentations"])
+    line = _line(cfg, "albumentations")
+    try:
+        data = _read_document(file)
+        if not _bridge().is_saved_transform(data):
+            raise ConfigError("not a file written by albumentations.save")
+        return _chain(_bridge().saved_steps(data), "image", where)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {file}: {exc.message}", line=line) from None
 
 
 def _section(data: dict, key: str, cls: type):

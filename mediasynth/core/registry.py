@@ -21,6 +21,10 @@ PLUGIN_MODULES = (
     "mediasynth.synth",
 )
 
+# Names under a prefix resolved on demand by a plugin module's `resolve(name) -> type`
+# (never listed by `names()`): `albumentations.CLAHE` is albumentations' CLAHE, bridged.
+PREFIX_RESOLVERS = {"albumentations.": "mediasynth.image.albumentations_bridge"}
+
 _loaded = False
 
 
@@ -69,7 +73,11 @@ def lookup(name: str) -> type:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise ConfigError(f"unknown transform {name!r}{did_you_mean(name, _REGISTRY)}") from None
+        pass
+    for prefix, module in PREFIX_RESOLVERS.items():
+        if isinstance(name, str) and name.startswith(prefix):
+            return importlib.import_module(module).resolve(name)
+    raise ConfigError(f"unknown transform {name!r}{did_you_mean(name, _REGISTRY)}") from None
 
 
 def did_you_mean(word: str, candidates) -> str:

@@ -36,7 +36,8 @@ class MediaDataset:
         root_or_manifest: a class-folder tree (`root/<class>/...`), an expanded OUT folder
             (read through its labels.csv), a manifest.jsonl/labels.csv path, or a list of
             (path, label) pairs.
-        pipeline: a Pipeline, the path of a pipeline YAML, or None (no augmentation).
+        pipeline: a Pipeline, the path of a pipeline YAML (or albumentations.save file), a
+            bundled pipeline name ("image_classification"), or None (no augmentation).
         split: keep only this split (for an expanded OUT).
         kinds: media kinds to include.
         seed: root seed; call `set_epoch(e)` before each epoch.
@@ -182,11 +183,14 @@ class MediaDataset:
 
 
 def _load_pipeline(pipeline):
+    """A Pipeline as it is; a path or a bundled pipeline name ("image_classification") read
+    as `mediasynth -p` reads it (ConfigError naming the bundled names when neither)."""
     if pipeline is None or hasattr(pipeline, "image"):
         return pipeline
+    from mediasynth.commands import resolve_pipeline_path
     from mediasynth.core.config import load_pipeline
 
-    return load_pipeline(pipeline)
+    return load_pipeline(resolve_pipeline_path(str(pipeline)))
 
 
 def _items(source, *, split: str | None, kinds: tuple[str, ...]) -> list[Item]:

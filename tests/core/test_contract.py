@@ -95,7 +95,19 @@ def _same(a, b) -> bool:
     )
 
 
-INSTANCES = _instances()
+def _bridged():
+    """albumentations transforms run through the bridge (image/albumentations_bridge.py):
+    a pixel-only one, a geometric one moving mask, boxes and keypoints, and both chained."""
+    from mediasynth.image.albumentations_bridge import albumentations_step
+
+    clahe = albumentations_step("CLAHE", clip_limit=4.0, p=1.0)
+    elastic = albumentations_step("ElasticTransform", alpha=40.0, sigma=5.0, p=0.8)
+    return [pytest.param(clahe, id="albumentations.CLAHE"),
+            pytest.param(elastic, id="albumentations.ElasticTransform"),
+            pytest.param(Compose([clahe, elastic]), id="compose-albumentations")]
+
+
+INSTANCES = _instances() + _bridged()
 
 
 @pytest.mark.parametrize("transform", INSTANCES)
