@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="even out class sizes (default: the pipeline's, none in default)")
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
     p.add_argument("--layout", choices=("auto", "folders", "coco", "yolo", "voc", "masks",
-                                        "labels", "events"),
+                                        "labels", "events", "tracks"),
                    help="how SRC is organised (default: detected): class folders, COCO JSON, "
                    "YOLO (Ultralytics or Darknet), Pascal VOC, image/mask pairs, labels.csv")
     p.add_argument("--format", choices=("folder", "webdataset"),

@@ -345,7 +345,8 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     )
 
 
-LAYOUT_NAMES = ("auto", "folders", "coco", "yolo", "voc", "masks", "labels", "events")
+LAYOUT_NAMES = ("auto", "folders", "coco", "yolo", "voc", "masks", "labels", "events",
+                "tracks")
 ANNOTATION_FORMATS = ("coco", "yolo", "voc")
 
 

@@ -27,6 +27,7 @@ LAYOUTS = {
     "voc": "mediasynth.layouts.voc",
     "masks": "mediasynth.layouts.masks",
     "labels": "mediasynth.layouts.labels_table",
+    "tracks": "mediasynth.layouts.tracks",
     "events": "mediasynth.layouts.events",
     "folders": "mediasynth.layouts.folders",
 }

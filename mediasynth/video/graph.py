@@ -58,11 +58,15 @@ def video_edit_filters(edits: list[dict], *, python_edits: bool
                        ) -> tuple[list[str], list[dict]]:
     """(video filters, edits left to Python) for the temporal edits. Fades are NOT
     included (see `fade_filters`); with `python_edits` False the Python-only edits must be
-    absent or expressible (small reverse)."""
+    absent or expressible (small reverse). With `python_edits` True every edit from the
+    first Python-only one on is left to Python (in order: a trim after a reverse cuts the
+    reversed clip), fades excepted."""
     vf, rest = [], []
     for e in edits:
         op = e["op"]
-        if op == "trim":  # whole frames: the audio is cut on the same boundaries
+        if rest and op != "fade":
+            rest.append(e)
+        elif op == "trim":  # whole frames: the audio is cut on the same boundaries
             vf.append(f"trim=start_frame={e['start_frame']}:"
                       f"end_frame={e['start_frame'] + e['frames']},setpts=PTS-STARTPTS")
         elif op == "speed":

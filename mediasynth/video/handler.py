@@ -7,6 +7,7 @@ from pathlib import Path
 from mediasynth.core.transform import OpRecord
 from mediasynth.video.probe import check_video, load_video, verify_video
 from mediasynth.video.render import plan_clip, render_clip
+from mediasynth.video.tracks import move_tracks
 
 
 class VideoHandler:
@@ -35,9 +36,22 @@ class VideoHandler:
         return {"duration_s": round(video.duration_s, 4), "width": video.width,
                 "height": video.height, "fps": round(video.fps, 4)}
 
-    def render(self, video, pipeline, rng, dest: Path):
-        return render_clip(plan_clip(video, pipeline, rng=rng), pipeline, dest)
+    def render(self, video, pipeline, rng, dest: Path, annotation: dict | None = None):
+        """Render one augmented clip; with an `annotation` (tracks, see video/tracks.py)
+        info also carries the moved "annotation" and "dropped_objects"."""
+        plan = plan_clip(video, pipeline, rng=rng)
+        record, info = render_clip(plan, pipeline, dest)
+        return record, self._with_tracks(info, plan, pipeline, annotation)
 
-    def replay(self, video, pipeline, record: OpRecord, dest: Path):
-        _, info = render_clip(plan_clip(video, pipeline, record=record), pipeline, dest)
-        return info
+    def replay(self, video, pipeline, record: OpRecord, dest: Path,
+               annotation: dict | None = None):
+        plan = plan_clip(video, pipeline, record=record)
+        _, info = render_clip(plan, pipeline, dest)
+        return self._with_tracks(info, plan, pipeline, annotation)
+
+    @staticmethod
+    def _with_tracks(info: dict, plan, pipeline, annotation: dict | None) -> dict:
+        if annotation is None:
+            return info
+        moved, dropped = move_tracks(plan, pipeline, annotation)
+        return {**info, "annotation": moved, "dropped_objects": dropped}

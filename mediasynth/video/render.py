@@ -8,9 +8,11 @@ whole clip.
 Paths:
 - fused: every step has an FFmpeg equivalent -> one `ffmpeg` process, no frame goes through
   Python;
-- frames: FFmpeg decodes (with the temporal filters) to raw I420 on a pipe, Python converts
-  each frame to RGB, applies the frame chain and converts back (then frame drop/duplicate,
-  reverse through a disk buffer), a second FFmpeg encodes from a pipe. Memory stays bounded
+- frames: FFmpeg decodes (with the temporal filters up to the first Python-only edit) to raw
+  I420 on a pipe, Python converts each frame to RGB, applies the frame chain and converts
+  back, then plays the remaining edits in order from their frame maps (drop/duplicate,
+  reverse through a disk buffer, and any trim, speed or rate change after them; see
+  video/timeline.py), a second FFmpeg encodes from a pipe. Memory stays bounded
   by one frame whatever the clip length.
 Both paths share one time base: the first frame is time 0 (graph.source_filters) and the
 soundtrack is placed against it, its start offset included (see video/soundtrack.py, which
@@ -22,7 +24,6 @@ on the way is MediaError('damaged').
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import tempfile
 import threading
@@ -46,6 +47,7 @@ from mediasynth.io.ffmpeg import (
 )
 from mediasynth.video import graph as G
 from mediasynth.video import soundtrack as S
+from mediasynth.video import timeline as TL
 from mediasynth.video.probe import upright_size
 
 
@@ -182,10 +184,16 @@ def _audio_args(plan, pipeline, stream, audio_wav, record, source_input: int
 def decoder_command(plan: ClipPlan, *, edits: list[dict] | None = None,
                     seek_s: float | None = None) -> tuple[list[str], list[dict]]:
     """(the FFmpeg command that decodes the edited frames to raw I420 on stdout, the edits
-    left to Python): the frame path's first half, also used by the loaders, which may
-    start decoding at `seek_s` (input seek, frame-accurate) with `edits` adjusted for it."""
-    vf, python_edits = G.video_edit_filters(
-        S.edits_of(plan) if edits is None else edits, python_edits=True)
+    left to Python: every edit from the first Python-only one on, each with the
+    "frames_in" and "fps_in" of the stream it receives): the frame path's first half, also
+    used by the loaders, which may start decoding at `seek_s` (input seek,
+    frame-accurate) with `edits` adjusted for it."""
+    edits = S.edits_of(plan) if edits is None else edits
+    vf, python_edits = G.video_edit_filters(edits, python_edits=True)
+    facts = {id(e): f for e, f in zip(edits, TL.stream_facts(
+        edits, plan.source.frame_count, plan.source.fps))}
+    python_edits = [{**e, "frames_in": facts[id(e)][0], "fps_in": facts[id(e)][1]}
+                    for e in python_edits]
     seek = ["-ss", f"{seek_s:.6f}"] if seek_s else []
     cmd = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-nostdin", *seek,
            *safe_input(plan.source.path), "-map", "0:v:0",
@@ -331,49 +339,32 @@ def _read_frames(pipe, frame_bytes: int, shape):
 
 
 def python_edit_frames(frames, edits: list[dict], dest: Path):
-    """The Python-only edits (drop/duplicate, reverse through a disk buffer beside `dest`)
-    on a stream of frames, in order."""
+    """The edits left to Python (see `decoder_command`) on a stream of frames, in order:
+    stutter by its flags (video.transforms.temporal.stutter_repeats), edits whose frame map
+    only moves forward streamed (`timeline.select`, from the "frames_in"/"fps_in" the
+    stream was given), others (a reverse) played back from a disk buffer beside `dest`."""
     for e in edits:
         if e["op"] == "drop_duplicate":
             frames = _drop_duplicate(frames, e["drop_probability"], e["seed"])
-        elif e["op"] == "reverse":
-            frames = _reverse(frames, e["max_buffer_bytes"], dest)
+            continue
+        index_map = None
+        if "frames_in" in e:
+            index_map = TL.edit_class(e["op"]).frame_map(e, e["frames_in"], e["fps_in"])
+        if index_map is not None and TL.is_monotone(index_map):
+            frames = TL.select(frames, index_map)
+        else:
+            frames = TL.buffered(frames, e, dest)
     return frames
 
 
 def _drop_duplicate(frames, probability: float, seed: int):
-    rng = np.random.default_rng(seed)
+    from mediasynth.video.transforms.temporal import stutter_repeats
+
     previous = None
-    for frame in frames:
-        if previous is not None and rng.random() < probability:
-            yield previous
-        else:
+    for frame, repeat in zip(frames, stutter_repeats(seed, probability)):
+        if not repeat:
             previous = frame
-            yield frame
-
-
-def _reverse(frames, max_bytes: int, dest: Path):
-    """Buffer frames in a temp file beside the output, then play them back last first."""
-    path = dest.parent / f".mediasynth-tmp-reverse-{os.getpid()}-{dest.stem}.raw"
-    shape = None
-    count = 0
-    try:
-        with open(path, "w+b") as fh:
-            for frame in frames:
-                shape = frame.shape
-                count += 1
-                if count * frame.nbytes > max_bytes:
-                    raise MediaError("too_large", f"reverse needs more than {max_bytes:,} bytes "
-                                     "of frame buffer (video.reverse max_buffer_bytes)")
-                fh.write(np.ascontiguousarray(frame).tobytes())
-            if shape is None:
-                return
-            size = int(np.prod(shape))
-            for i in range(count - 1, -1, -1):
-                fh.seek(i * size)
-                yield np.frombuffer(fh.read(size), np.uint8).reshape(shape)
-    finally:
-        _unlink(path)
+        yield previous
 
 
 def verify_output(path: Path, *, expect_audio: bool) -> dict:

@@ -7,6 +7,13 @@ rate and frame count. The video renderer compiles the edits into one FFmpeg filt
 (frame drop/duplicate, reverse through a disk buffer). Audio gets the same edits on the
 video's time base (its start offset included), so it stays in sync: cuts fall on frame
 boundaries for both streams.
+
+Each transform also says which frames it keeps: `frame_map(edit, n_frames_in, fps_in)` is
+the source frame (of its own input) shown by every output frame, exactly as the renderer
+plays the edit on both paths (measured in tests/video/test_frame_maps.py), and
+`fps_after(edit, fps_in)` the frame rate it leaves. Annotations (tracks) and the frame
+path's Python steps are driven by these maps, so a new temporal transform is one class:
+`edit`, `retime`, `frame_map` (and `fps_after` when it changes the rate).
 """
 
 from __future__ import annotations
@@ -14,14 +21,53 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+
 from mediasynth.core.media import MediaKind, Video
 from mediasynth.core.registry import register
 from mediasynth.core.transform import Transform, check_range, check_value, seed_param, uniform
 
+# edit op -> the TemporalTransform class that makes it (filled by __init_subclass__)
+EDIT_CLASSES: dict[str, type] = {}
+
+
+def frames_rounded(values: np.ndarray) -> np.ndarray:
+    """Times in output frames rounded to the nearest frame, halves up: FFmpeg's fps filter
+    (AV_ROUND_NEAR_INF on non-negative times). The tiny bias makes exact halves that
+    floating point lands just below still round up."""
+    return np.floor(np.asarray(values, np.float64) + 0.5 + 1e-9).astype(np.int64)
+
+
+def resampled_frames(n_frames_in: int, ratio: float) -> np.ndarray:
+    """Frame map of FFmpeg's fps filter for input frame i at output time i * ratio (in
+    output frames): output k shows the last input whose rounded time is <= k; the clip
+    ends at the rounded end time of the input (n_frames_in * ratio)."""
+    n_out = int(frames_rounded(n_frames_in * ratio))
+    shown = frames_rounded(np.arange(n_frames_in) * ratio)
+    return np.maximum(np.searchsorted(shown, np.arange(n_out), side="right") - 1, 0)
+
+
+def stutter_repeats(seed: int, drop_probability: float):
+    """Endless flags, one a frame: True when that frame is replaced by the last one kept
+    (the first frame is always kept). The frame path and `DropDuplicate.frame_map` both
+    read these, so they agree frame for frame."""
+    rng = np.random.default_rng(seed)
+    yield False
+    while True:
+        yield bool(rng.random() < drop_probability)
+
 
 @dataclass(frozen=True, kw_only=True)
 class TemporalTransform(Transform):
+    """Base of temporal transforms; subclasses set `op` (the edit they append)."""
+
     kind: ClassVar[MediaKind] = MediaKind.VIDEO
+    op: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("op"):
+            EDIT_CLASSES[cls.op] = cls
 
     def apply(self, media: Video, params: dict[str, Any]) -> Video:
         edit = self.edit(media, params)
@@ -38,6 +84,16 @@ class TemporalTransform(Transform):
     def retime(self, video: Video, edit: dict) -> tuple[float, float]:
         return video.duration_s, video.fps
 
+    @staticmethod
+    def frame_map(edit: dict, n_frames_in: int, fps_in: float) -> np.ndarray:
+        """int64 array, one entry per output frame: the input frame (0-based) it shows."""
+        raise NotImplementedError
+
+    @staticmethod
+    def fps_after(edit: dict, fps_in: float) -> float:
+        """The frame rate after the edit."""
+        return fps_in
+
 
 @register("video.trim")
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +107,7 @@ class Trim(TemporalTransform):
         p: probability of applying.
     """
 
+    op: ClassVar[str] = "trim"
     duration_s: float = 2.0
 
     def validate(self) -> None:
@@ -72,6 +129,11 @@ class Trim(TemporalTransform):
     def retime(self, video, edit):
         return edit["frames"] / video.fps, video.fps
 
+    @staticmethod
+    def frame_map(edit, n_frames_in, fps_in):
+        start = edit["start_frame"]
+        return np.arange(start, min(start + edit["frames"], n_frames_in), dtype=np.int64)
+
 
 @register("video.speed")
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +147,7 @@ class Speed(TemporalTransform):
         p: probability of applying.
     """
 
+    op: ClassVar[str] = "speed"
     factor_range: tuple[float, float] = (0.9, 1.1)
     keep_pitch: bool = True
 
@@ -101,6 +164,12 @@ class Speed(TemporalTransform):
     def retime(self, video, edit):
         return video.duration_s / edit["factor"], video.fps
 
+    @staticmethod
+    def frame_map(edit, n_frames_in, fps_in):
+        # the numbers graph.video_edit_filters writes: setpts=PTS/factor, fps=fps
+        factor, fps = float(f"{edit['factor']:.6f}"), float(f"{edit['fps']:.6f}")
+        return resampled_frames(n_frames_in, fps / (fps_in * factor))
+
 
 @register("video.frame_rate")
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +182,7 @@ class FrameRate(TemporalTransform):
         p: probability of applying.
     """
 
+    op: ClassVar[str] = "fps"
     fps_range: tuple[float, float] = (24.0, 30.0)
 
     def validate(self) -> None:
@@ -127,6 +197,14 @@ class FrameRate(TemporalTransform):
     def retime(self, video, edit):
         return video.duration_s, edit["fps"]
 
+    @staticmethod
+    def frame_map(edit, n_frames_in, fps_in):
+        return resampled_frames(n_frames_in, edit["fps"] / fps_in)
+
+    @staticmethod
+    def fps_after(edit, fps_in):
+        return float(edit["fps"])
+
 
 @register("video.drop_duplicate")
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +217,7 @@ class DropDuplicate(TemporalTransform):
         p: probability of applying.
     """
 
+    op: ClassVar[str] = "drop_duplicate"
     drop_probability_range: tuple[float, float] = (0.02, 0.1)
 
     def validate(self) -> None:
@@ -152,6 +231,15 @@ class DropDuplicate(TemporalTransform):
         return {"op": "drop_duplicate", "drop_probability": params["drop_probability"],
                 "seed": params["noise_seed"]}
 
+    @staticmethod
+    def frame_map(edit, n_frames_in, fps_in):
+        flags = stutter_repeats(edit["seed"], edit["drop_probability"])
+        shown, last = np.empty(n_frames_in, np.int64), 0
+        for i, repeat in zip(range(n_frames_in), flags):
+            last = last if repeat else i
+            shown[i] = last
+        return shown
+
 
 @register("video.reverse")
 @dataclass(frozen=True, kw_only=True)
@@ -164,6 +252,7 @@ class Reverse(TemporalTransform):
         p: probability of applying.
     """
 
+    op: ClassVar[str] = "reverse"
     max_buffer_bytes: int = 8 * 1024**3
 
     def validate(self) -> None:
@@ -171,6 +260,10 @@ class Reverse(TemporalTransform):
 
     def edit(self, video, params):
         return {"op": "reverse", "max_buffer_bytes": self.max_buffer_bytes}
+
+    @staticmethod
+    def frame_map(edit, n_frames_in, fps_in):
+        return np.arange(n_frames_in - 1, -1, -1, dtype=np.int64)
 
 
 @register("video.fade")
@@ -184,6 +277,7 @@ class Fade(TemporalTransform):
         p: probability of applying.
     """
 
+    op: ClassVar[str] = "fade"
     fade_in_s_range: tuple[float, float] = (0.0, 0.5)
     fade_out_s_range: tuple[float, float] = (0.0, 0.5)
 
@@ -199,4 +293,8 @@ class Fade(TemporalTransform):
         half = video.duration_s / 2
         return {"op": "fade", "in_s": round(min(params["fade_in_s"], half), 6),
                 "out_s": round(min(params["fade_out_s"], half), 6)}
+
+    @staticmethod
+    def frame_map(edit, n_frames_in, fps_in):
+        return np.arange(n_frames_in, dtype=np.int64)  # frames darken, none moves
 
