@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="augmented variants per source (default: the pipeline's)")
     p.add_argument("--seed", type=int, help="root seed (default: the pipeline's)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--balance", choices=("none", "oversample", "undersample"),
+    p.add_argument("--balance", choices=("none", "oversample", "undersample", "synthesize"),
                    help="even out class sizes (default: the pipeline's, none in default)")
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
     p.add_argument("--layout", choices=("auto", "folders", "coco", "yolo", "voc", "masks",
@@ -174,7 +174,6 @@ def _silence_stdout() -> None:
 def _cmd_list(args) -> int:
     """`list`: one line per transform (name, first doc line) and its parameters with their
     defaults; `list NAME`: that transform's whole doc and parameters."""
-    import mediasynth.core.compose  # noqa: F401 - registers compose, one_of, some_of...
     from mediasynth.core import registry
 
     if args.name:
@@ -244,8 +243,7 @@ def _print_wrapped(text: str, *, indent: int) -> None:
 
 
 def _cmd_validate(args) -> int:
-    from mediasynth.commands import resolve_pipeline_path
-    from mediasynth.core.config import load_pipeline
+    from mediasynth.core.config import load_pipeline, resolve_pipeline_path
 
     pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
     counts = []
@@ -256,7 +254,7 @@ def _cmd_validate(args) -> int:
         chain = getattr(pipeline.video, part)
         counts.append(f"video.{part}: {len(chain) if chain else 0} steps")
     if pipeline.source:
-        from mediasynth.synth.run import generator_and_options
+        from mediasynth.engine.synth_run import generator_and_options
 
         settings = dict(pipeline.source)
         generator, _ = generator_and_options(str(settings.pop("type", "")), settings)

@@ -81,6 +81,18 @@ class AudioHandler:
                 "duration_s": round(audio.duration_s, 6), "clipped_samples": clipped,
                 "stats": self.describe(audio)}
 
+    def embed(self, audio):
+        """The vector `balance: synthesize` finds neighbours in (audio/mixing.py)."""
+        from mediasynth.audio.mixing import embed
+
+        return embed(audio)
+
+    def mix(self, audio, partners: list, lam: float):
+        """lam * audio + (1 - lam) * partner (audio/mixing.py)."""
+        from mediasynth.audio.mixing import interpolate
+
+        return interpolate(audio, partners[0], lam)
+
     def describe(self, audio) -> dict:
         """Loudness (RMS dBFS) and duration, for the report."""
         from mediasynth.audio.functional.level import amplitude_to_db, rms

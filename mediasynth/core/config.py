@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediasynth.core import registry
+from mediasynth.core.balance import balance_spec
 from mediasynth.core.compose import Compose
 from mediasynth.core.errors import ConfigError
 
@@ -80,7 +81,8 @@ class DatasetOptions:
     """How expansion balances and splits.
 
     Fields:
-        balance: none | oversample | undersample.
+        balance: none | oversample | undersample | synthesize, or a mapping
+            {strategy, sampling_strategy, k_neighbors} (see core/balance.py).
         class_targets: explicit number of train outputs per class (overrides balance).
         split: fractions per split name, e.g. {train: 0.8, val: 0.1, test: 0.1}; None = no split.
         augment_eval: also augment val/test sources (default: originals only).
@@ -88,7 +90,7 @@ class DatasetOptions:
         unchained: what sources of a kind the pipeline has no chain for become: copy (each
             copied once, as an original) | skip (left out, with a reason row).
         layout: how SRC says what its files are: auto | folders | coco | yolo | voc | masks |
-            labels (see mediasynth/layouts).
+            labels | events | tracks (see mediasynth/layouts).
         annotations: further annotation formats to write besides the source's own, e.g.
             [coco, yolo, voc].
         min_box_visibility: drop a transformed object whose visible share of its outline
@@ -256,6 +258,25 @@ def load_pipeline(path: str | Path) -> Pipeline:
         raise ConfigError(exc.message, source=str(path), line=exc.line) from None
 
 
+PIPELINES_DIR = Path(__file__).resolve().parent.parent / "pipelines"
+
+
+def resolve_pipeline_path(name: str | None) -> Path:
+    """The file of a pipeline given by path or by the name of a bundled pipeline (`default`,
+    `speech`, ..., with or without `.yaml`); None is the bundled default. An existing path
+    wins over a bundled name; neither raises ConfigError listing the bundled names."""
+    if name is None:
+        return DEFAULT_PIPELINE
+    path = Path(name)
+    if path.exists():
+        return path
+    bundled = PIPELINES_DIR / f"{name.removesuffix('.yaml')}.yaml"
+    if bundled.exists():
+        return bundled
+    names = sorted(p.stem for p in PIPELINES_DIR.glob("*.yaml"))
+    raise ConfigError(f"no pipeline file {name!r} (bundled pipelines: {', '.join(names)})")
+
+
 def _read_document(path: Path) -> Any:
     """The parsed content of a YAML (mappings with line numbers) or JSON file; ConfigError
     naming the file when it cannot be read or parsed."""
@@ -307,14 +328,10 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
         audio=_chain(video_cfg.get("audio"), "audio", "video.audio"),
     )
     dataset = _section(data, "dataset", DatasetOptions)
-    if dataset.balance not in ("none", "oversample", "undersample"):
-        raise ConfigError(
-            f"dataset.balance must be none, oversample or undersample, got {dataset.balance!r}",
-            line=_line(data.get("dataset"), "balance"),
-        )
-    if dataset.unchained not in ("copy", "skip"):
-        raise ConfigError(f"dataset.unchained must be copy or skip, got {dataset.unchained!r}",
-                          line=_line(data.get("dataset"), "unchained"))
+    try:
+        balance_spec(dataset.balance)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, line=_line(data.get("dataset"), "balance")) from None
     _check_dataset_annotations(dataset, data.get("dataset"))
     if dataset.split is not None:
         validate_split(dataset.split)
@@ -397,7 +414,7 @@ def _chain(cfg: Any, kind: str, where: str | None = None) -> Compose | None:
 
 # --- files written by albumentations.save (see image/albumentations_bridge.py) ----------
 
-DEFAULT_PIPELINE = Path(__file__).resolve().parent.parent / "pipelines" / "default.yaml"
+DEFAULT_PIPELINE = PIPELINES_DIR / "default.yaml"
 
 
 def _bridge():

@@ -13,8 +13,11 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from mediasynth.core.balance import BalanceSpec, balance_spec
 from mediasynth.core.config import Pipeline
 from mediasynth.core.rng import stable_hash
+from mediasynth.engine.sampler import class_targets as sampler_targets
+from mediasynth.engine.sampler import synthesized
 from mediasynth.io.discover import Found
 
 ORIGINAL = -1  # variant number of a copied original
@@ -33,6 +36,8 @@ class Output:
     variant: int  # ORIGINAL for a copied original
     rel_path: str  # relative to OUT, POSIX
     side: tuple[str, ...] = ()  # files written beside it (a segmentation mask), relative to OUT
+    partners: tuple[str, ...] = ()  # other sources it is made from (relative to SRC)
+    method: str | None = None  # how the partners are combined ("interpolate": SMOTE)
 
 
 @dataclass(frozen=True)
@@ -208,27 +213,27 @@ def variants_per_source(
     sources_by_class: dict[str | None, list[str]],
     *,
     variants: int,
-    balance: str,
+    balance,
     class_targets: dict[str, int] | None,
 ) -> dict[str, int]:
     """How many augmented variants each (train) source gets.
 
-    none: `variants` each. oversample: every class reaches the largest class's output count,
-    the extra spread one by one over its sources in sorted order. undersample: every class
-    is cut to the smallest class's count. `class_targets` sets a class's count explicitly.
+    none: `variants` each. oversample / undersample: each class's count comes from the
+    sampler (engine/sampler.py, imbalanced-learn's sampling_strategy; by default every class
+    reaches the largest, or is cut to the smallest), spread one by one over its sources in
+    sorted order. synthesize: `variants` each (the sampler's new outputs come on top).
+    `class_targets` sets a class's count explicitly.
     """
+    spec = balance_spec(balance)
     totals = {c: len(p) * variants for c, p in sources_by_class.items() if p}
     if not totals:
         return {}
-    if balance == "oversample":
-        targets = dict.fromkeys(totals, max(totals.values()))
-    elif balance == "undersample":
-        targets = dict.fromkeys(totals, min(totals.values()))
-    else:
-        targets = dict(totals)
-    for cls, target in (class_targets or {}).items():
-        if cls in targets:
-            targets[cls] = int(target)
+    targets = (dict(totals) if spec.strategy == "synthesize"
+               else sampler_targets(totals, spec, class_targets))
+    return _spread(sources_by_class, targets)
+
+
+def _spread(sources_by_class: dict, targets: dict) -> dict[str, int]:
     out: dict[str, int] = {}
     for cls, paths in sources_by_class.items():
         if not paths:
@@ -238,6 +243,27 @@ def variants_per_source(
         for i, path in enumerate(paths):
             out[path] = base + (1 if i < extra else 0)
     return out
+
+
+def _synthesis(by_class: dict, counts: dict[str, int], spec: BalanceSpec, pipeline: Pipeline,
+               neighbours) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """(plain variants per source, partners of each synthesized output per source). Classes
+    whose sources have no neighbour (a single source, or a kind without an embedding) fill
+    their gap with plain variants instead."""
+    totals = {c: sum(counts.get(p, 0) for p in paths) for c, paths in by_class.items() if paths}
+    targets = sampler_targets(totals, BalanceSpec("oversample", spec.sampling_strategy),
+                              pipeline.dataset.class_targets)
+    near = neighbours(by_class) if neighbours is not None else {}
+    partners = synthesized(by_class, counts, targets, near, pipeline.seed)
+    counts = dict(counts)
+    for cls, paths in by_class.items():
+        made = sum(len(partners.get(p, ())) for p in paths)
+        gap = targets.get(cls, 0) - totals.get(cls, 0) - made
+        if gap > 0 and paths:
+            base, extra = divmod(gap, len(paths))
+            for i, path in enumerate(sorted(paths)):
+                counts[path] += base + (1 if i < extra else 0)
+    return counts, partners
 
 
 def class_folder(split: str | None, class_name: str | None) -> str:
@@ -252,11 +278,13 @@ def make_plan(
     output_extension,
     media_folder=class_folder,
     side_files=None,
+    neighbours=None,
 ) -> Plan:
     """The full plan. `output_extension(kind, source_format) -> '.ext'` comes from the
     modality handlers, `media_folder(split, class) -> folder` and `side_files(output path)
-    -> paths` from the layout; everything else from the pipeline (seed, variants, dataset
-    options)."""
+    -> paths` from the layout, `neighbours(train sources by class) -> {source: nearest
+    same-class sources}` from the engine (for `balance: synthesize`); everything else from
+    the pipeline (seed, variants, dataset options)."""
     opts = pipeline.dataset
     media = [_refuse_reserved(f, opts.split) for f in found if f.kind is not None]
     media = [_refuse_unchained(f, pipeline) for f in media]
@@ -267,8 +295,12 @@ def make_plan(
     for f in usable:
         if splits[f.rel_path] in train_like and pipeline.has_chain(f.kind):
             by_class[f.class_name].append(f.rel_path)
-    counts = variants_per_source(by_class, variants=pipeline.variants, balance=opts.balance,
+    spec = balance_spec(opts.balance)
+    counts = variants_per_source(by_class, variants=pipeline.variants, balance=spec,
                                  class_targets=opts.class_targets)
+    partners: dict[str, list[str]] = {}
+    if spec.strategy == "synthesize":
+        counts, partners = _synthesis(by_class, counts, spec, pipeline, neighbours)
     stems = _output_stems(usable)
     jobs = []
     for f in sorted(media, key=lambda f: f.rel_path):
@@ -287,8 +319,12 @@ def make_plan(
             orig_ext = PurePosixPath(f.rel_path).suffix
             names.append((ORIGINAL, f"{stems[f.rel_path]}__orig{orig_ext}"))
         names += [(v, f"{stems[f.rel_path]}__v{v:03d}{ext}") for v in range(n)]
+        mixed = partners.get(f.rel_path, []) if augment else []
+        names += [(n + i, f"{stems[f.rel_path]}__v{n + i:03d}{ext}") for i in range(len(mixed))]
         outputs = tuple(Output(row_id(f.rel_path, v), v, str(folder / name),
-                               tuple(side_files(str(folder / name))) if side_files else ())
+                               tuple(side_files(str(folder / name))) if side_files else (),
+                               (mixed[v - n],) if v >= n else (),
+                               "interpolate" if v >= n else None)
                         for v, name in names)
         jobs.append(SourceJob(f.rel_path, f.kind, f.format, f.class_name, split, outputs,
                               info=f.info))

@@ -40,6 +40,10 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
     pipeline = load_pipeline(out / "pipeline.yaml")
     handler = handler_for(row["kind"])
     loaded = handler.load(Path(run["src"]) / row["source"], pipeline.budgets)
+    if row.get("mix"):
+        partners = [handler.load(Path(run["src"]) / p, pipeline.budgets)
+                    for p in row["mix"]["partners"]]
+        loaded = handler.mix(loaded, partners, row["mix"]["lambda"])
     dest = dest or Path.cwd()
     if dest.is_dir():
         dest = dest / Path(row["output"]).name

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mediasynth.core.balance import balance_spec
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
@@ -19,6 +20,7 @@ from mediasynth.engine.exports import export_annotations
 from mediasynth.engine.handlers import output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
+from mediasynth.engine.sampler import nearest_same_class
 from mediasynth.engine.shards import member_digests, pack
 from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folders
 from mediasynth.engine.sources import Sources, find_sources
@@ -90,8 +92,34 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
             from mediasynth.layouts.masks import mask_path
 
             placement["side_files"] = lambda path: (mask_path(path),)
+    if balance_spec(pipeline.dataset.balance).strategy == "synthesize":
+        placement["neighbours"] = _neighbour_search(found, pipeline, pool)
     return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
         kind, fmt, pipeline.output), **placement)
+
+
+def _neighbour_search(found: list[Found], pipeline: Pipeline, pool):
+    """For `balance: synthesize`: embed the train sources the plan asks about (in the
+    workers) and find each one's k nearest of its own class and kind."""
+    by_rel = {f.rel_path: f for f in found}
+    k = balance_spec(pipeline.dataset.balance).k_neighbors
+
+    def neighbours(by_class: dict) -> dict[str, list[str]]:
+        from mediasynth.engine.worker import embed_chunk
+
+        items = [by_rel[p] for paths in by_class.values() for p in sorted(paths)]
+        chunks = [items[i:i + 16] for i in range(0, len(items), 16)]
+        vectors, groups = {}, {}
+        for index, status, value in pool.map(embed_chunk, chunks, pipeline.budgets,
+                                             timeout_s=pipeline.budgets.file_timeout_s):
+            if status != "ok":
+                continue
+            for f, vector in zip(chunks[index], value):
+                if vector is not None:
+                    vectors[f.rel_path] = vector
+                    groups[f.rel_path] = (f.class_name, f.kind)
+        return nearest_same_class(vectors, groups, k)
+    return neighbours
 
 
 def needs_ffmpeg(found: list[Found]) -> bool:
@@ -361,9 +389,9 @@ def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
     for row, offset, length in M.scan(out):
         if row.get("status") != "ok" or row.get("pipeline_sha256") != sha or not row["output"]:
             continue
-        rel = row.get("source")
-        if rel not in found or source_sha(rel, row.get("source_sha256")) != row.get(
-                "source_sha256"):
+        used = [(row.get("source"), row.get("source_sha256"))] + [
+            (s["path"], s["sha256"]) for s in row.get("sources", [])[1:]]
+        if any(rel not in found or source_sha(rel, sha) != sha for rel, sha in used):
             continue
         if _output_sha256(out, row, shards) == row.get("output_sha256"):
             done[row["id"]] = M.ref_of(row, offset, length)

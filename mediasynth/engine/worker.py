@@ -17,6 +17,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.rng import rng_from_record, seed_record
@@ -140,6 +142,7 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     seen: set[str] = set()
     source_stats = handler.describe(loaded) if loaded is not None else None
     annotation = T.source_annotation(job, ctx.src, loaded)
+    partners = _Partners(handler, ctx, sha)
     for output in job.outputs:
         row = {**base_row(job, ctx), "source_sha256": sha, "id": output.row_id,
                "variant": output.variant, "source_stats": source_stats}
@@ -156,7 +159,7 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
                            **T.original_fields(annotation, side))
             else:
                 row.update(_render_variant(handler, loaded, job, output, dest, ctx, seen,
-                                           annotation))
+                                           annotation, partners))
         except FatalOutputError:
             raise
         except MediaError as exc:
@@ -174,6 +177,47 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
 
 
 DAMAGE_CODES = ("truncated", "damaged")
+MIX_SPAWN = 0x6D6978  # extends an output's spawn key for its mixing weight ("mix")
+
+
+def mix_lambda(seed: dict) -> float:
+    """The interpolation weight of a synthesized output, lambda ~ U(0, 1), from its own
+    generator (so the chain draws the same as it would on an unmixed output)."""
+    ss = np.random.SeedSequence(int(seed["root"]), spawn_key=(*seed["spawn_key"], MIX_SPAWN))
+    return float(np.random.default_rng(ss).uniform(0.0, 1.0))
+
+
+class _Partners:
+    """Partner sources of a job's outputs, each loaded and hashed once."""
+
+    def __init__(self, handler, ctx: RunContext, source_sha: str):
+        self.handler, self.ctx, self.source_sha = handler, ctx, source_sha
+        self.loaded: dict[str, tuple] = {}
+
+    def media(self, rel: str):
+        if rel not in self.loaded:
+            path = Path(self.ctx.src) / rel
+            self.loaded[rel] = (self.handler.load(path, self.ctx.pipeline.budgets),
+                                file_sha256(path))
+        return self.loaded[rel][0]
+
+    def sources(self, source: str, partners) -> list[dict]:
+        """Every source an output is made from, with its sha256 (the row's provenance)."""
+        return [{"path": source, "sha256": self.source_sha},
+                *({"path": p, "sha256": self.loaded[p][1]} for p in partners)]
+
+
+def embed_chunk(items, budgets) -> list:
+    """The embedding of each discovered file (None where its kind has none or it cannot be
+    read), for the neighbour search of `balance: synthesize`."""
+    vectors = []
+    for found in items:
+        try:
+            handler = handler_for(found.kind)
+            vectors.append(handler.embed(handler.load(found.path, budgets)))
+        except SOURCE_ERRORS:
+            vectors.append(None)
+    return vectors
 
 
 def _load_checked(handler, path: Path, job: SourceJob, ctx: RunContext, warnings: list):
@@ -207,12 +251,18 @@ def _raise_if_out_full(out: str, exc: BaseException) -> None:
 
 
 def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, seen: set,
-                    annotation: dict | None) -> dict:
+                    annotation: dict | None, partners: _Partners) -> dict:
     extra = {"annotation": annotation} if annotation is not None else {}
     for attempt in range(MAX_ATTEMPTS):
         seed = seed_record(ctx.pipeline.seed, job.source, output.variant, attempt)
+        media, mix = loaded, None
+        if output.partners:
+            mix = {"method": output.method, "lambda": mix_lambda(seed),
+                   "partners": list(output.partners)}
+            media = handler.mix(loaded, [partners.media(p) for p in output.partners],
+                                mix["lambda"])
         with _temp_beside(dest) as tmp:
-            record, info = handler.render(loaded, ctx.pipeline, rng_from_record(seed), tmp,
+            record, info = handler.render(media, ctx.pipeline, rng_from_record(seed), tmp,
                                           **extra)
             info = dict(info)
             digest = info.pop("sha256", None) or file_sha256(tmp)
@@ -228,9 +278,11 @@ def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, s
         seen.add(digest)
         if attempt:
             info = {**info, "redrawn_duplicates": attempt}
+        mixed = {"mix": mix, "sources": partners.sources(job.source, output.partners)} \
+            if mix else {}
         return {"output": output.rel_path, "status": "ok", "reason": None, "seed": seed,
                 "record": record.to_dict(), "output_sha256": digest, "info": info,
-                **T.row_fields(info, side)}
+                **T.row_fields(info, side), **mixed}
     raise AssertionError("unreachable")
 
 

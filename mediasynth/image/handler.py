@@ -103,6 +103,18 @@ class ImageHandler:
         return {"width": image.width, "height": image.height, "channels": image.channels,
                 "stats": self.describe(image), "sha256": hashlib.sha256(data).hexdigest()}
 
+    def embed(self, image):
+        """The vector `balance: synthesize` finds neighbours in (image/mixing.py)."""
+        from mediasynth.image.mixing import embed
+
+        return embed(image)
+
+    def mix(self, image, partners: list, lam: float):
+        """lam * image + (1 - lam) * partner (image/mixing.py)."""
+        from mediasynth.image.mixing import interpolate
+
+        return interpolate(image, partners[0], lam)
+
     def describe(self, image) -> dict:
         """Cheap statistics for the report: mean and standard deviation of luma (0-255) and
         a 64-bit difference hash, from a small copy."""

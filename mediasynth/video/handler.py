@@ -32,6 +32,10 @@ class VideoHandler:
         """`check` + `verify`; the Video carries the measured duration and audio offset."""
         return load_video(path, budgets)
 
+    def embed(self, video):
+        """Clips have no embedding: `balance: synthesize` oversamples them instead."""
+        return None
+
     def describe(self, video) -> dict:
         return {"duration_s": round(video.duration_s, 4), "width": video.width,
                 "height": video.height, "fps": round(video.fps, 4)}

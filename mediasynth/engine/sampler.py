@@ -1,0 +1,89 @@
+"""The sampler: how many outputs each train class gets and, for `synthesize`, which pairs of
+sources make the new ones. Pure and seeded (the neighbour lists come from the engine).
+
+`dataset.balance` is a strategy name or a mapping with imbalanced-learn's vocabulary:
+
+    balance: oversample                     # none | oversample | undersample | synthesize
+    balance: {strategy: synthesize, sampling_strategy: not majority, k_neighbors: 5}
+
+`sampling_strategy` means what it means in imbalanced-learn (`auto`, `minority`,
+`not minority`, `not majority`, `all`, or a dict of target counts per class) and is resolved
+by imbalanced-learn's own `check_sampling_strategy` on the per-class output counts.
+`synthesize` is SMOTE for media: each new output of a minority class is made from one of its
+sources and one of that source's k nearest neighbours of the same class (in the embedding
+of the source's modality), interpolated (lambda ~ U(0, 1), drawn per output and recorded),
+then augmented by the chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mediasynth.core.balance import BalanceSpec
+from mediasynth.core.rng import stable_hash
+
+
+def class_targets(totals: dict, spec: BalanceSpec, explicit: dict | None = None) -> dict:
+    """Target output count per class from the counts each would get without balancing."""
+    targets = dict(totals)
+    if spec.strategy != "none" and len(totals) > 1:
+        from imblearn.utils import check_sampling_strategy
+
+        keys = sorted(totals, key=lambda c: (c is None, str(c)))
+        names = {str(c): c for c in keys}
+        y = np.repeat([str(c) for c in keys], [totals[c] for c in keys])
+        kind = "under-sampling" if spec.strategy == "undersample" else "over-sampling"
+        ss = spec.sampling_strategy
+        if isinstance(ss, dict):
+            ss = {str(k): v for k, v in ss.items() if str(k) in names}
+        for name, n in check_sampling_strategy(ss, y, kind).items():
+            cls = names[str(name)]
+            targets[cls] = int(n) if kind == "under-sampling" else totals[cls] + int(n)
+    for cls, target in (explicit or {}).items():
+        if cls in targets:
+            targets[cls] = int(target)
+    return targets
+
+
+def synthesized(sources_by_class: dict, base: dict[str, int], targets: dict,
+                neighbours: dict[str, list[str]], seed: int) -> dict[str, list[str]]:
+    """{source: [partner of each new output]} filling each class's gap to its target with
+    (source, neighbour) pairs: sources in sorted order, round robin; each pair's neighbour is
+    drawn among the source's neighbours by a generator seeded by (seed, class)."""
+    out: dict[str, list[str]] = {}
+    for cls, paths in sources_by_class.items():
+        paths = sorted(paths)
+        gap = targets.get(cls, 0) - sum(base.get(p, 0) for p in paths)
+        usable = [p for p in paths if neighbours.get(p)]
+        if gap <= 0 or not usable:
+            continue
+        rng = np.random.default_rng(np.random.SeedSequence(
+            seed, spawn_key=(stable_hash("synthesize"), stable_hash(str(cls)))))
+        for t in range(gap):
+            source = usable[t % len(usable)]
+            choices = neighbours[source]
+            out.setdefault(source, []).append(choices[int(rng.integers(len(choices)))])
+    return out
+
+
+def nearest_same_class(vectors: dict[str, np.ndarray], classes: dict[str, Any], k: int
+                       ) -> dict[str, list[str]]:
+    """Each source's k nearest sources of its own class (Euclidean, scikit-learn), nearest
+    first, itself excluded; ties broken by path."""
+    from sklearn.neighbors import NearestNeighbors
+
+    by_class: dict[Any, list[str]] = {}
+    for path in sorted(vectors):
+        by_class.setdefault(classes[path], []).append(path)
+    out: dict[str, list[str]] = {}
+    for paths in by_class.values():
+        if len(paths) < 2:
+            continue
+        matrix = np.stack([vectors[p] for p in paths]).astype(np.float64)
+        model = NearestNeighbors(n_neighbors=min(k + 1, len(paths))).fit(matrix)
+        _, index = model.kneighbors(matrix)
+        for i, row in enumerate(index):
+            out[paths[i]] = [paths[j] for j in row if j != i][:k]
+    return out
