@@ -7,25 +7,9 @@ from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
 
-PIPELINES_DIR = Path(__file__).resolve().parent / "pipelines"
-
-
-def resolve_pipeline_path(name: str | None) -> Path:
-    """A pipeline path, or the name of a bundled pipeline (`default`, `speech`, ...)."""
-    if name is None:
-        return PIPELINES_DIR / "default.yaml"
-    path = Path(name)
-    if path.exists():
-        return path
-    bundled = PIPELINES_DIR / f"{name.removesuffix('.yaml')}.yaml"
-    if bundled.exists():
-        return bundled
-    names = sorted(p.stem for p in PIPELINES_DIR.glob("*.yaml"))
-    raise ConfigError(f"no pipeline file {name!r} (bundled pipelines: {', '.join(names)})")
-
 
 def _pipeline_from_args(args):
-    from mediasynth.core.config import load_pipeline, validate_split
+    from mediasynth.core.config import load_pipeline, resolve_pipeline_path, validate_split
     from mediasynth.engine.plan import parse_split
 
     pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
@@ -139,9 +123,58 @@ def cmd_replay(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from mediasynth.synth.run import run_synth_cli
+    """`synth GENERATOR OUT` (or `synth pipeline OUT -p PIPELINE`, the generator named by the
+    pipeline's `source:`): --set values over the generator's settings, --count and --split
+    over its runner options; writes OUT (see engine/synth_run.py) and its report."""
+    from mediasynth.core.config import load_pipeline, resolve_pipeline_path, validate_split
+    from mediasynth.engine.plan import parse_split
+    from mediasynth.engine.synth_run import generator_and_options, run_synth
 
-    return run_synth_cli(args)
+    if args.generator == "pipeline":
+        if not args.pipeline:
+            raise ConfigError("`mediasynth synth pipeline OUT` needs -p PIPELINE with a source:")
+        pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
+        if not pipeline.source:
+            raise ConfigError(f"{args.pipeline} has no source: section")
+        settings = dict(pipeline.source)
+        type_name = settings.pop("type", None)
+        if not isinstance(type_name, str) or not type_name.startswith("synth."):
+            raise ConfigError("source.type must name a generator, e.g. synth.shapes")
+    else:
+        type_name, settings = f"synth.{args.generator}", {}
+    settings.update(parse_sets(args.set))
+    generator, runner = generator_and_options(type_name, settings)
+    count = int(args.count if args.count is not None else runner.get("count", 100))
+    if count < 1:
+        raise ConfigError("--count must be >= 1")
+    split = runner.get("split")
+    if args.split:
+        split = parse_split(args.split)
+    if split:
+        validate_split(split)
+    rows = run_synth(generator, args.out, count=count, seed=args.seed, split=split,
+                     class_counts=runner.get("class_counts"),
+                     class_weights=runner.get("class_weights"), workers=args.workers,
+                     quiet=args.quiet)
+    if not getattr(args, "no_report", False):
+        _try_report(Path(args.out))
+    if not args.quiet:
+        print(f"wrote {len(rows)} {generator.media_kind} items to {args.out}")
+    return 0
+
+
+def parse_sets(pairs: list[str]) -> dict:
+    """--set KEY=VALUE pairs as a mapping; values are read as YAML (numbers, lists,
+    mappings). A pair without `=` or without a key raises ConfigError."""
+    import yaml
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set takes KEY=VALUE, got {pair!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
 
 
 def cmd_report(args) -> int:

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from mediasynth.cli import main
-from mediasynth.commands import PIPELINES_DIR
-from mediasynth.core.config import load_pipeline
+from mediasynth.core.config import PIPELINES_DIR, load_pipeline
 
 
 def _lines_after(text: str, name: str) -> list[str]:

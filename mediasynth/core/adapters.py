@@ -5,7 +5,7 @@
   boxes that leave the frame are dropped together with their extra columns.
 - audiomentations style: `t(samples, sample_rate=sr)` -> array shaped like `samples`
   ((frames,) mono or (channels, frames)); a (frames, channels) array such as (16000, 2) is
-  refused with a ValueError (see audio/layout.py), never read as 16000 channels.
+  refused with a ValueError (see core/audio_layout.py), never read as 16000 channels.
 - media style: `t(media)` -> media.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from mediasynth.audio.layout import channels_first
+from mediasynth.core.audio_layout import channels_first
 from mediasynth.core.media import Audio, Image, Video
 
 

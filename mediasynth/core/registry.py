@@ -1,7 +1,9 @@
 """Registry of transforms and generators under stable, explicit names.
 
-Names are registered by decorator (`@register("image.rotate")`). The modality packages are
-plugins: `load_all()` imports them by module name, so `core` needs no static import of them.
+Names are registered by decorator (`@register("image.rotate")`). The modules that register
+are plugins: `load_all()` imports them by module name, so the registry has no static import
+of them (neither of the modality packages above core nor of core.compose, which imports the
+registry to register itself).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from mediasynth.core.errors import ConfigError
 _REGISTRY: dict[str, type] = {}
 
 PLUGIN_MODULES = (
+    "mediasynth.core.compose",  # compose, one_of, some_of, random_apply (it imports us)
     "mediasynth.image.transforms",
     "mediasynth.audio.transforms",
     "mediasynth.video.transforms",
@@ -88,14 +91,12 @@ def did_you_mean(word: str, candidates) -> str:
 def build(cfg: Any):
     """Build a transform from its config dict `{type: name, field: value, ...}`.
 
-    A list is a Compose of its items. Unknown names and keys raise ConfigError naming the
-    bad key and the closest valid one; `line` is set when the dict carries `__line__` info
-    (see core.config).
+    A list is a Compose of its items (the class registered as "compose"). Unknown names and
+    keys raise ConfigError naming the bad key and the closest valid one; `line` is set when
+    the dict carries `__line__` info (see core.config).
     """
-    from mediasynth.core.compose import Compose
-
     if isinstance(cfg, (list, tuple)):
-        return Compose([build(c) for c in cfg])
+        return lookup("compose")([build(c) for c in cfg])
     line = getattr(cfg, "line", None)
     if not isinstance(cfg, dict):
         raise ConfigError(f"a transform must be a mapping with a 'type' key, got {cfg!r}", line=line)

@@ -55,7 +55,7 @@ def _start_fork_server() -> None:
     """Start the fork server LocalCluster's worker processes come from right away, with
     Dask and mediasynth preloaded: it imports them in its own process while this one reads
     the pipeline and walks SRC, and every worker then starts warm."""
-    from mediasynth.engine.pool import worker_context
+    from mediasynth.engine.worker_process import worker_context
 
     if worker_context(("distributed",)).get_start_method() == "forkserver":
         multiprocessing.forkserver.ensure_running()
@@ -121,7 +121,7 @@ class DaskPool:
             # holds only the task it runs (saturation 1.0, not Dask's 1.1): when a file kills
             # its worker, Dask counts the death against every task the worker held, and an
             # innocent task queued beside the culprit would fail after a few deaths.
-            from mediasynth.engine.pool import start_method
+            from mediasynth.engine.worker_process import start_method
 
             dask.config.set({"distributed.worker.profile.enabled": False,
                              "distributed.worker.multiprocessing-method": start_method(),

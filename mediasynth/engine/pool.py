@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import multiprocessing as mp
 import os
 import threading
 import time
@@ -21,27 +20,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 from typing import Any
 
-from mediasynth.engine.worker_process import THREAD_ENV, prepare_worker_process
-
-# imported once by the fork server, so every worker starts with them loaded
-PRELOAD = ["mediasynth.engine.preload"]
-
-
-def start_method() -> str:
-    """How worker processes start: "forkserver" where the platform has it, else "spawn"."""
-    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-
-
-def worker_context(extra_preload: tuple[str, ...] = ()):
-    """The multiprocessing context worker processes start from: the fork server (with
-    `extra_preload` and PRELOAD imported once) where the platform has one, else spawn.
-    Either way the children inherit single-threaded native libraries (THREAD_ENV)."""
-    os.environ.update(THREAD_ENV)
-    method = start_method()
-    ctx = mp.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload([*extra_preload, *PRELOAD])
-    return ctx
+from mediasynth.engine.worker_process import prepare_worker_process, worker_context
 
 
 def _worker_main(conn) -> None:

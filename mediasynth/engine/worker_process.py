@@ -1,5 +1,8 @@
-"""Settings every worker process (local pool or Dask) applies once before its first task.
+"""How worker processes (local pool or Dask) start, and the settings each applies once before
+its first task.
 
+- They come from a fork server that imported the engine and every transform once
+  (PRELOAD), so each starts warm; spawn where the platform has no fork server.
 - One thread per library: parallelism comes from processes, and oversubscribed BLAS or
   OpenCV thread pools only slow a full machine down.
 - glibc malloc keeps freed blocks up to 64 MiB in its heap instead of returning each to
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing as mp
 import os
 
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -21,7 +25,27 @@ _M_TRIM_THRESHOLD = -1  # mallopt parameters, glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
 KEEP_FREED_BYTES = 64 * 1024**2
 
+# imported once by the fork server, so every worker starts with them loaded
+PRELOAD = ["mediasynth.engine.preload"]
+
 _done = False
+
+
+def start_method() -> str:
+    """How worker processes start: "forkserver" where the platform has it, else "spawn"."""
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+def worker_context(extra_preload: tuple[str, ...] = ()):
+    """The multiprocessing context worker processes start from: the fork server (with
+    `extra_preload` and PRELOAD imported once) where the platform has one, else spawn.
+    Either way the children inherit single-threaded native libraries (THREAD_ENV)."""
+    os.environ.update(THREAD_ENV)
+    method = start_method()
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload([*extra_preload, *PRELOAD])
+    return ctx
 
 
 def prepare_worker_process() -> None:

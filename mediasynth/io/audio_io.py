@@ -6,7 +6,7 @@ BEFORE decoding. Samples come out (channels, frames) float32.
 
 Damage: a file holding less data than its header declares is refused as "truncated", by
 the cheap check (`probe_audio`, from headers and FLAC's last frame: see
-audio/containers.py) and again by the decode (`read_audio`: fewer frames than declared);
+io/audio_containers.py) and again by the decode (`read_audio`: fewer frames than declared);
 libsndfile alone would quietly return the short part of a cut WAV/AIFF. Data that does not
 decode behind a good header is "damaged" (DAMAGED).
 
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasynth.audio.containers import find_truncation, stabilize_ogg_serials
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.media import Audio
 from mediasynth.io.atomic import atomic_path
+from mediasynth.io.audio_containers import find_truncation, stabilize_ogg_serials
 
 SOUNDFILE_FORMATS = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3", "aiff": "AIFF"}
 FFMPEG_FORMATS = {"m4a": ("ipod", "aac")}

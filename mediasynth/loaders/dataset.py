@@ -187,8 +187,7 @@ def _load_pipeline(pipeline):
     as `mediasynth -p` reads it (ConfigError naming the bundled names when neither)."""
     if pipeline is None or hasattr(pipeline, "image"):
         return pipeline
-    from mediasynth.commands import resolve_pipeline_path
-    from mediasynth.core.config import load_pipeline
+    from mediasynth.core.config import load_pipeline, resolve_pipeline_path
 
     return load_pipeline(resolve_pipeline_path(str(pipeline)))
 

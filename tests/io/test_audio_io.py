@@ -116,7 +116,7 @@ def _bitwise_ogg_crc(data: bytes) -> int:
 
 
 def test_ogg_crc_matches_the_rfc_definition():
-    from mediasynth.audio.containers import ogg_crc32
+    from mediasynth.io.audio_containers import ogg_crc32
 
     rng = np.random.default_rng(0)
     for n in (0, 1, 27, 300):
@@ -127,7 +127,7 @@ def test_ogg_crc_matches_the_rfc_definition():
 def test_rewritten_ogg_pages_have_one_serial_valid_crcs_and_the_same_audio(tmp_path):
     import struct
 
-    from mediasynth.audio.containers import ogg_pages
+    from mediasynth.io.audio_containers import ogg_pages
 
     src = tone(2, sample_rate=44100, seconds=1.0)
     path = tmp_path / "a.ogg"

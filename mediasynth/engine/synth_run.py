@@ -1,4 +1,6 @@
-"""Generate a labelled dataset: class balance, split, parallel workers, manifest, exports.
+"""Generate a labelled dataset from a synth generator: class balance, split, parallel
+workers, manifest, exports (the engine side of `mediasynth synth`; generators themselves are
+in mediasynth/synth and know nothing of OUT, workers or manifests).
 
 Layout of OUT:
     <split>/<class>/<generator>_<index>.<ext>     the media (class folders)
@@ -258,21 +260,10 @@ def _write_annotation_files(generator: Generator, folder: Path, rows: list[dict]
             generator.write_annotations(folder, split, split_rows)
 
 
-def parse_sets(pairs: list[str]) -> dict:
-    """--set key=value pairs; values are read as YAML (numbers, lists, mappings)."""
-    import yaml
-
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--set takes KEY=VALUE, got {pair!r}")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
-
-
 def generator_and_options(type_name: str, settings: dict) -> tuple[Generator, dict]:
-    """Split settings into generator fields and runner options (strict)."""
+    """The generator `type_name` built from `settings` (a pipeline's `source:` section or
+    `--set` values) and the runner options among them (RUNNER_KEYS). Strict: a key that is
+    neither raises ConfigError naming the closest valid one."""
     cls = registry.lookup(type_name)
     gen_cfg = {"type": type_name}
     runner = {}
@@ -294,45 +285,3 @@ def generator_and_options(type_name: str, settings: dict) -> tuple[Generator, di
         raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{type_name}: {exc}") from None
-
-
-def run_synth_cli(args) -> int:
-    from mediasynth.core.config import validate_split
-    from mediasynth.engine.plan import parse_split
-
-    if args.generator == "pipeline":
-        if not args.pipeline:
-            raise ConfigError("`mediasynth synth pipeline OUT` needs -p PIPELINE with a source:")
-        from mediasynth.commands import resolve_pipeline_path
-        from mediasynth.core.config import load_pipeline
-
-        pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
-        if not pipeline.source:
-            raise ConfigError(f"{args.pipeline} has no source: section")
-        settings = dict(pipeline.source)
-        type_name = settings.pop("type", None)
-        if not isinstance(type_name, str) or not type_name.startswith("synth."):
-            raise ConfigError("source.type must name a generator, e.g. synth.shapes")
-    else:
-        type_name, settings = f"synth.{args.generator}", {}
-    settings.update(parse_sets(args.set))
-    generator, runner = generator_and_options(type_name, settings)
-    count = int(args.count if args.count is not None else runner.get("count", 100))
-    if count < 1:
-        raise ConfigError("--count must be >= 1")
-    split = runner.get("split")
-    if args.split:
-        split = parse_split(args.split)
-    if split:
-        validate_split(split)
-    rows = run_synth(generator, args.out, count=count, seed=args.seed, split=split,
-                     class_counts=runner.get("class_counts"),
-                     class_weights=runner.get("class_weights"), workers=args.workers,
-                     quiet=args.quiet)
-    from mediasynth.commands import _try_report
-
-    if not getattr(args, "no_report", False):
-        _try_report(Path(args.out))
-    if not args.quiet:
-        print(f"wrote {len(rows)} {generator.media_kind} items to {args.out}")
-    return 0

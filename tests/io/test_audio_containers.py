@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mediasynth.audio.containers import (
+from mediasynth.io.audio_containers import (
     find_truncation,
     flac_crc8,
     flac_crc16,

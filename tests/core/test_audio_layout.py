@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mediasynth.audio.layout import channels_first, looks_frames_first
+from mediasynth.core.audio_layout import channels_first, looks_frames_first
 from mediasynth.core.registry import lookup
 from tests.conftest import tone
 
