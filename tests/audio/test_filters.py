@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mediasynth.audio.functional import level as L
 from mediasynth.core.media import Audio
 from mediasynth.core.registry import lookup
+from tests.conftest import tone
 
 HALF_POWER_DB = 10 * np.log10(0.5)  # -3.0103 dB
 N_FRAMES = 2**17
@@ -93,3 +95,29 @@ def test_sines_follow_a_squared_butterworth_with_its_half_power_at_the_cutoff(na
         c = (np.sqrt(2) - 1) ** (1 / (2 * order))
         expected_db = -20 * np.log10(1 + (c * ratio) ** (2 * order))
         assert abs(sine_gain_db(t, sr, far_hz) - expected_db) < 0.05
+
+
+@pytest.mark.parametrize("name,kind", [("audio.low_pass", "low"), ("audio.high_pass", "high")])
+def test_filters_attenuate_beyond_cutoff(name, kind):
+    sr = 16000
+    t = np.arange(sr) / sr
+    low, high = 200.0, 4000.0
+    x = (0.3 * np.sin(2 * np.pi * low * t) + 0.3 * np.sin(2 * np.pi * high * t)).astype(np.float32)
+    out = lookup(name)(cutoff_hz_range=(1000, 1000))(Audio(x[None], sr), rng=0).samples[0]
+
+    def level(sig, f):
+        return abs(np.dot(sig[1000:-1000], np.exp(-2j * np.pi * f * t[1000:-1000])))
+
+    passed, stopped = (low, high) if kind == "low" else (high, low)
+    assert level(out, passed) / level(x, passed) > 0.9  # within 1 dB in the pass band
+    assert level(out, stopped) / level(x, stopped) < 0.01  # at least 40 dB down two octaves away
+
+
+def test_band_pass_and_frequency_mask_are_complementary():
+    sr = 16000
+    src = tone(1, sample_rate=sr, freq_hz=1000.0)
+    bp = lookup("audio.band_pass")(center_hz_range=(1000, 1000), bandwidth_fraction_range=(0.5, 0.5))
+    fm = lookup("audio.frequency_mask")(center_hz_range=(1000, 1000),
+                                        bandwidth_fraction_range=(0.5, 0.5))
+    assert L.rms(bp(src, rng=0).samples[:, 2000:-2000]) > 0.9 * L.rms(src.samples)
+    assert L.rms(fm(src, rng=0).samples[:, 2000:-2000]) < 0.05 * L.rms(src.samples)
