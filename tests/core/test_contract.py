@@ -1,7 +1,9 @@
 """The contract every registered transform must keep (DESIGN.md section 10).
 
 New transforms are picked up from the registry automatically; a transform that cannot be
-built with its defaults, or that breaks a rule, fails here.
+built with its defaults, or that breaks a rule, fails here. Video transforms are temporal:
+they act on a clip's description (a `Video` probed from tiny clips made once per session
+with the product's FFmpeg), appending edits whose frame maps must agree with it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import pytest
 
 from mediasynth.core import registry
 from mediasynth.core.compose import Compose, OneOf, RandomApply, SomeOf
-from mediasynth.core.media import Audio, Image
+from mediasynth.core.media import Audio, Image, Video
 from tests.conftest import scene, tone
+
+KINDS = ("image", "audio", "video")
 
 COMPOSITES = {"compose", "one_of", "some_of", "random_apply"}
 
@@ -52,11 +56,10 @@ def _instances():
         if name in COMPOSITES:
             continue
         cls = registry.lookup(name)
-        if str(getattr(cls, "kind", "")) in ("image", "audio"):
+        if str(getattr(cls, "kind", "")) in KINDS:
             out.append(pytest.param(example(name), id=name))
-    first_image = [example(n) for n in _leaf_names("image")[:3]]
-    first_audio = [example(n) for n in _leaf_names("audio")[:3]]
-    for steps, tag in ((first_image, "image"), (first_audio, "audio")):
+    for tag in KINDS:
+        steps = [example(n) for n in _leaf_names(tag)[:3]]
         if len(steps) >= 2:
             out += [
                 pytest.param(Compose(steps), id=f"compose-{tag}"),
@@ -67,10 +70,31 @@ def _instances():
     return out
 
 
-def _inputs(transform):
+@pytest.fixture(scope="session")
+def video_inputs(tmp_path_factory) -> list[Video]:
+    """Descriptions of real clips, as the engine loads them: 3 s at 25 fps with a mono
+    track (long enough for every trim), 1.2 s at 30 fps without audio (shorter than the
+    default trim: kept whole), and the first after an earlier edit (reversed)."""
+    from mediasynth.core.config import Budgets
+    from mediasynth.video.probe import load_video
+    from tests.video.helpers import encode_frames
+    from tests.video.helpers import tone as track
+
+    folder = tmp_path_factory.mktemp("contract-clips")
+    frames = [np.full((24, 32, 3), 3 * i, np.uint8) for i in range(75)]
+    long = load_video(encode_frames(folder / "long.mp4", frames, fps=25.0, audio=track(3.0)),
+                      Budgets())
+    short = load_video(encode_frames(folder / "short.mp4", frames[:36], fps=30.0), Budgets())
+    edited, _ = registry.lookup("video.reverse")().run(long, np.random.default_rng(0))
+    return [long, short, edited]
+
+
+def _inputs(transform, request):
     if str(transform.kind) == "image":
         return [scene(), scene(channels=4), scene(channels=1), scene(dtype=np.uint16),
                 scene(dtype=np.float32), scene(height=31, width=17)]
+    if str(transform.kind) == "video":
+        return request.getfixturevalue("video_inputs")
     return [tone(1), tone(2), tone(6, sample_rate=22050, seconds=0.5)]
 
 
@@ -87,7 +111,14 @@ def _arrays(media):
     return [media.samples]
 
 
+def _description(video: Video) -> dict:
+    """Every field of a clip description, deep-copied (a Video is compared by its fields)."""
+    return copy.deepcopy({f.name: getattr(video, f.name) for f in dataclasses.fields(video)})
+
+
 def _same(a, b) -> bool:
+    if isinstance(a, Video) or isinstance(b, Video):
+        return type(a) is type(b) and _description(a) == _description(b)
     return all(
         (x is None and y is None) or (x is not None and y is not None and x.shape == y.shape
                                       and np.array_equal(x, y))
@@ -111,10 +142,10 @@ INSTANCES = _instances() + _bridged()
 
 
 @pytest.mark.parametrize("transform", INSTANCES)
-def test_contract(transform):
-    for media in _inputs(transform):
+def test_contract(transform, request):
+    for media in _inputs(transform, request):
         media = _freeze(media)
-        before = [None if a is None else a.copy() for a in _arrays(media)]
+        before = _snapshot(media)
         for seed in (0, 1, 2):
             out1, rec1 = transform.run(media, np.random.default_rng(seed))
             out2, rec2 = transform.run(media, np.random.default_rng(seed))
@@ -128,13 +159,26 @@ def test_contract(transform):
             assert _same(transform.replay(media, OpRecord.from_dict(as_json)), out1), \
                 "replay from the JSON record must equal run"
             _check_kept(transform, media, out1)
-        for arr, old in zip(_arrays(media), before):
-            assert (arr is None and old is None) or np.array_equal(arr, old), "input mutated"
+        assert _same_snapshot(_snapshot(media), before), "input mutated"
+
+
+def _snapshot(media):
+    if isinstance(media, Video):
+        return _description(media)
+    return [None if a is None else a.copy() for a in _arrays(media)]
+
+
+def _same_snapshot(now, before) -> bool:
+    if isinstance(before, dict):
+        return now == before
+    return all((a is None and b is None) or np.array_equal(a, b) for a, b in zip(now, before))
 
 
 def _check_kept(transform, media, out):
     assert type(out) is type(media)
-    if isinstance(media, Image):
+    if isinstance(media, Video):
+        _check_video_kept(media, out)
+    elif isinstance(media, Image):
         assert out.pixels.dtype == media.pixels.dtype
         assert out.channels == media.channels
         if out.mask is not None:
@@ -148,6 +192,31 @@ def _check_kept(transform, media, out):
         assert np.all(np.isfinite(out.samples))
         if not getattr(transform, "changes_sample_rate", False):
             assert out.sample_rate == media.sample_rate
+
+
+def _check_video_kept(media: Video, out: Video) -> None:
+    """A temporal transform keeps the file, the picture and the tracks, only appends
+    JSON-safe edits of known ops, and its description (frame count, frame rate) is what the
+    new edits' frame maps make of the input's frames."""
+    from mediasynth.video.transforms.temporal import EDIT_CLASSES
+
+    kept = ("path", "width", "height", "rotation_deg", "pixel_aspect", "codec", "pix_fmt",
+            "audio", "variable_fps")
+    assert all(getattr(out, f) == getattr(media, f) for f in kept)
+    old, edits = media.meta.get("edits", []), out.meta.get("edits", [])
+    assert edits[:len(old)] == old, "earlier edits must stay as they were"
+    assert json.loads(json.dumps(edits)) == edits, "edits must be JSON-safe"
+    assert {k: v for k, v in out.meta.items() if k != "edits"} == {
+        k: v for k, v in media.meta.items() if k != "edits"}
+    frames, fps = media.frame_count, media.fps
+    for edit in edits[len(old):]:
+        cls = EDIT_CLASSES[edit["op"]]
+        shown = cls.frame_map(edit, frames, fps)
+        assert shown.dtype == np.int64 and len(shown) >= 1
+        assert shown.min() >= 0 and shown.max() < frames, f"{edit['op']}: frame out of range"
+        frames, fps = len(shown), cls.fps_after(edit, fps)
+    assert (out.frame_count, out.fps) == (frames, fps), "description disagrees with the maps"
+    assert out.duration_s > 0
 
 
 @pytest.mark.parametrize("transform", INSTANCES)
