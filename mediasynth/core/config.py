@@ -332,6 +332,9 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
         balance_spec(dataset.balance)
     except ConfigError as exc:
         raise ConfigError(exc.message, line=_line(data.get("dataset"), "balance")) from None
+    if dataset.unchained not in ("copy", "skip"):
+        raise ConfigError(f"dataset.unchained must be copy or skip, got {dataset.unchained!r}",
+                          line=_line(data.get("dataset"), "unchained"))
     _check_dataset_annotations(dataset, data.get("dataset"))
     if dataset.split is not None:
         validate_split(dataset.split)
@@ -408,6 +411,9 @@ def _chain(cfg: Any, kind: str, where: str | None = None) -> Compose | None:
                 f"{where}[{i}] ({step.name}) works on {step.kind} media, not {kind}",
                 line=getattr(step_cfg, "line", None),
             )
+        if i and getattr(step, "partners_needed", 0):
+            raise ConfigError(f"{where}[{i}] ({step.name}) mixes in other sources and must be "
+                              f"the first step of {where}", line=getattr(step_cfg, "line", None))
         steps.append(step)
     return Compose(steps) if steps else None
 

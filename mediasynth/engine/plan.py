@@ -52,6 +52,7 @@ class SourceJob:
     outputs: tuple[Output, ...] = ()
     problem: tuple[str, str] | None = None
     info: dict | None = None  # the layout's word on the source (labels, annotation)
+    partner_info: dict | None = None  # partner source -> {"class", "annotation"}
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,30 @@ def _synthesis(by_class: dict, counts: dict[str, int], spec: BalanceSpec, pipeli
     return counts, partners
 
 
+def partner_step(pipeline: Pipeline, kind: str | None):
+    """The chain's first step when it is a transform with partners (mixup, cutmix...)."""
+    chain = pipeline.chain(kind) if kind in ("image", "audio") else None
+    if chain is None or not chain.steps:
+        return None
+    first = chain.steps[0]
+    return first if getattr(first, "partners_needed", 0) else None
+
+
+def pick_partners(f: Found, split: str | None, step, usable: list[Found], splits: dict,
+                  seed: int, variant: int) -> tuple[str, ...]:
+    """Partners of one output: other sources of the same kind and split (and class, unless
+    the step takes any class), drawn with a generator seeded by (seed, source, variant);
+    the source itself when it has no peer."""
+    peers = sorted(g.rel_path for g in usable if g.kind == f.kind and g.rel_path != f.rel_path
+                   and splits[g.rel_path] == split
+                   and (step.partners_from == "any_class" or g.class_name == f.class_name))
+    if not peers:
+        return (f.rel_path,) * step.partners_needed
+    rng = np.random.default_rng(np.random.SeedSequence(
+        seed, spawn_key=(stable_hash("partners"), stable_hash(f.rel_path), variant)))
+    return tuple(peers[int(i)] for i in rng.integers(0, len(peers), step.partners_needed))
+
+
 def class_folder(split: str | None, class_name: str | None) -> str:
     """Where outputs of class-level layouts go: OUT/<split>/<class>."""
     return str(PurePosixPath(*(p for p in (split, class_name) if p)))
@@ -302,6 +327,7 @@ def make_plan(
     if spec.strategy == "synthesize":
         counts, partners = _synthesis(by_class, counts, spec, pipeline, neighbours)
     stems = _output_stems(usable)
+    by_rel = {f.rel_path: f for f in usable}
     jobs = []
     for f in sorted(media, key=lambda f: f.rel_path):
         if f.problem is not None:
@@ -320,14 +346,21 @@ def make_plan(
             names.append((ORIGINAL, f"{stems[f.rel_path]}__orig{orig_ext}"))
         names += [(v, f"{stems[f.rel_path]}__v{v:03d}{ext}") for v in range(n)]
         mixed = partners.get(f.rel_path, []) if augment else []
+        step = partner_step(pipeline, f.kind)
+        chosen = {v: pick_partners(f, split, step, usable, splits, pipeline.seed, v)
+                  for v in range(n)} if step is not None and augment else {}
         names += [(n + i, f"{stems[f.rel_path]}__v{n + i:03d}{ext}") for i in range(len(mixed))]
         outputs = tuple(Output(row_id(f.rel_path, v), v, str(folder / name),
                                tuple(side_files(str(folder / name))) if side_files else (),
-                               (mixed[v - n],) if v >= n else (),
-                               "interpolate" if v >= n else None)
+                               (mixed[v - n],) if v >= n else chosen.get(v, ()),
+                               "interpolate" if v >= n else (step.name if v in chosen else None))
                         for v, name in names)
+        used = {p for o in outputs for p in o.partners}
         jobs.append(SourceJob(f.rel_path, f.kind, f.format, f.class_name, split, outputs,
-                              info=f.info))
+                              info=f.info, partner_info={
+                                  p: {"class": by_rel[p].class_name,
+                                      "annotation": (by_rel[p].info or {}).get("annotation")}
+                                  for p in sorted(used)} or None))
     before = Counter(f.class_name for f in usable if splits[f.rel_path] in train_like)
     return Plan(tuple(jobs), tuple(opts.split or ()), {"train_sources_per_class": dict(before)})
 

@@ -43,7 +43,11 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
     if row.get("mix"):
         partners = [handler.load(Path(run["src"]) / p, pipeline.budgets)
                     for p in row["mix"]["partners"]]
-        loaded = handler.mix(loaded, partners, row["mix"]["lambda"])
+        if row["mix"]["method"] == "interpolate":
+            loaded = handler.mix(loaded, partners, row["mix"]["lambda"])
+        else:  # a partner step: it finds its partners in meta (annotations do not matter)
+            loaded = loaded.replace(meta={**loaded.meta,
+                                          "partners": [(p, None) for p in partners]})
     dest = dest or Path.cwd()
     if dest.is_dir():
         dest = dest / Path(row["output"]).name

@@ -201,10 +201,31 @@ class _Partners:
                                 file_sha256(path))
         return self.loaded[rel][0]
 
+    def handed_over(self, loaded, partners, info: dict):
+        """`loaded` with its partners (media, annotation) in meta, for a partner step."""
+        pairs = [(self.media(p), (info.get(p) or {}).get("annotation")) for p in partners]
+        return loaded.replace(meta={**loaded.meta, "partners": pairs})
+
     def sources(self, source: str, partners) -> list[dict]:
         """Every source an output is made from, with its sha256 (the row's provenance)."""
         return [{"path": source, "sha256": self.source_sha},
                 *({"path": p, "sha256": self.loaded[p][1]} for p in partners)]
+
+
+def soft_labels(job: SourceJob, output, record, pipeline) -> dict:
+    """{"soft_labels": {class: share}} when a partner step mixed in other classes."""
+    from mediasynth.engine.plan import partner_step
+
+    step = partner_step(pipeline, job.kind)
+    classes = [job.class_name] + [((job.partner_info or {}).get(p) or {}).get("class")
+                                  for p in output.partners]
+    first = record.children[0] if record.children else None
+    if step is None or first is None or not first.applied or len(set(classes)) < 2:
+        return {}
+    shares: dict = {}
+    for cls, weight in zip(classes, step.label_weights(first.params)):
+        shares[cls] = round(shares.get(cls, 0.0) + float(weight), 6)
+    return {"soft_labels": shares}
 
 
 def embed_chunk(items, budgets) -> list:
@@ -256,11 +277,14 @@ def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, s
     for attempt in range(MAX_ATTEMPTS):
         seed = seed_record(ctx.pipeline.seed, job.source, output.variant, attempt)
         media, mix = loaded, None
-        if output.partners:
+        if output.partners and output.method == "interpolate":
             mix = {"method": output.method, "lambda": mix_lambda(seed),
                    "partners": list(output.partners)}
             media = handler.mix(loaded, [partners.media(p) for p in output.partners],
                                 mix["lambda"])
+        elif output.partners:
+            mix = {"method": output.method, "partners": list(output.partners)}
+            media = partners.handed_over(loaded, output.partners, job.partner_info or {})
         with _temp_beside(dest) as tmp:
             record, info = handler.render(media, ctx.pipeline, rng_from_record(seed), tmp,
                                           **extra)
@@ -278,8 +302,8 @@ def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, s
         seen.add(digest)
         if attempt:
             info = {**info, "redrawn_duplicates": attempt}
-        mixed = {"mix": mix, "sources": partners.sources(job.source, output.partners)} \
-            if mix else {}
+        mixed = {"mix": mix, "sources": partners.sources(job.source, output.partners),
+                 **soft_labels(job, output, record, ctx.pipeline)} if mix else {}
         return {"output": output.rel_path, "status": "ok", "reason": None, "seed": seed,
                 "record": record.to_dict(), "output_sha256": digest, "info": info,
                 **T.row_fields(info, side), **mixed}

@@ -91,8 +91,12 @@ def video_inputs(tmp_path_factory) -> list[Video]:
 
 def _inputs(transform, request):
     if str(transform.kind) == "image":
-        return [scene(), scene(channels=4), scene(channels=1), scene(dtype=np.uint16),
-                scene(dtype=np.float32), scene(height=31, width=17)]
+        images = [scene(), scene(channels=4), scene(channels=1), scene(dtype=np.uint16),
+                  scene(dtype=np.float32), scene(height=31, width=17)]
+        if getattr(transform, "partners_needed", 0):  # mixup, cutmix, mosaic: partners given
+            partners = [(scene(height=40 + 7 * i, width=50), None) for i in range(3)]
+            images = [m.replace(meta={**m.meta, "partners": partners}) for m in images]
+        return images
     if str(transform.kind) == "video":
         return request.getfixturevalue("video_inputs")
     return [tone(1), tone(2), tone(6, sample_rate=22050, seconds=0.5)]

@@ -50,8 +50,8 @@ def test_train_counts_are_equal_per_kind(expanded):
 def test_synthesized_rows_name_train_partners_of_their_class_among_the_nearest(expanded):
     from sklearn.neighbors import NearestNeighbors
 
-    from mediasynth.engine.handlers import handler_for
     from mediasynth.core.config import Budgets
+    from mediasynth.engine.handlers import handler_for
 
     src, _, _, rows = expanded
     split_of = {r["source"]: r["split"] for r in rows}

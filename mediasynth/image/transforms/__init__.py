@@ -1,3 +1,3 @@
 """Image transforms; importing this package registers them."""
 
-from mediasynth.image.transforms import color, crop, filters, geometric  # noqa: F401
+from mediasynth.image.transforms import color, crop, filters, geometric, mixing  # noqa: F401
