@@ -26,6 +26,7 @@ from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folder
 from mediasynth.engine.sources import Sources, find_sources
 from mediasynth.engine.worker import (
     AUDIO_ONLY,
+    DAMAGE_CODES,
     MAX_ATTEMPTS,
     FatalOutputError,
     RunContext,
@@ -79,11 +80,11 @@ class ExpandResult:
         return 3 if counts.get("skipped", 0) or counts.get("failed", 0) else 0
 
 
-def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | None = None
-               ) -> Plan:
+def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | None = None,
+               keep_damaged: bool = False) -> Plan:
     """Check every discovered file's header in worker processes (so balancing and splitting
     count only usable sources), then plan (outputs where the layout puts them)."""
-    found = check_headers(found, pipeline, pool)
+    found = check_headers(found, pipeline, pool, keep_damaged)
     placement = {}
     if sources is not None and sources.read.annotated:
         layout, meta = sources.layout, sources.read.meta
@@ -128,7 +129,11 @@ def needs_ffmpeg(found: list[Found]) -> bool:
                for f in found)
 
 
-def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
+def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bool = False
+                  ) -> list[Found]:
+    """Header check of every media file in the workers; a problem found becomes the file's
+    reason row (truncated/damaged files stay in with `keep_damaged`: the worker then keeps
+    what it can read, with a warning)."""
     from mediasynth.engine.worker import check_chunk, check_source
 
     todo = [i for i, f in enumerate(found) if f.kind is not None and f.problem is None]
@@ -170,7 +175,7 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool) -> list[Found]:
         if problem == AUDIO_ONLY:
             found[todo[index]] = dataclasses.replace(items[index], kind="audio",
                                                      format=_audio_format(items[index]))
-        elif problem is not None:
+        elif problem is not None and not (keep_damaged and problem[0] in DAMAGE_CODES):
             found[todo[index]] = dataclasses.replace(items[index], problem=tuple(problem))
     return found
 
@@ -215,7 +220,7 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
                          "class folders SRC/<class>/... or an annotated layout)")
     with ThreadPoolExecutor(1) as background:  # versions are read during the header checks
         library_versions = background.submit(versions, needs_ffmpeg(found))
-        plan = build_plan(found, pipeline, pool, sources)
+        plan = build_plan(found, pipeline, pool, sources, options.on_damaged == "keep")
     result = ExpandResult(plan, out, warnings=sources.warnings + _plan_warnings(
         plan, found, pipeline))
     if options.dry_run:

@@ -84,6 +84,29 @@ def discover(src: str | Path, *, exclude: tuple[str | Path, ...] = (),
     return found
 
 
+def walk(root: str | Path):
+    """`os.walk(root)` (top-down; the caller may prune `dirs` in place), iterative: any depth
+    (CPython 3.11's os.walk and Path.rglob recurse and fail past ~1,000 levels); folder
+    symlinks are not followed, unreadable folders are skipped."""
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        dirs = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+        files = sorted(e.name for e in entries if not e.is_dir(follow_symlinks=False))
+        yield folder, dirs, files
+        stack.extend(os.path.join(folder, d) for d in reversed(dirs))
+
+
+def files_under(root: str | Path) -> list[Path]:
+    """Every file under `root`, sorted (iterative, as `walk`)."""
+    return sorted(Path(folder) / name for folder, _, files in walk(root) for name in files)
+
+
 def is_mediasynth_out(folder: Path) -> bool:
     """A folder mediasynth wrote: its state folder, or a manifest with labels or a report."""
     try:

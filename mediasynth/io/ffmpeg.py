@@ -199,6 +199,12 @@ def _open(path: str | Path):
     try:
         return av.open(str(Path(path).resolve()), options=options, timeout=30.0)
     except Exception as exc:  # noqa: BLE001 - PyAV raises many error classes
+        from mediasynth.io.audio_containers import find_truncation
+
+        cut = find_truncation(path)  # e.g. an MP4 whose index (moov) was cut off
+        if cut:
+            raise MediaError("truncated", f"{cut} (the container does not open: {exc})") \
+                from None
         raise MediaError("unreadable", f"cannot open media container: {exc}") from None
 
 

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from mediasynth.io.discover import files_under
+
 
 @dataclass
 class LayoutRead:
@@ -40,7 +42,7 @@ def media_files(folder: Path) -> list[Path]:
     """Image files under `folder` (by suffix; content is checked later by the engine)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file()
+    return sorted(p for p in files_under(folder) if p.is_file()
                   and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
 
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 from pathlib import Path, PurePosixPath
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
+from mediasynth.io.discover import walk
 from mediasynth.layouts.base import LayoutRead, name_below, rel
 
 FILE_COLUMNS = ("filename", "file", "audio", "path", "file_name", "filepath")
@@ -79,7 +79,7 @@ def event_tables(src: Path) -> list[Path]:
              if p.suffix.lower() in TABLE_SUFFIXES]
     metadata = src / "metadata"
     if metadata.is_dir():
-        for root, dirs, files in os.walk(metadata):
+        for root, dirs, files in walk(metadata):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found += [Path(root) / f for f in sorted(files)
                       if Path(f).suffix.lower() in TABLE_SUFFIXES]
@@ -155,7 +155,7 @@ class _AudioLookup:
         """Every non-hidden file under SRC by its name (symlinked folders not followed)."""
         if self._by_name is None:
             self._by_name = {}
-            for root, dirs, files in os.walk(self.src):
+            for root, dirs, files in walk(self.src):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
                     if not f.startswith(".") and Path(f).suffix.lower() not in TABLE_SUFFIXES:

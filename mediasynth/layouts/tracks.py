@@ -31,12 +31,11 @@ from __future__ import annotations
 import configparser
 import csv
 import io
-import os
 from pathlib import Path, PurePosixPath
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.io.discover import is_mediasynth_out
+from mediasynth.io.discover import files_under, is_mediasynth_out, walk
 from mediasynth.io.sniff import extension_kind
 from mediasynth.layouts.base import LayoutRead, name_below, rel
 
@@ -109,7 +108,7 @@ def _scan(src: Path) -> tuple[list[Path], list[Path], list[Path]]:
     """(video clips, track tables with a file column, MOTChallenge gt.txt files) under SRC,
     by name (content is checked later); hidden folders and earlier OUTs are skipped."""
     clips, tables, sequences = [], [], []
-    for folder, dirs, files in os.walk(src):
+    for folder, dirs, files in walk(src):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and not is_mediasynth_out(here / d))
@@ -147,7 +146,7 @@ def _sequence_files(seq: Path) -> list[Path]:
     out = [p for p in (seq / "seqinfo.ini",) if p.is_file()]
     for sub in ("gt", "det", "img1"):
         if (seq / sub).is_dir():
-            out += [p for p in (seq / sub).rglob("*") if p.is_file()]
+            out += [p for p in files_under(seq / sub) if p.is_file()]
     return out
 
 

@@ -164,14 +164,27 @@ def test_second_concurrent_run_exits_1_naming_the_holder(tmp_path):
     assert _comparable(out) == _comparable(reference)
 
 
-def test_hostile_trees_never_crash(tmp_path):
+def _remove_deep(root: Path) -> None:
+    """Delete a very deep tree bottom-up without recursion."""
+    from mediasynth.io.discover import walk
+
+    for folder, _, files in reversed(list(walk(root))):
+        for name in files:
+            os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
+
+
+def test_hostile_trees_never_crash(tmp_path, request):
     src = make_tree(tmp_path / "src", images=(("circle", 2),), tones=())
     os.symlink("b.png", src / "circle" / "a.png")
     os.symlink("a.png", src / "circle" / "b.png")
-    deep = src / "deep"
-    for i in range(400):
-        deep = deep / f"d{i}"
-    deep.mkdir(parents=True)
+    deep = str(src / "deep")
+    os.mkdir(deep)
+    for _ in range(1000):  # 1,000 folders deep (made one by one: pathlib would recurse)
+        deep += "/d"
+        os.mkdir(deep)
+    request.addfinalizer(lambda: _remove_deep(src / "deep"))  # rmtree would recurse
+    deep = Path(deep)
     shutil.copy(src / "circle" / "circle 0.png", deep / "x.png")
     raw = os.fsencode(src / "circle") + b"/caf\xe9.png"
     shutil.copy(src / "circle" / "circle 0.png", raw)
@@ -308,3 +321,46 @@ def test_every_format_is_byte_stable_and_replays(tmp_path, image_format, audio_f
     for row in _rows(tmp_path / "a"):
         if row["variant"] >= 0:
             assert main(["replay", str(tmp_path / "a"), row["id"], str(replayed)]) == 0
+
+
+def test_damaged_media_are_truncated_rows_or_kept_with_a_warning(tmp_path):
+    from mediasynth.io.audio_io import write_audio
+    from tests.video.helpers import encode_frames
+    from tests.video.helpers import tone as track
+
+    src = make_tree(tmp_path / "src", images=(("circle", 2),), tones=())
+    frames = [np.full((48, 64, 3), 4 * i, np.uint8) for i in range(50)]
+    (src / "clips").mkdir()
+    (src / "tones").mkdir()
+    good = encode_frames(src / "clips" / "good.mp4", frames, audio=track(2.0))
+    cut = src / "clips" / "cut.mp4"  # index at the end: cut off with the tail
+    cut.write_bytes(good.read_bytes()[: int(good.stat().st_size * 0.7)])
+    import imageio_ffmpeg
+
+    faststart = tmp_path / "fs.mp4"  # index first: FFmpeg opens it and says "partial file"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(good), "-c",
+                    "copy", "-movflags", "+faststart", str(faststart)], check=True)
+    (src / "clips" / "cutfs.mp4").write_bytes(
+        faststart.read_bytes()[: int(faststart.stat().st_size * 0.7)])
+    from mediasynth.core.media import Audio
+
+    wav = src / "tones" / "short.wav"
+    write_audio(Audio(np.zeros((1, 65026), np.float32) + 0.1, 16000), wav)
+    wav.write_bytes(wav.read_bytes()[:13680])
+    out = tmp_path / "out"
+    flat = tmp_path / "p.yaml"  # val/test only: every file is copied, never decoded otherwise
+    flat.write_text("dataset: {split: {train: 0.0, val: 1.0}}\n")
+    assert _expand(src, out, "-p", str(flat)) == 3
+    reasons = {r["source"]: (r["status"], (r["reason"] or {}).get("code")) for r in _rows(out)}
+    assert reasons["clips/cut.mp4"] == ("skipped", "truncated")
+    assert reasons["clips/cutfs.mp4"] == ("skipped", "truncated")
+    assert reasons["tones/short.wav"] == ("skipped", "truncated")
+    assert reasons["clips/good.mp4"] == ("ok", None)
+    _assert_out_equals_manifest(out)
+    assert _expand(src, out, "-p", str(flat), "--on-damaged", "keep") in (0, 3)
+    kept = {r["source"]: r for r in _rows(out)}
+    assert kept["clips/cutfs.mp4"]["status"] == "ok"
+    assert kept["clips/cutfs.mp4"]["warnings"][0]["code"] == "truncated"
+    assert kept["tones/short.wav"]["status"] == "ok"  # copied as it is, with the warning
+    assert kept["tones/short.wav"]["warnings"][0]["code"] == "truncated"
+    _assert_out_equals_manifest(out)
