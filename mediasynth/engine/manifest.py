@@ -122,17 +122,21 @@ class ManifestAppender:
         self._fh.close()
 
 
-LABEL_COLUMNS = ["path", "class", "split", "source", "variant"]
+LABEL_COLUMNS = ["path", "class", "split", "source", "variant", "soft_labels"]
 
 
 def _labels_writer(fh):
+    """labels.csv rows: the output, its class, split, source, variant, and its soft labels
+    as JSON ({"cat": 0.7, "dog": 0.3}) when partners of other classes were mixed in."""
     writer = csv.writer(fh, lineterminator="\n")
     writer.writerow(LABEL_COLUMNS)
 
     def write(row: dict) -> None:
         if row["status"] == "ok" and row["output"]:
+            soft = row.get("soft_labels")
             writer.writerow([row["output"], row["class"] or "", row["split"] or "",
-                             row["source"] or "", row["variant"]])
+                             row["source"] or "", row["variant"],
+                             json.dumps(soft, sort_keys=True) if soft else ""])
     return write
 
 

@@ -9,6 +9,7 @@ per-worker random state, so DataLoader workers cannot repeat each other's augmen
 from __future__ import annotations
 
 import csv
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ class Item:
     label: str  # "" for an annotated image (its objects carry the labels)
     kind: str
     annotation: dict | None = None
+    soft_labels: dict | None = None  # {class: share} of an output mixed from several classes
 
 
 class MediaDataset:
@@ -61,7 +63,8 @@ class MediaDataset:
     "class" (str), "path", "index" and optionally "record". Annotated images (an annotated
     source layout such as COCO/YOLO/VOC/mask pairs, or an expanded OUT of one) also carry
     their moved targets: "boxes", "labels" (indexes into `categories`), "keypoints", "mask",
-    "masks" (see loaders.targets).
+    "masks" (see loaders.targets). When some output of an OUT was mixed from several classes
+    (`partners_from: any_class`), every sample also has "soft_label": shares over `classes`.
     """
 
     def __init__(self, root_or_manifest, pipeline=None, *, split: str | None = None,
@@ -72,7 +75,8 @@ class MediaDataset:
             raise ValueError("on_error must be 'raise' or 'skip'")
         self.pipeline = _load_pipeline(pipeline)
         self.items = _items(root_or_manifest, split=split, kinds=tuple(kinds))
-        self.classes = sorted({item.label for item in self.items if item.label})
+        self.classes = sorted({item.label for item in self.items if item.label}
+                              | {c for item in self.items for c in (item.soft_labels or {})})
         from mediasynth.loaders.targets import category_names
 
         self.categories = category_names([i.annotation for i in self.items])
@@ -90,6 +94,19 @@ class MediaDataset:
 
             budgets = self.pipeline.budgets if self.pipeline is not None else Budgets()
         self.budgets = budgets
+
+    @property
+    def soft(self) -> bool:
+        """Whether samples carry "soft_label" (some item was mixed from several classes)."""
+        return any(item.soft_labels for item in self.items)
+
+    def _soft_label(self, item: Item) -> np.ndarray:
+        """The item's label as shares over `classes` (one-hot for an unmixed item)."""
+        vector = np.zeros(len(self.classes), np.float32)
+        for cls, share in (item.soft_labels or {item.label: 1.0}).items():
+            if cls in self.class_to_idx:
+                vector[self.class_to_idx[cls]] += share
+        return vector
 
     def __len__(self) -> int:
         return len(self.items)
@@ -127,6 +144,8 @@ class MediaDataset:
         rng = self.rng(index)
         sample: dict[str, Any] = {"label": self.class_to_idx.get(item.label, -1),
                                   "class": item.label, "path": item.path, "index": index}
+        if self.soft:
+            sample["soft_label"] = self._soft_label(item)
         record = None
         if item.kind == "image":
             from mediasynth.io.image_io import read_image
@@ -229,18 +248,20 @@ def _from_labels(path: Path, *, split: str | None, kinds: tuple[str, ...]) -> li
 
     base = path.parent
     if path.suffix == ".jsonl":
-        import json
-
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        entries = [(r["output"], r["class"] or "", r["split"], r.get("annotation"))
-                   for r in rows if r["status"] == "ok" and r["output"] and not r.get("member")]
+        entries = [(r["output"], r["class"] or "", r["split"], r.get("annotation"),
+                    r.get("soft_labels")) for r in rows
+                   if r["status"] == "ok" and r["output"] and not r.get("member")]
     else:
         with open(path, newline="") as fh:
-            entries = [(r["path"], r["class"], r["split"], None) for r in csv.DictReader(fh)]
+            entries = [(r["path"], r["class"], r["split"], None,
+                        json.loads(r["soft_labels"]) if r.get("soft_labels") else None)
+                       for r in csv.DictReader(fh)]
     items = []
-    for rel, label, row_split, annotation in entries:
+    for rel, label, row_split, annotation, soft in entries:
         if split is not None and row_split != split:
             continue
         full = base / rel
-        items.append(Item(str(full), label, sniff_path(full).kind or "image", annotation))
+        items.append(Item(str(full), label, sniff_path(full).kind or "image", annotation,
+                          soft))
     return [i for i in items if i.kind in kinds]

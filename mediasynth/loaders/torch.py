@@ -107,3 +107,54 @@ class ClipSampler:
     def configure(self, dataset) -> None:
         dataset.clip_frames = self.num_frames
         dataset.clip_stride = self.stride
+
+
+@dataclass(frozen=True)
+class MixCollate:
+    """A collate that mixes inside each batch, as torchvision v2's MixUp/CutMix do, seeded
+    per batch: the generator comes from (seed, epoch, the batch's sample indices), so the
+    same batch mixes the same way in any worker and on a rerun.
+
+    mode: "mixup" (lambda * x + (1 - lambda) * x[perm], lambda ~ Beta(alpha, alpha)) or
+    "cutmix" (a box of x[perm] pasted, lambda = the share left). Images only. The batch gets
+    "soft_label" (B, num_classes): lambda * one_hot(label) + (1 - lambda) * one_hot(label[perm])
+    (or the samples' own soft labels), and "mix": {"lambda", "perm"}.
+    """
+
+    num_classes: int
+    mode: str = "mixup"
+    alpha: float = 1.0
+    seed: int = 0
+    epoch: int = 0
+
+    def __call__(self, batch: list[dict[str, Any]]) -> dict[str, Any]:
+        if self.mode not in ("mixup", "cutmix"):
+            raise ValueError("MixCollate mode must be mixup or cutmix")
+        out = collate(batch)
+        rng = np.random.default_rng(np.random.SeedSequence(
+            self.seed, spawn_key=(self.epoch, *(int(s["index"]) for s in batch))))
+        lam = float(rng.beta(self.alpha, self.alpha))
+        perm = torch.from_numpy(rng.permutation(len(batch)))
+        images = out["image"]
+        if self.mode == "mixup":
+            out["image"] = lam * images + (1 - lam) * images[perm]
+        else:
+            lam = self._cut(images, perm, lam, rng)
+        target = self._targets(batch, out)
+        out["soft_label"] = lam * target + (1 - lam) * target[perm]
+        out["mix"] = {"lambda": lam, "perm": perm}
+        return out
+
+    def _cut(self, images: torch.Tensor, perm: torch.Tensor, lam: float, rng) -> float:
+        h, w = images.shape[-2:]
+        cut_h, cut_w = int(round(h * np.sqrt(1 - lam))), int(round(w * np.sqrt(1 - lam)))
+        cy, cx = int(rng.integers(0, h)), int(rng.integers(0, w))
+        y0, y1 = max(cy - cut_h // 2, 0), min(cy + cut_h - cut_h // 2, h)
+        x0, x1 = max(cx - cut_w // 2, 0), min(cx + cut_w - cut_w // 2, w)
+        images[..., y0:y1, x0:x1] = images[perm][..., y0:y1, x0:x1]
+        return 1.0 - (y1 - y0) * (x1 - x0) / (h * w)
+
+    def _targets(self, batch, out) -> torch.Tensor:
+        if "soft_label" in batch[0]:
+            return torch.stack([torch.as_tensor(s["soft_label"]) for s in batch]).float()
+        return torch.nn.functional.one_hot(out["label"], self.num_classes).float()
