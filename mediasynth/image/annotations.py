@@ -410,6 +410,39 @@ def resample_object(obj: dict, width: int, height: int, cell) -> dict | None:
     return new
 
 
+def occlude_object(obj: dict, covered: np.ndarray) -> dict | None:
+    """An object with the `covered` pixels (bool H x W) taken away: its remaining pixels
+    traced again (polygons or RLE); a box-only object is kept unless covered whole, and its
+    keypoints under the cover made invisible; None when nothing stays visible."""
+    from mediasynth.image.functional.segmentation import coco_segmentation
+
+    height, width = covered.shape
+    new = dict(obj)
+    if obj.get("keypoints"):
+        new["keypoints"] = [[0.0, 0.0, 0] if k[2] and 0 <= int(k[1]) < height and
+                            0 <= int(k[0]) < width and covered[int(k[1]), int(k[0])] else k
+                            for k in obj["keypoints"]]
+    region = _object_mask(obj, width, height)
+    if region is None:
+        x0, y0, x1, y1 = (int(round(v)) for v in obj["bbox"])
+        window = covered[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)]
+        return None if window.size and window.all() else new
+    region &= ~covered
+    ys, xs = np.nonzero(region)
+    if not len(xs):
+        return None
+    segmentation = coco_segmentation(region.astype(np.uint8), 0, 0, width, height)
+    new = {k: v for k, v in new.items() if k not in ("polygons", "rle")}
+    new["rle" if isinstance(segmentation, dict) else "polygons"] = segmentation
+    new["bbox"] = [float(xs.min()), float(ys.min()), float(xs.max()) + 1, float(ys.max()) + 1]
+    return new
+
+
+def object_mask(obj: dict, width: int, height: int) -> np.ndarray | None:
+    """The object's pixels in a width x height image (None for a box-only object)."""
+    return _object_mask(obj, width, height)
+
+
 def _object_mask(obj: dict, width: int, height: int) -> np.ndarray | None:
     """The object's pixels (pycocotools rasterization), or None for a box-only object."""
     from pycocotools import mask as mask_utils

@@ -59,8 +59,8 @@ def _looks_like_table(path: Path) -> bool:
         return False
     if path.suffix == ".jsonl":
         return '"path"' in head
-    first = head.splitlines()[0].lower() if head else ""
-    return "path" in first and "label" in first
+    columns = {c.strip().lower() for c in (head.splitlines()[0] if head else "").split(",")}
+    return "path" in columns and bool(columns & {"label", "labels"})
 
 
 def _split_labels(value) -> list[str]:

@@ -85,7 +85,8 @@ def test_partner_steps_must_come_first(tmp_path):
         load_pipeline(bad)
 
 
-@pytest.mark.parametrize("step", ["image.cutmix", "image.mosaic", "image.mixup"])
+@pytest.mark.parametrize("step", ["image.cutmix", "image.mosaic", "image.mixup",
+                                  "image.copy_paste"])
 def test_mixed_annotations_match_the_composited_instances(tmp_path, step):
     """Synth scenes through a partner step alone: each output box matches the region of the
     instance it came from in the composited instance-id masks (IoU >= 0.9)."""
@@ -113,7 +114,9 @@ def test_mixed_annotations_match_the_composited_instances(tmp_path, step):
         row = by_name[image["file_name"]]
         params = row["record"]["children"][0]["params"]
         inputs = [row["source"], *row["mix"]["partners"]]
-        composite = _composite(step, [ids(p) for p in inputs], params)
+        composite = _composite(step, [ids(p) for p in inputs], params,
+                               _pasted_mask(src, inputs, params) if step == "image.copy_paste"
+                               else None)
         for ann in coco.loadAnns(coco.getAnnIds(imgIds=image["id"])):
             x, y, w, h = ann["bbox"]
             if step == "image.mixup":
@@ -134,7 +137,20 @@ def test_mixed_annotations_match_the_composited_instances(tmp_path, step):
     assert checked >= 10
 
 
-def _composite(step, masks, params):
+def _pasted_mask(src, inputs, params):
+    """The partner's pasted instances, rasterized from the source COCO by pycocotools."""
+    from pycocotools.coco import COCO
+
+    coco = COCO(str(src / "annotations" / "all.coco.json"))
+    image = next(i for i in coco.dataset["images"] if i["file_name"].endswith(inputs[1]))
+    anns = coco.loadAnns(coco.getAnnIds(imgIds=image["id"]))
+    mask = np.zeros((image["height"], image["width"]), bool)
+    for i in params["pasted"]:
+        mask |= coco.annToMask(anns[i]).astype(bool)
+    return mask
+
+
+def _composite(step, masks, params, pasted=None):
     import cv2
 
     h, w = masks[0].shape
@@ -154,5 +170,9 @@ def _composite(step, masks, params):
                 cell = cv2.resize((m == value).astype(np.float32), (x1 - x0, y1 - y0),
                                   interpolation=cv2.INTER_AREA) >= 0.5
                 out[y0:y1, x0:x1][cell] = int(value) + 1000 * k
+        return out
+    if step == "image.copy_paste":
+        out = layers[0].copy()
+        out[pasted] = layers[1][pasted]
         return out
     return layers[0]

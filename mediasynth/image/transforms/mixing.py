@@ -1,4 +1,4 @@
-"""Transforms that build one image from several: mixup, cutmix, mosaic.
+"""Transforms that build one image from several: mixup, cutmix, mosaic, copy-paste.
 
 A partner transform declares how many partner sources it needs (`partners_needed`) and where
 they come from (`partners_from`: same_class | any_class, always from the same split); the
@@ -241,3 +241,70 @@ def _cast(mixed: np.ndarray, dtype) -> np.ndarray:
         info = np.iinfo(dtype)
         return np.clip(np.rint(mixed), info.min, info.max).astype(dtype)
     return mixed.astype(dtype)
+
+
+@register("image.copy_paste")
+@dataclass(frozen=True, kw_only=True)
+class CopyPaste(PartnerTransform):
+    """Simple copy-paste: instances of the partner (its objects with a polygon or mask,
+    each kept with probability `instance_p`, at least one) cut out by their masks and pasted
+    onto the image where they are in the partner (resized to the image). The pasted objects
+    keep their annotations; the image's objects lose what the paste covers (traced again
+    from their pixels; box-only objects are dropped only when covered whole). Without
+    annotations there is nothing to cut and the image is unchanged.
+
+    Fields:
+        instance_p: probability that each partner instance is pasted.
+        partners_from: same_class | any_class (soft labels by pasted area).
+        p: probability of applying.
+    """
+
+    instance_p: float = 0.5
+
+    def validate(self) -> None:
+        super().validate()
+        check_value(self, "instance_p", low=0.0, high=1.0)
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        found = list(media.meta.get("partners") or ())
+        objects = _objects(found[0][1] or {}) if found else []
+        cut = [i for i, o in enumerate(objects) if o.get("polygons") or o.get("rle")]
+        chosen = [i for i in cut if rng.random() < self.instance_p]
+        if cut and not chosen:
+            chosen = [cut[int(rng.integers(len(cut)))]]
+        share = float(self._paste_mask(media, {"pasted": chosen}).mean()) if chosen else 0.0
+        return {"pasted": chosen, "pasted_share": round(share, 6)}
+
+    def _paste_mask(self, media: Image, params) -> np.ndarray:
+        from mediasynth.image.annotations import object_mask
+
+        partner_image, annotation = self.partners(media)[0]
+        scaled = _scaled(annotation, partner_image, media)
+        mask = np.zeros((media.height, media.width), bool)
+        for i in params["pasted"]:
+            region = object_mask(scaled["objects"][i], media.width, media.height)
+            if region is not None:
+                mask |= region
+        return mask
+
+    def mix_pixels(self, media, partners, params):
+        out = media.pixels.copy()
+        if params["pasted"]:
+            mask = self._paste_mask(media, params)
+            out[mask] = partners[0][mask]
+        return out
+
+    def mix_annotations(self, source, partners, params, width, height):
+        from mediasynth.image.annotations import object_mask, occlude_object
+
+        pasted = [partners[0]["objects"][i] for i in params["pasted"]]
+        covered = np.zeros((height, width), bool)
+        for obj in pasted:
+            region = object_mask(obj, width, height)
+            if region is not None:
+                covered |= region
+        kept = [o for o in (occlude_object(obj, covered) for obj in _objects(source)) if o]
+        return {**source, "objects": kept + pasted}
+
+    def label_weights(self, params):
+        return [1.0 - params["pasted_share"], params["pasted_share"]]
