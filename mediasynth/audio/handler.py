@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediasynth.audio.retime import retime_events
+from mediasynth.audio.retime import retime_events, with_partner_events
 from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.audio_io import (
@@ -55,7 +55,10 @@ class AudioHandler:
         """Run the audio chain and write the result; with an `annotation` (sound events, see
         layouts/events.py) the events are retimed by the chain's record and info carries
         "annotation" (events in the output's seconds, its duration) and "dropped_objects"
-        (events with nothing left in the output)."""
+        (events with nothing left in the output). When the chain starts with a partner step
+        (audio.mix), `audio.meta["partners"]` holds its (partner, annotation) pairs and the
+        partners' events it mixed in are merged first (those it clipped away entirely are
+        not counted as dropped)."""
         out, record = run_chain(pipeline.audio, audio, rng)
         info = self._write(out, pipeline, dest)
         return record, {**info, **self._retimed(annotation, pipeline, record, audio, out)}
@@ -70,6 +73,9 @@ class AudioHandler:
                  out) -> dict:
         if annotation is None:
             return {}
+        annotation = with_partner_events(annotation, pipeline.audio, record,
+                                         audio.meta.get("partners") or (), frames=audio.frames,
+                                         sample_rate=audio.sample_rate)
         moved, dropped = retime_events(annotation, pipeline.audio, record,
                                        frames_in=audio.frames, frames_out=out.frames,
                                        sample_rate=audio.sample_rate)

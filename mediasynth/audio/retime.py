@@ -15,6 +15,10 @@ the identity. A map is a list of linear pieces, so every edit mediasynth makes i
     time stretch       t -> t / rate (pitch shift: rate 1, time unchanged)
     speed              t -> t / factor
 
+A partner step (the chain's first, e.g. audio.mix) adds the partner's events to the
+source's before any of this: `with_partner_events` asks the step (`mix_events`) by its
+record, and the merged events are then walked through the whole chain like the source's.
+
 `retime_events` walks a chain and its OpRecord together (compose, one_of, some_of,
 random_apply; steps with applied=False do nothing; fused steps use their group's single map,
 as the chain applied them), maps each event interval through every step, merges pieces of
@@ -140,6 +144,24 @@ def _compose_maps(chain, record, frames: int, sample_rate: int) -> list[TimeMap]
             maps.append(tmap)
             frames = tmap.frames_out
     return maps
+
+
+def with_partner_events(annotation: dict, chain, record, partners, *, frames: int,
+                        sample_rate: int) -> dict:
+    """`annotation` (the source's, in its seconds) with the events of the partners a partner
+    step mixed in, as that step says (`mix_events`) by its record; unchanged when the
+    chain's first step takes no partners or did not apply. `partners` are the (media,
+    annotation or None) pairs the step was handed; `frames` and `sample_rate` are the
+    source's."""
+    from mediasynth.core.compose import Compose
+
+    steps = chain.steps if isinstance(chain, Compose) else [chain] if chain else []
+    first_record = (record.children[0] if isinstance(chain, Compose) and record.children
+                    else record)
+    if not steps or not getattr(steps[0], "partners_needed", 0) or not first_record.applied:
+        return annotation
+    return steps[0].mix_events(annotation, [a for _, a in partners], first_record.params,
+                               frames, sample_rate)
 
 
 def retime_events(annotation: dict, chain, record, *, frames_in: int, frames_out: int,

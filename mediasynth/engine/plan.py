@@ -277,13 +277,16 @@ def partner_step(pipeline: Pipeline, kind: str | None):
 
 
 def pick_partners(f: Found, split: str | None, step, usable: list[Found], splits: dict,
-                  seed: int, variant: int) -> tuple[str, ...]:
+                  seed: int, variant: int, near: dict | None = None) -> tuple[str, ...]:
     """Partners of one output: other sources of the same kind and split (and class, unless
-    the step takes any class), drawn with a generator seeded by (seed, source, variant);
-    the source itself when it has no peer."""
+    the step takes any class; among the source's nearest neighbours for `neighbours`, when
+    it has some), drawn with a generator seeded by (seed, source, variant); the source itself
+    when it has no peer."""
     peers = sorted(g.rel_path for g in usable if g.kind == f.kind and g.rel_path != f.rel_path
                    and splits[g.rel_path] == split
                    and (step.partners_from == "any_class" or g.class_name == f.class_name))
+    if step.partners_from == "neighbours" and (near or {}).get(f.rel_path):
+        peers = [p for p in near[f.rel_path] if p in set(peers)] or peers
     if not peers:
         return (f.rel_path,) * step.partners_needed
     rng = np.random.default_rng(np.random.SeedSequence(
@@ -326,6 +329,9 @@ def make_plan(
     partners: dict[str, list[str]] = {}
     if spec.strategy == "synthesize":
         counts, partners = _synthesis(by_class, counts, spec, pipeline, neighbours)
+    wants_near = any(getattr(partner_step(pipeline, k), "partners_from", "") == "neighbours"
+                     for k in ("image", "audio"))
+    near = neighbours(by_class) if wants_near and neighbours is not None else {}
     stems = _output_stems(usable)
     by_rel = {f.rel_path: f for f in usable}
     jobs = []
@@ -347,7 +353,7 @@ def make_plan(
         names += [(v, f"{stems[f.rel_path]}__v{v:03d}{ext}") for v in range(n)]
         mixed = partners.get(f.rel_path, []) if augment else []
         step = partner_step(pipeline, f.kind)
-        chosen = {v: pick_partners(f, split, step, usable, splits, pipeline.seed, v)
+        chosen = {v: pick_partners(f, split, step, usable, splits, pipeline.seed, v, near)
                   for v in range(n)} if step is not None and augment else {}
         names += [(n + i, f"{stems[f.rel_path]}__v{n + i:03d}{ext}") for i in range(len(mixed))]
         outputs = tuple(Output(row_id(f.rel_path, v), v, str(folder / name),

@@ -93,7 +93,11 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
             from mediasynth.layouts.masks import mask_path
 
             placement["side_files"] = lambda path: (mask_path(path),)
-    if balance_spec(pipeline.dataset.balance).strategy == "synthesize":
+    from mediasynth.engine.plan import partner_step
+
+    if balance_spec(pipeline.dataset.balance).strategy == "synthesize" or any(
+            getattr(partner_step(pipeline, k), "partners_from", "") == "neighbours"
+            for k in ("image", "audio")):
         placement["neighbours"] = _neighbour_search(found, pipeline, pool)
     return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
         kind, fmt, pipeline.output), **placement)

@@ -26,6 +26,7 @@ SAMPLES_PER_KIND = 6
 VARIANTS_SHOWN = 5
 STATS_LIMIT = 2000
 PREVIEW_COPY_MAX_BYTES = 20 * 1024 * 1024
+PARTNERS_SHOWN = 3
 
 
 def write_report(out: str | Path) -> Path:
@@ -170,9 +171,18 @@ class _Page:
         original = self.src / source if self.src is not None and rows[0]["source"] else None
         if original is not None and original.is_file() and not any(r["variant"] == -1 for r in rows):
             tiles.append(self._tile(kind, self.preview_copy(original), "original", None))
+        partners: list[str] = []
         for r in rows[: VARIANTS_SHOWN + 1]:
             label = "original" if r["variant"] == -1 else f"variant {r['variant']}"
+            if r.get("mix"):
+                label += f" ({r['mix']['method']} with {', '.join(r['mix']['partners'])})"
+                partners += [p for p in r["mix"]["partners"] if p not in partners]
             tiles.append(self._tile(kind, self.media(r), label, r))
+        for partner in partners[:PARTNERS_SHOWN]:  # what the mixed outputs were made from
+            path = self.src / partner if self.src is not None else None
+            if path is not None and path.is_file():
+                tiles.append(self._tile(kind, self.preview_copy(path), f"partner {partner}",
+                                        None))
         head = f"<h3>{_esc(source)} <small>({_esc(rows[0]['class'])}, {_esc(rows[0]['split'])})</small></h3>"
         return f"<div class='sample'>{head}<div class='tiles'>{''.join(tiles)}</div></div>"
 

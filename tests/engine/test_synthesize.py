@@ -105,3 +105,12 @@ def test_one_and_two_workers_give_the_same_out(expanded, tmp_path):
     assert main(["expand", str(src), str(other), "-p", str(pipeline), "-n", "2", "-q",
                  "--no-report", "--workers", "1"]) == 0
     assert (other / "manifest.jsonl").read_bytes() == (out / "manifest.jsonl").read_bytes()
+
+
+def test_dask_gives_the_same_out(expanded, tmp_path):
+    pytest.importorskip("distributed")
+    src, out, pipeline, _ = expanded
+    other = tmp_path / "dask"
+    assert main(["expand", str(src), str(other), "-p", str(pipeline), "-n", "2", "-q",
+                 "--no-report", "--executor", "dask", "--workers", "2"]) == 0
+    assert (other / "manifest.jsonl").read_bytes() == (out / "manifest.jsonl").read_bytes()

@@ -176,3 +176,25 @@ def _composite(step, masks, params, pasted=None):
         out[pasted] = layers[1][pasted]
         return out
     return layers[0]
+
+
+def test_partners_from_neighbours_are_among_the_nearest(tmp_path):
+    src = make_tree(tmp_path / "src", images=(("circle", 12),), tones=())
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text("image: [{type: image.mixup, partners_from: neighbours}]\n"
+                        "dataset: {balance: {strategy: none, k_neighbors: 2}}\n")
+    out = tmp_path / "out"
+    assert main(["expand", str(src), str(out), "-p", str(pipeline), "-n", "2", "-q",
+                 "--no-report"]) == 0
+    from sklearn.neighbors import NearestNeighbors
+
+    from mediasynth.core.config import Budgets
+    from mediasynth.engine.handlers import handler_for
+
+    rows = [r for r in _rows(out) if r.get("mix")]
+    names = sorted({r["source"] for r in rows})
+    handler = handler_for("image")
+    vectors = np.stack([handler.embed(handler.load(src / n, Budgets())) for n in names])
+    _, index = NearestNeighbors(n_neighbors=3).fit(vectors).kneighbors(vectors)
+    nearest = {names[i]: {names[j] for j in row[1:]} for i, row in enumerate(index)}
+    assert rows and all(r["mix"]["partners"][0] in nearest[r["source"]] for r in rows)

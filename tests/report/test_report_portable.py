@@ -26,3 +26,13 @@ def test_report_is_portable_and_charts_share_a_scale(tmp_path):
         assert (moved / ref).is_file(), ref
     tops = set(re.findall(r"one scale for all splits", text))
     assert tops
+
+
+def test_mixed_outputs_are_shown_beside_their_partners(tmp_path):
+    src = make_tree(tmp_path / "src", images=(("circle", 4),), tones=())
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text("image: [{type: image.cutmix}]\n")
+    out = tmp_path / "out"
+    assert main(["expand", str(src), str(out), "-n", "1", "-q", "-p", str(pipeline)]) == 0
+    text = (out / "report.html").read_text()
+    assert "image.cutmix with circle/" in text and "partner circle/" in text

@@ -4,6 +4,7 @@ from mediasynth.audio.transforms import (  # noqa: F401
     effects,
     filters,
     gain,
+    mixing,
     noise,
     pitch_time,
     timing,

@@ -2,7 +2,10 @@
 
 A partner transform declares how many partner sources it needs (`partners_needed`) and where
 they come from (`partners_from`: same_class | any_class, always from the same split); the
-engine plans the partners per output, loads them and hands them over in
+engine plans the partners per output (`neighbours`: among the source's
+`dataset.balance.k_neighbors` nearest train sources of its class, in the embedding
+`balance: synthesize` uses), loads them and hands
+them over in
 `media.meta["partners"]` as (Image, annotation or None) pairs. It must be the first step of
 its chain (what follows augments the mixed image). Parameters (lambda, the cut box, the
 mosaic centre) are drawn from the output's generator and recorded, so replay with the same
@@ -29,7 +32,7 @@ from mediasynth.core.registry import register
 from mediasynth.core.transform import check_choice, check_value
 from mediasynth.image.transforms.base import ImageTransform
 
-PARTNER_SOURCES = ("same_class", "any_class")
+PARTNER_SOURCES = ("same_class", "any_class", "neighbours")
 
 
 @dataclass(frozen=True, kw_only=True)
