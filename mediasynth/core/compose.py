@@ -58,6 +58,11 @@ class _Composite(Transform):
     def _children(self) -> tuple[Transform, ...]:
         return self.steps  # type: ignore[attr-defined]
 
+    def children(self, record: OpRecord) -> list[tuple[Transform, OpRecord]]:
+        """(step, record) of each child that ran in `record`, in order (so the video graph,
+        the report and the tests walk any tree of composites the same way)."""
+        return list(zip(self.steps, record.children))  # type: ignore[attr-defined]
+
     def validate(self) -> None:
         steps = self._children()
         if not steps:
@@ -178,6 +183,9 @@ class OneOf(_Composite):
             return media
         return self.steps[record.params["index"]].replay(media, record.children[0])
 
+    def children(self, record):
+        return [(self.steps[record.params["index"]], record.children[0])]
+
 
 @register("some_of")
 @dataclass(frozen=True, kw_only=True)
@@ -226,6 +234,9 @@ class SomeOf(_Composite):
             media = self.steps[i].replay(media, rec)
         return media
 
+    def children(self, record):
+        return [(self.steps[i], c) for i, c in zip(record.params["indices"], record.children)]
+
 
 @register("random_apply")
 @dataclass(frozen=True, kw_only=True)
@@ -255,6 +266,20 @@ class RandomApply(_Composite):
         if not record.applied:
             return media
         return self.step.replay(media, record.children[0])
+
+    def children(self, record):
+        return [(self.step, record.children[0])]
+
+
+def applied_leaves(step, record: OpRecord | None):
+    """(step, record) of every leaf transform that applied, in the order it ran."""
+    if record is None or not record.applied:
+        return
+    if not isinstance(step, _Composite):
+        yield step, record
+        return
+    for child, child_record in step.children(record):
+        yield from applied_leaves(child, child_record)
 
 
 def run_chain(chain: Transform | None, media, rng=None, record: OpRecord | None = None):

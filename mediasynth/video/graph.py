@@ -259,14 +259,8 @@ def _record_filters(step, record: OpRecord, w: int, h: int, audio: bool) -> list
     if not record.applied:
         return []
     name = record.name
-    if name == "compose":
-        pairs = list(zip(step.steps, record.children))
-    elif name == "one_of":
-        pairs = [(step.steps[record.params["index"]], record.children[0])]
-    elif name == "some_of":
-        pairs = [(step.steps[i], c) for i, c in zip(record.params["indices"], record.children)]
-    elif name == "random_apply":
-        pairs = [(step.step, record.children[0])]
+    if hasattr(step, "children"):
+        pairs = step.children(record)
     else:
         table = AUDIO_EQUIVALENTS if audio else FRAME_EQUIVALENTS
         fn = table.get(name)

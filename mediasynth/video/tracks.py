@@ -25,36 +25,15 @@ and frame paths give the same annotation:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
+from mediasynth.core.compose import applied_leaves
 from mediasynth.core.transform import OpRecord
 from mediasynth.image.functional.targets import transform_points
 from mediasynth.video import timeline as TL
 from mediasynth.video.transforms.temporal import frames_rounded
 
 FPS_TOLERANCE = 1e-3  # relative: frame numbers at the clip's rate are used as they are
-
-
-def applied_leaves(step, record: OpRecord) -> Iterator[tuple[object, OpRecord]]:
-    """(step, record) of every leaf transform that applied, in the order it ran."""
-    if record is None or not record.applied:
-        return
-    name = record.name
-    if name == "compose":
-        pairs = zip(step.steps, record.children)
-    elif name == "one_of":
-        pairs = [(step.steps[record.params["index"]], record.children[0])]
-    elif name == "some_of":
-        pairs = [(step.steps[i], c) for i, c in zip(record.params["indices"], record.children)]
-    elif name == "random_apply":
-        pairs = [(step.step, record.children[0])]
-    else:
-        yield step, record
-        return
-    for child, child_record in pairs:
-        yield from applied_leaves(child, child_record)
 
 
 def chain_geometry(chain, record: OpRecord | None, width: int, height: int
