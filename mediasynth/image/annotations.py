@@ -243,7 +243,8 @@ def run_annotated(chain, image: Image, annotation: dict, limits: Limits, *, rng=
                          if annotation.get("mask_file") else (None, None))
     packed, slots = pack(image.replace(mask=None, keypoints=None, boxes=None), annotation,
                          semantic)
-    packed = packed.replace(meta={**image.meta, "annotation": annotation})
+    packed = packed.replace(meta={**image.meta, "annotation": annotation,
+                                  "semantic_mask": semantic is not None})
     out, record = run_chain(chain, packed, rng, record)
     slots = out.meta.get("slots", slots)
     moved, dropped = unpack(out, slots, out.meta.get("annotation", annotation), limits)
@@ -251,7 +252,8 @@ def run_annotated(chain, image: Image, annotation: dict, limits: Limits, *, rng=
     if semantic is not None:
         side = (encode_label_image(out.mask, palette),)
         moved = {k: v for k, v in moved.items() if k != "mask_file"}
-    meta = {k: v for k, v in out.meta.items() if k not in ("annotation", "slots", "partners")}
+    meta = {k: v for k, v in out.meta.items()
+            if k not in ("annotation", "slots", "partners", "semantic_mask")}
     return out.replace(mask=None, keypoints=None, meta=meta), record, moved, dropped, side
 
 

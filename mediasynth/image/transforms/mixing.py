@@ -58,6 +58,9 @@ class PartnerTransform(ImageTransform):
         out = media.replace(pixels=pixels)
         if media.meta.get("annotation") is None:
             return out
+        if media.meta.get("semantic_mask"):
+            raise ValueError(f"{self.name} does not mix segmentation masks (mask pairs); "
+                             "use it on classification or object annotations")
         from mediasynth.image.annotations import pack
 
         scaled = [_scaled(a, p, media) for p, a in partners]
