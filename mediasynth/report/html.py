@@ -221,21 +221,12 @@ class _Page:
                 f"<audio controls preload='none' src='{_esc(self._href(path))}'></audio>")
 
     def _video_tile(self, path: Path, row: dict | None) -> str:
-        from mediasynth.io.ffmpeg import run_ffmpeg, safe_input
-        from mediasynth.video.probe import probe_video
+        from mediasynth.io.ffmpeg import keyframes
 
-        video = probe_video(path, max_duration_s=1e9)
-        frames = []
-        for fraction in (0.1, 0.5, 0.9):
-            raw = run_ffmpeg(["-ss", f"{video.duration_s * fraction:.3f}", *safe_input(path),
-                              "-frames:v", "1", "-vf", "scale=120:-2", "-f", "rawvideo",
-                              "-pix_fmt", "rgb24", "pipe:1"], capture_stdout=True, timeout_s=60)
-            w = 120
-            h = len(raw) // (w * 3)
-            if h:
-                frames.append(np.frombuffer(raw[: w * h * 3], np.uint8).reshape(h, w, 3))
+        frames = keyframes(path, (0.1, 0.5, 0.9), width_px=120)
+        height = min(f.shape[0] for f in frames)
         dest, rel = self.asset("keys")
-        gfx.write_png(dest, np.concatenate(frames, axis=1))
+        gfx.write_png(dest, np.concatenate([f[:height] for f in frames], axis=1))
         return (f"<img src='{rel}' alt='keyframes'><video controls preload='none' width='240' "
                 f"src='{_esc(self._href(path))}'></video>")
 
