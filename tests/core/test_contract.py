@@ -99,7 +99,13 @@ def _inputs(transform, request):
         return images
     if str(transform.kind) == "video":
         return request.getfixturevalue("video_inputs")
-    return [tone(1), tone(2), tone(6, sample_rate=22050, seconds=0.5)]
+    tones = [tone(1), tone(2), tone(6, sample_rate=22050, seconds=0.5)]
+    if getattr(transform, "partners_needed", 0):  # audio.mix: partners given (shorter and
+        # longer than the tones, at other rates and channel counts)
+        partners = [tone(2, 8000, 0.3, 330.0), tone(1, 44100, 1.7, 550.0)]
+        tones = [t.replace(meta={**t.meta, "partners": [(partners[i % 2], None)]})
+                 for i, t in enumerate(tones)]
+    return tones
 
 
 def _freeze(media):
