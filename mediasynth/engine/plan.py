@@ -277,16 +277,22 @@ def partner_step(pipeline: Pipeline, kind: str | None):
 
 
 def pick_partners(f: Found, split: str | None, step, usable: list[Found], splits: dict,
-                  seed: int, variant: int, near: dict | None = None) -> tuple[str, ...]:
+                  seed: int, variant: int, near: dict | None = None,
+                  background: list | None = None) -> tuple[str, ...]:
     """Partners of one output: other sources of the same kind and split (and class, unless
     the step takes any class; among the source's nearest neighbours for `neighbours`, when
-    it has some), drawn with a generator seeded by (seed, source, variant); the source itself
+    it has some; the background recordings of the split for `folder`), drawn with a generator seeded by (seed, source, variant); the source itself
     when it has no peer."""
     peers = sorted(g.rel_path for g in usable if g.kind == f.kind and g.rel_path != f.rel_path
                    and splits[g.rel_path] == split
                    and (step.partners_from == "any_class" or g.class_name == f.class_name))
     if step.partners_from == "neighbours" and (near or {}).get(f.rel_path):
         peers = [p for p in near[f.rel_path] if p in set(peers)] or peers
+    if step.partners_from == "folder":  # audio.background: recordings of the same split
+        peers = sorted(rel for rel, s in background or () if s == split)
+        if not peers:
+            raise ValueError(f"{step.name}: no background recording falls in split "
+                             f"{split!r}; add recordings to {step.folder} or change the split")
     if not peers:
         return (f.rel_path,) * step.partners_needed
     rng = np.random.default_rng(np.random.SeedSequence(
@@ -307,6 +313,7 @@ def make_plan(
     media_folder=class_folder,
     side_files=None,
     neighbours=None,
+    background=None,
 ) -> Plan:
     """The full plan. `output_extension(kind, source_format) -> '.ext'` comes from the
     modality handlers, `media_folder(split, class) -> folder` and `side_files(output path)
@@ -353,8 +360,9 @@ def make_plan(
         names += [(v, f"{stems[f.rel_path]}__v{v:03d}{ext}") for v in range(n)]
         mixed = partners.get(f.rel_path, []) if augment else []
         step = partner_step(pipeline, f.kind)
-        chosen = {v: pick_partners(f, split, step, usable, splits, pipeline.seed, v, near)
-                  for v in range(n)} if step is not None and augment else {}
+        chosen = {v: pick_partners(f, split, step, usable, splits, pipeline.seed, v, near,
+                                   background) for v in range(n)} \
+            if step is not None and augment else {}
         names += [(n + i, f"{stems[f.rel_path]}__v{n + i:03d}{ext}") for i in range(len(mixed))]
         outputs = tuple(Output(row_id(f.rel_path, v), v, str(folder / name),
                                tuple(side_files(str(folder / name))) if side_files else (),
@@ -366,7 +374,7 @@ def make_plan(
                               info=f.info, partner_info={
                                   p: {"class": by_rel[p].class_name,
                                       "annotation": (by_rel[p].info or {}).get("annotation")}
-                                  for p in sorted(used)} or None))
+                                  for p in sorted(used) if p in by_rel} or None))
     before = Counter(f.class_name for f in usable if splits[f.rel_path] in train_like)
     return Plan(tuple(jobs), tuple(opts.split or ()), {"train_sources_per_class": dict(before)})
 

@@ -41,7 +41,9 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
     handler = handler_for(row["kind"])
     loaded = handler.load(Path(run["src"]) / row["source"], pipeline.budgets)
     if row.get("mix"):
-        partners = [handler.load(Path(run["src"]) / p, pipeline.budgets)
+        from mediasynth.engine.background import partner_path
+
+        partners = [handler.load(partner_path(run["src"], pipeline, p), pipeline.budgets)
                     for p in row["mix"]["partners"]]
         if row["mix"]["method"] == "interpolate":
             loaded = handler.mix(loaded, partners, row["mix"]["lambda"])

@@ -16,6 +16,7 @@ from mediasynth.core.balance import balance_spec
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
+from mediasynth.engine.background import background_sources
 from mediasynth.engine.exports import export_annotations
 from mediasynth.engine.handlers import output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
@@ -99,8 +100,17 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
             getattr(partner_step(pipeline, k), "partners_from", "") == "neighbours"
             for k in ("image", "audio")):
         placement["neighbours"] = _neighbour_search(found, pipeline, pool)
-    return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
-        kind, fmt, pipeline.output), **placement)
+    background = background_sources(pipeline, lambda items: check_headers(items, pipeline,
+                                                                        pool))
+    if sources is not None:
+        sources.background = background
+    if background:
+        placement["background"] = [(f.rel_path, f.info["split"]) for f in background]
+    try:
+        return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
+            kind, fmt, pipeline.output), **placement)
+    except ValueError as exc:  # a plan that cannot be made (no background for a split...)
+        raise FatalError(str(exc)) from None
 
 
 def _neighbour_search(found: list[Found], pipeline: Pipeline, pool):
@@ -245,7 +255,7 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
     sink = FolderSink(out)
     sink.sweep_temps()
     sink.remove_report()
-    found_by_rel = {f.rel_path: f for f in found}
+    found_by_rel = {f.rel_path: f for f in [*found, *sources.background]}
     done, known = ({}, {}) if options.overwrite else _finished_rows(
         out, pipeline, found_by_rel, sink.load_sources())
     journal = sink.begin({p for j in plan.jobs for o in j.outputs for p in (o.rel_path, *o.side)})

@@ -24,6 +24,7 @@ class Sources:
     layout: object
     read: LayoutRead
     warnings: list[str] = field(default_factory=list)
+    background: list[Found] = field(default_factory=list)  # audio.background recordings
 
 
 def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:

@@ -196,7 +196,9 @@ class _Partners:
 
     def media(self, rel: str):
         if rel not in self.loaded:
-            path = Path(self.ctx.src) / rel
+            from mediasynth.engine.background import partner_path
+
+            path = partner_path(self.ctx.src, self.ctx.pipeline, rel)
             self.loaded[rel] = (self.handler.load(path, self.ctx.pipeline.budgets),
                                 file_sha256(path))
         return self.loaded[rel][0]
@@ -220,7 +222,8 @@ def soft_labels(job: SourceJob, output, record, pipeline) -> dict:
     classes = [job.class_name] + [((job.partner_info or {}).get(p) or {}).get("class")
                                   for p in output.partners]
     first = record.children[0] if record.children else None
-    if step is None or first is None or not first.applied or len(set(classes)) < 2:
+    if step is None or first is None or not first.applied or len(set(classes)) < 2 \
+            or None in classes:  # unlabelled partners (backgrounds) carry no label
         return {}
     shares: dict = {}
     for cls, weight in zip(classes, step.label_weights(first.params)):

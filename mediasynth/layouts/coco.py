@@ -7,6 +7,12 @@ release, CVAT/Datumaro ("COCO 1.0"), Roboflow and mediasynth's own synth use:
 
 Out: `annotations/instances_<split>.json` with images in `images/<split>/`. Image and
 annotation fields mediasynth does not use are passed through; ids are renumbered.
+
+Datumaro's `coco` export writes one file per task beside the instances
+(`image_info_<subset>.json`, `stuff_<subset>.json`, `captions_`, `labels_`, `panoptic_`):
+they are part of the layout, and a subset's objects come from its instances (or
+person_keypoints) file. A subset with only such files (the COCO release's
+`image_info_test2017.json`) gives its images without objects.
 """
 
 from __future__ import annotations
@@ -39,11 +45,33 @@ def _candidates(src: Path) -> list[Path]:
     return out
 
 
+OBJECT_TASKS = ("instances_", "person_keypoints_")
+OTHER_TASKS = ("image_info_", "stuff_", "captions_", "labels_", "panoptic_")
+
+
+def task_of(path: Path) -> str:
+    """The COCO task a file's name gives ("instances" for unprefixed files)."""
+    prefix = next((p for p in OBJECT_TASKS + OTHER_TASKS if path.name.startswith(p)), "")
+    return prefix.rstrip("_") or "instances"
+
+
 def subset_of(path: Path) -> str:
     stem = path.name.removesuffix(".json").removesuffix(".coco")
-    for prefix in ("instances_", "person_keypoints_", "_annotations"):
+    for prefix in (*OBJECT_TASKS, *OTHER_TASKS, "_annotations"):
         stem = stem.removeprefix(prefix)
     return stem or path.parent.name
+
+
+def _documents(paths: list[Path]) -> list[tuple[Path, bool]]:
+    """(file, read its objects) in reading order: object files first; another task's file
+    only for a subset no object file covers (stuff regions then count as objects; image
+    info, captions, image labels and panoptic segments give images only)."""
+    objects = {t.rstrip("_") for t in OBJECT_TASKS}
+    first = [p for p in paths if task_of(p) in objects]
+    covered = {(p.parent, subset_of(p)) for p in first}
+    rest = [(p, task_of(p) == "stuff") for p in paths
+            if task_of(p) not in objects and (p.parent, subset_of(p)) not in covered]
+    return [(p, True) for p in first] + rest
 
 
 class CocoLayout:
@@ -57,21 +85,24 @@ class CocoLayout:
 
     def read(self, src: Path) -> LayoutRead:
         result = LayoutRead(meta={"categories": {}, "format": "coco"})
-        for path in _candidates(src):
+        candidates = _candidates(src)
+        result.consumed |= {rel(p, src) for p in candidates}
+        for path, with_objects in _documents(candidates):
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"{path}: not a readable COCO JSON ({exc})") from None
-            result.consumed.add(rel(path, src))
-            self._read_document(src, path, doc, result)
+            self._read_document(src, path, doc, result, with_objects)
         return result
 
-    def _read_document(self, src: Path, path: Path, doc: dict, result: LayoutRead) -> None:
+    def _read_document(self, src: Path, path: Path, doc: dict, result: LayoutRead,
+                       with_objects: bool = True) -> None:
         categories = {c["id"]: c for c in doc.get("categories", [])}
-        for c in categories.values():
-            result.meta["categories"].setdefault(c["name"], c)
+        if with_objects:
+            for c in categories.values():
+                result.meta["categories"].setdefault(c["name"], c)
         by_image: dict = {}
-        for ann in doc.get("annotations", []):
+        for ann in doc.get("annotations", []) if with_objects else ():
             by_image.setdefault(ann.get("image_id"), []).append(ann)
         subset = subset_of(path)
         for image in doc.get("images", []):

@@ -1,8 +1,16 @@
-"""Pascal VOC: `JPEGImages/`, `Annotations/<stem>.xml`, `ImageSets/Main/<subset>.txt`.
+"""Pascal VOC: `JPEGImages/`, `Annotations/<stem>.xml`, `ImageSets/Main/<subset>.txt`, and
+the `labelmap.txt` CVAT and Datumaro write beside them (`name:r,g,b:parts:actions`, colour
+and lists may be empty, `background` first).
 
 Boxes are 1-based inclusive pixel indices in VOC (xmin = 1 is the first column); they become
-continuous coordinates [xmin - 1, xmax) and go back the same way. `difficult`, `truncated`,
-`occluded`, `pose` and unknown object children are passed through. Out: the same layout.
+continuous coordinates [xmin - 1, xmax) and go back the same way. Decimal coordinates
+(`73.0`, as Datumaro and CVAT write by default) are continuous already and are taken as they
+are; a source written so is written back so, which Datumaro's default VOC import reads
+exactly (its `voc-one-based` mode reads the integer form). `difficult`, `truncated`,
+`occluded`, `pose`, CVAT's `<attributes>` and unknown object children are passed through.
+Out: the same layout, with a `labelmap.txt` naming every class (the source's lines and
+order kept, new classes after them): Datumaro's VOC import refuses classes that are not in
+it, and without one it knows only the 20 VOC classes.
 """
 
 from __future__ import annotations
@@ -15,6 +23,30 @@ from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.layouts.base import LayoutRead, media_files, name_below, rel, stratum
 
 KNOWN = {"name", "bndbox", "part", "attributes"}
+LABELMAP = "labelmap.txt"
+BACKGROUND = "background"
+
+
+def read_labelmap(path: Path) -> list[str]:
+    """The lines of a labelmap.txt as `name:color:parts:actions` (comments dropped, missing
+    fields added empty)."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            fields = (line.split(":") + ["", "", ""])[:4]
+            lines.append(":".join(f.strip() for f in fields))
+    return lines
+
+
+def labelmap_text(lines: list[str], names: list[str]) -> str:
+    """labelmap.txt: `background` first, the source's lines, then one `name:::` line for
+    each class they do not name."""
+    known = {line.split(":", 1)[0]: line for line in lines}
+    ordered = [known.get(BACKGROUND, f"{BACKGROUND}:::")]
+    ordered += [line for name, line in known.items() if name != BACKGROUND]
+    ordered += [f"{n}:::" for n in dict.fromkeys(names) if n not in known and n != BACKGROUND]
+    return "# label:color_rgb:parts:actions\n" + "".join(line + "\n" for line in ordered)
 
 
 class VocLayout:
@@ -31,6 +63,13 @@ class VocLayout:
 
     def read(self, src: Path) -> LayoutRead:
         result = LayoutRead(meta={"format": "voc", "subsets": {}})
+        if (src / LABELMAP).is_file():
+            result.consumed.add(LABELMAP)
+            lines = read_labelmap(src / LABELMAP)
+            names = [line.split(":", 1)[0] for line in lines]
+            result.meta["labelmap"] = lines
+            result.meta["categories"] = {n: {"id": i, "name": n} for i, n in enumerate(
+                (n for n in names if n != BACKGROUND), start=1)}
         subsets = {}
         for listing in sorted((src / "ImageSets" / "Main").glob("*.txt")):
             result.consumed.add(rel(listing, src))
@@ -40,7 +79,9 @@ class VocLayout:
         images = {p.stem: p for p in media_files(src / "JPEGImages")}
         for xml_path in sorted((src / "Annotations").glob("*.xml")):
             result.consumed.add(rel(xml_path, src))
-            annotation, filename = parse_xml(xml_path)
+            annotation, filename, continuous = parse_xml(xml_path)
+            if continuous:
+                result.meta["coordinates"] = "continuous"
             image = images.get(Path(filename).stem) or images.get(xml_path.stem)
             if image is None:
                 result.missing.append(filename or xml_path.stem)
@@ -54,22 +95,29 @@ class VocLayout:
     def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,
                primary: bool) -> list[str]:
         written = []
+        continuous = meta.get("coordinates") == "continuous"
         for split, entries in sorted(splits.items()):
             names = []
             for entry in entries:
                 stem = Path(entry["file"]).stem
                 dest = f"Annotations/{stem}.xml"
-                write_bytes_atomic(out / dest, to_xml(entry, stem).encode())
+                write_bytes_atomic(out / dest, to_xml(entry, stem, continuous).encode())
                 written.append(dest)
                 names.append(stem)
             listing = f"ImageSets/Main/{split}.txt"
             write_bytes_atomic(out / listing, "".join(n + "\n" for n in names).encode())
             written.append(listing)
-        return written
+        known = sorted(meta.get("categories") or {},
+                       key=lambda n: (meta["categories"][n].get("id", 0), n))
+        seen = [o["category"] for entries in splits.values() for e in entries
+                for o in e["annotation"].get("objects", [])]
+        write_bytes_atomic(out / LABELMAP, labelmap_text(
+            list(meta.get("labelmap") or []), known + seen).encode())
+        return [*written, LABELMAP]
 
 
-def parse_xml(path: Path) -> tuple[dict, str]:
-    """(annotation, the <filename> it names)."""
+def parse_xml(path: Path) -> tuple[dict, str, bool]:
+    """(annotation, the <filename> it names, whether its boxes are decimal coordinates)."""
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as exc:
@@ -77,23 +125,34 @@ def parse_xml(path: Path) -> tuple[dict, str]:
     size = root.find("size")
     width = int(float(size.findtext("width", "0"))) if size is not None else None
     height = int(float(size.findtext("height", "0"))) if size is not None else None
-    objects = [_object(obj) for obj in root.findall("object")]
+    texts = [(box.findtext(k) or "0").strip() for box in root.iterfind("object/bndbox")
+             for k in ("xmin", "ymin", "xmax", "ymax")]
+    continuous = any("." in t or "e" in t.lower() for t in texts)
+    objects = [_object(obj, continuous) for obj in root.findall("object")]
     return {"width": width or None, "height": height or None, "objects": objects,
             "extra": {"folder": root.findtext("folder")} if root.findtext("folder") else {}}, \
-        root.findtext("filename", "")
+        root.findtext("filename", ""), continuous
 
 
-def _object(node) -> dict:
+def _object(node, continuous: bool = False) -> dict:
     box = node.find("bndbox")
-    coords = [float(box.findtext(k, "0")) for k in ("xmin", "ymin", "xmax", "ymax")]
+    x0, y0, x1, y1 = [float(box.findtext(k, "0")) for k in ("xmin", "ymin", "xmax", "ymax")]
+    if not continuous:  # 1-based indices; a 0 (0-based integers) stays the first column
+        x0, y0 = max(x0 - 1, 0.0), max(y0 - 1, 0.0)
     extra = {child.tag: (child.text or "").strip() for child in node
              if child.tag not in KNOWN and len(child) == 0}
+    attributes = {a.findtext("name", "").strip(): (a.findtext("value") or "").strip()
+                  for a in node.iterfind("attributes/attribute") if a.findtext("name")}
+    if attributes:
+        extra["attributes"] = attributes
     return {"category": node.findtext("name", "").strip(),
-            "bbox": [coords[0] - 1, coords[1] - 1, coords[2], coords[3]],
+            "bbox": [x0, y0, x1, y1],
             "iscrowd": 0, "extra": extra}
 
 
-def to_xml(entry: dict, stem: str) -> str:
+def to_xml(entry: dict, stem: str, continuous: bool = False) -> str:
+    """One annotation XML; boxes as 1-based integer indices, or as decimal continuous
+    coordinates (`continuous`); either way inside the image."""
     ann = entry["annotation"]
     root = ET.Element("annotation")
     ET.SubElement(root, "folder").text = "JPEGImages"
@@ -106,14 +165,31 @@ def to_xml(entry: dict, stem: str) -> str:
         node = ET.SubElement(root, "object")
         ET.SubElement(node, "name").text = obj["category"]
         for key, value in obj.get("extra", {}).items():
+            if key == "attributes" and isinstance(value, dict):
+                attributes = ET.SubElement(node, "attributes")
+                for name, item in value.items():
+                    attribute = ET.SubElement(attributes, "attribute")
+                    ET.SubElement(attribute, "name").text = str(name)
+                    ET.SubElement(attribute, "value").text = str(item)
+                continue
             ET.SubElement(node, key).text = str(value)
         box = ET.SubElement(node, "bndbox")
-        x0, y0, x1, y1 = obj["bbox"]
-        for key, value in (("xmin", round(x0) + 1), ("ymin", round(y0) + 1),
-                           ("xmax", round(x1)), ("ymax", round(y1))):
-            ET.SubElement(box, key).text = str(int(value))
+        for key, value in zip(("xmin", "ymin", "xmax", "ymax"),
+                              _box(obj["bbox"], ann["width"], ann["height"], continuous)):
+            ET.SubElement(box, key).text = str(value)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _box(bbox, width, height, continuous: bool) -> tuple:
+    x0, y0, x1, y1 = bbox
+    w, h = float(width or "inf"), float(height or "inf")
+    x0, x1 = (min(max(v, 0.0), w) for v in (x0, x1))
+    y0, y1 = (min(max(v, 0.0), h) for v in (y0, y1))
+    if continuous:
+        return tuple(round(v, 3) for v in (x0, y0, x1, y1))
+    return round(x0) + 1, round(y0) + 1, max(round(x1), round(x0) + 1), \
+        max(round(y1), round(y0) + 1)
 
 
 LAYOUT = VocLayout()

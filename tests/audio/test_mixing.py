@@ -319,3 +319,45 @@ def test_partners_across_classes_give_soft_labels_and_neighbours_stay_in_class(t
     for row in rows:
         (partner,) = row["mix"]["partners"]
         assert partner.split("/")[0] == row["class"] and partner != row["source"]
+
+
+def test_background_recordings_come_through_the_engine_split_like_sources(tmp_path):
+    import json
+
+    from mediasynth.cli import main
+    from mediasynth.core.media import Audio
+    from mediasynth.io.audio_io import write_audio
+    from tests.engine.helpers import make_tree
+
+    src = make_tree(tmp_path / "src", images=(), tones=(("sine", 8), ("chirp", 8)))
+    noise = tmp_path / "noise"
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        write_audio(Audio((0.05 * rng.standard_normal((1, 8000))).astype(np.float32), 8000),
+                    noise / f"hum{i}.wav")
+    write_audio(Audio(np.zeros((1, 8000 * 5), np.float32), 8000), noise / "too_long.wav")
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(f"audio: [{{type: audio.background, folder: {str(noise)!r}, "
+                        "snr_db_range: [5, 10]}]\n"
+                        "dataset: {split: {train: 0.5, val: 0.5}, augment_eval: true}\n"
+                        "budgets: {max_audio_duration_s: 2.0}\n")
+    out = tmp_path / "out"
+    assert main(["expand", str(src), str(out), "-p", str(pipeline), "-n", "2", "-q",
+                 "--no-report"]) == 0
+    rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    mixed = [r for r in rows if r.get("mix")]
+    assert len(mixed) == len(rows)
+    from mediasynth.engine.plan import split_stable
+
+    names = [f"bg:hum{i}.wav" for i in range(8)]
+    split_of = split_stable([(n, None) for n in names], {"train": 0.5, "val": 0.5}, 0)
+    for r in mixed:
+        partner = r["mix"]["partners"][0]
+        assert partner != "bg:too_long.wav" and split_of[partner] == r["split"]
+        assert r["sources"][1]["path"] == partner and len(r["sources"][1]["sha256"]) == 64
+    dest = tmp_path / "replayed"
+    dest.mkdir()
+    for r in mixed[:4]:
+        assert main(["replay", str(out), r["id"], str(dest)]) == 0
+    assert main(["expand", str(src), str(out), "-p", str(pipeline), "-n", "2", "-q",
+                 "--no-report"]) == 0  # a re-run resumes: background fingerprints hold

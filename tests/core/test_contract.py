@@ -39,7 +39,8 @@ def _noise_dir() -> str:
 
 # transforms whose defaults need a resource get one here
 EXAMPLES = {"audio.background_noise": lambda: registry.lookup("audio.background_noise")(
-    noise_dir=_noise_dir())}
+    noise_dir=_noise_dir()),
+    "audio.background": lambda: registry.lookup("audio.background")(folder=_noise_dir())}
 
 
 def example(name: str):
@@ -47,7 +48,10 @@ def example(name: str):
 
 
 def _leaf_names(kind: str) -> list[str]:
-    return [n for n in registry.names(kind) if n not in COMPOSITES]
+    """Leaf transforms composites are built from (partner steps only run first, with their
+    partners handed over: they are checked on their own)."""
+    return [n for n in registry.names(kind) if n not in COMPOSITES
+            and not getattr(registry.lookup(n), "partners_needed", 0)]
 
 
 def _instances():

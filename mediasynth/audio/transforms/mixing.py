@@ -162,3 +162,33 @@ class Mix(AudioTransform):
             return [1.0, 0.0]
         source = 1.0 / (1.0 + 10.0 ** (-float(params["snr_db"]) / 10.0))
         return [source, 1.0 - source]
+
+
+@register("audio.background")
+@dataclass(frozen=True, kw_only=True)
+class Background(Mix):
+    """Add a background recording from `folder` at an SNR drawn from `snr_db_range`, as
+    `audio.mix` adds a partner. The folder's recordings are read through the engine like
+    sources: header-checked against the budgets, split by the same rule as SRC (a hash of
+    the seed and their path), and an output only ever gets a background of its own split, so
+    no val/test noise reaches train; rows name the recording and its sha256. `folder` is
+    resolved from the working directory, as SRC is.
+
+    Fields:
+        folder: folder of background recordings (searched at any depth).
+        snr_db_range: [low, high] SNR in dB of the source over the background.
+        random_offset: draw the background's offset (see audio.mix); false: start at 0.
+        partners_from: always folder (the recordings of `folder`).
+        p: probability of applying.
+    """
+
+    folder: str = ""
+    snr_db_range: tuple[float, float] = (3.0, 30.0)
+    partners_from: str = "folder"
+
+    def validate(self) -> None:
+        check_range(self, "snr_db_range", low=-40.0, high=60.0)
+        if not self.folder:
+            raise ValueError(f"{self.name}: folder is required")
+        if self.partners_from != "folder":
+            raise ValueError(f"{self.name}: partners come from its folder")
