@@ -44,7 +44,7 @@ def _add_broken_files(src: Path) -> dict[str, str]:
     clip = (src / "clips" / "good.mp4").read_bytes()
     (src / "clips" / "damaged.mp4").write_bytes(clip[: len(clip) // 3])
     _png(src / "circle" / "-odd name:\nwith newline ü.png", src)
-    return {"clips/damaged.mp4": "unreadable","circle/zero.png": "empty", "circle/truncated.png": "truncated",
+    return {"clips/damaged.mp4": "truncated","circle/zero.png": "empty", "circle/truncated.png": "truncated",
             "circle/cut.jpg": "truncated", "circle/text.jpg": "unreadable",
             "square/bomb.png": "too_large", "sine/garbage.wav": "unreadable"}
 
