@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -60,6 +62,75 @@ def interleaved(table: list[tuple[str, list[str]]], *, repeats: int,
             print(f"{name}: {times[name][-1]:.2f} s", flush=True)
     fresh(work)
     return times
+
+
+def become_subreaper() -> None:
+    """Make this process a child subreaper (Linux): orphaned descendants of the commands it
+    runs (fork server, its workers, FFmpeg) are re-parented here, so once reaped their CPU
+    time lands in RUSAGE_CHILDREN."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+        raise SystemExit("prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def reap_all(timeout: float = 5.0) -> None:
+    """Reap every finished descendant, waiting up to `timeout` s for stragglers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed_tree(cmd: list[str], *, env: dict | None = None,
+               cwd: Path | None = None) -> tuple[float, float]:
+    """(wall s, CPU s of the whole process tree) of one command; call become_subreaper()
+    first or the CPU time misses processes that outlive their parent."""
+    reap_all(0)
+    cpu0, start = _children_cpu(), time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=cwd, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - start
+    reap_all()
+    return wall, _children_cpu() - cpu0
+
+
+def interleaved_tree(table: list[tuple[str, list[str]]], *, repeats: int, work: Path,
+                     env: dict | None = None, cwd: Path | None = None
+                     ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """As interleaved(), with the order of the runners reversed every other repeat (ABBA,
+    so a runner is not always the one after the same neighbour) and the CPU time of each
+    command's whole process tree measured beside its wall time: returns (wall, cpu) per
+    name. CPU time is the steadier figure on a VM shared with other jobs."""
+    compile_package()
+    become_subreaper()
+    wall: dict[str, list[float]] = {name: [] for name, _ in table}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in table}
+    for rep in range(repeats):
+        for name, cmd in (table if rep % 2 == 0 else table[::-1]):
+            fresh(work)
+            w, c = timed_tree(cmd, env=env, cwd=cwd)
+            wall[name].append(w)
+            cpu[name].append(c)
+            print(f"{name}: {w:.2f} s wall, {c:.2f} s CPU", flush=True)
+    fresh(work)
+    return wall, cpu
+
+
+def paired(times: dict[str, list[float]], a: str, b: str) -> tuple[float, float, float, float]:
+    """a/b as (ratio of medians, median of the per-repeat ratios, lowest, highest)."""
+    pairs = sorted(x / y for x, y in zip(times[a], times[b]))
+    return (median(times[a]) / median(times[b]), median(pairs), pairs[0], pairs[-1])
 
 
 def fresh(folder: Path) -> None:
