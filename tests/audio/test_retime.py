@@ -119,8 +119,9 @@ def test_stretch_speed_and_pitch_maps_match_the_burst_edges(name, params):
     tmap = transform.time_map(params, audio.frames, SR)
     assert tmap.frames_out == out.frames
     (onset,), (offset,) = edges_s(out.samples, SR)
-    assert abs(onset - tmap.map_times([0.3])[0]) < 0.002
-    assert abs(offset - tmap.map_times([0.7])[0]) < 0.002
+    # half the 5 ms event budget (the stretcher's 30 ms hop smears an edge by about 2 ms)
+    assert abs(onset - tmap.map_times([0.3])[0]) < 0.0025
+    assert abs(offset - tmap.map_times([0.7])[0]) < 0.0025
     if name == "audio.pitch_shift":
         assert np.allclose(tmap.map_times([0.3, 0.7]), [0.3, 0.7])
 
