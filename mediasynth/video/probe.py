@@ -141,7 +141,7 @@ def _measured(video: Video, facts: dict, scan) -> Video:
     span = scan.streams.get(v["index"])
     if span is None or span.packets == 0:
         raise MediaError("damaged", "the video stream has no packets")
-    first = _first_time(span, v.get("start_s"))
+    first = v["start_s"] if v.get("start_s") is not None else span.start_s
     duration = video.duration_s
     if first is not None and span.end_s is not None and span.end_s > first:
         duration = span.end_s - first
