@@ -9,6 +9,7 @@ from typing import Any
 from mediasynth.core.errors import ConfigError
 
 STRATEGIES = ("none", "oversample", "undersample", "synthesize")
+COUNTS = ("items", "objects")
 NAMED = ("auto", "minority", "not minority", "not majority", "all")
 
 
@@ -17,6 +18,7 @@ class BalanceSpec:
     strategy: str = "none"
     sampling_strategy: Any = "auto"
     k_neighbors: int = 5
+    count: str = "items"  # what a class's size is: its items, or its annotated objects
 
 
 def balance_spec(value) -> BalanceSpec:
@@ -27,12 +29,12 @@ def balance_spec(value) -> BalanceSpec:
         value = {"strategy": value}
     if not isinstance(value, dict):
         raise ConfigError(f"dataset.balance must be a strategy or a mapping, got {value!r}")
-    unknown = set(value) - {"strategy", "sampling_strategy", "k_neighbors"}
+    unknown = set(value) - {"strategy", "sampling_strategy", "k_neighbors", "count"}
     if unknown:
         raise ConfigError(f"dataset.balance: unknown key {sorted(unknown)[0]!r} (keys: "
-                          "strategy, sampling_strategy, k_neighbors)")
+                          "strategy, sampling_strategy, k_neighbors, count)")
     spec = BalanceSpec(value.get("strategy", "none"), value.get("sampling_strategy", "auto"),
-                       value.get("k_neighbors", 5))
+                       value.get("k_neighbors", 5), value.get("count", "items"))
     if spec.strategy not in STRATEGIES:
         raise ConfigError(f"dataset.balance.strategy must be one of {', '.join(STRATEGIES)}, "
                           f"got {spec.strategy!r}")
@@ -41,6 +43,11 @@ def balance_spec(value) -> BalanceSpec:
             isinstance(v, int) and v >= 0 for v in ss.values()))):
         raise ConfigError("dataset.balance.sampling_strategy must be auto, minority, "
                           "not minority, not majority, all, or a mapping of class -> count")
+    if spec.count not in COUNTS:
+        raise ConfigError(f"dataset.balance.count must be items or objects, got {spec.count!r}")
+    if spec.count == "objects" and spec.strategy == "synthesize":
+        raise ConfigError("dataset.balance.count: objects works with oversample and "
+                          "undersample (synthesize blends whole items of one class)")
     if not isinstance(spec.k_neighbors, int) or spec.k_neighbors < 1:
         raise ConfigError("dataset.balance.k_neighbors must be a positive integer")
     return spec

@@ -82,7 +82,8 @@ class DatasetOptions:
 
     Fields:
         balance: none | oversample | undersample | synthesize, or a mapping
-            {strategy, sampling_strategy, k_neighbors} (see core/balance.py).
+            {strategy, sampling_strategy, k_neighbors, count: items | objects} (see
+            core/balance.py; `objects` balances annotated objects per category).
         class_targets: explicit number of train outputs per class (overrides balance).
         split: fractions per split name, e.g. {train: 0.8, val: 0.1, test: 0.1}; None = no split.
         augment_eval: also augment val/test sources (default: originals only).

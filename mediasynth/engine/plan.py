@@ -16,8 +16,8 @@ import numpy as np
 from mediasynth.core.balance import BalanceSpec, balance_spec
 from mediasynth.core.config import Pipeline
 from mediasynth.core.rng import stable_hash
+from mediasynth.engine.sampler import categories_of, object_variants, synthesized
 from mediasynth.engine.sampler import class_targets as sampler_targets
-from mediasynth.engine.sampler import synthesized
 from mediasynth.io.discover import Found
 
 ORIGINAL = -1  # variant number of a copied original
@@ -331,8 +331,15 @@ def make_plan(
         if splits[f.rel_path] in train_like and pipeline.has_chain(f.kind):
             by_class[f.class_name].append(f.rel_path)
     spec = balance_spec(opts.balance)
-    counts = variants_per_source(by_class, variants=pipeline.variants, balance=spec,
-                                 class_targets=opts.class_targets)
+    if spec.count == "objects":
+        train = {p for paths in by_class.values() for p in paths}
+        counts = object_variants({f.rel_path: categories_of((f.info or {}).get("annotation"))
+                                  for f in usable if f.rel_path in train},
+                                 variants=pipeline.variants, spec=spec,
+                                 explicit=opts.class_targets)
+    else:
+        counts = variants_per_source(by_class, variants=pipeline.variants, balance=spec,
+                                     class_targets=opts.class_targets)
     partners: dict[str, list[str]] = {}
     if spec.strategy == "synthesize":
         counts, partners = _synthesis(by_class, counts, spec, pipeline, neighbours)

@@ -17,6 +17,7 @@ then augmented by the chain.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,44 @@ def class_targets(totals: dict, spec: BalanceSpec, explicit: dict | None = None)
         if cls in targets:
             targets[cls] = int(target)
     return targets
+
+
+def object_variants(objects: dict[str, Counter], *, variants: int, spec: BalanceSpec,
+                    explicit: dict | None = None) -> dict[str, int]:
+    """Variants per source when a class's size is its annotated objects (`count: objects`,
+    for detection, events and tracks): each category's target is the sampler's on the
+    object counts (variants x objects per category, explicit `class_targets` win), and a
+    source is repeated by the largest target / count factor among its categories (LVIS's
+    repeat-factor sampling, without its square root), so no source holding a rare
+    category is cut; a source without objects keeps factor 1 (oversample) or takes the
+    smallest factor (undersample). Fractions go by largest remainder (ties by path), so
+    the total is the rounded sum of the wanted counts."""
+    totals: Counter = Counter()
+    for categories in objects.values():
+        for category, n in categories.items():
+            totals[category] += n * variants
+    if not totals or spec.strategy == "none":
+        return dict.fromkeys(objects, variants)
+    targets = class_targets(dict(totals), spec, explicit)
+    factor = {c: targets[c] / totals[c] for c in totals}
+    empty = min(factor.values()) if spec.strategy == "undersample" else 1.0
+    wanted = {p: variants * max((factor[c] for c in cats), default=empty)
+              for p, cats in objects.items()}
+    counts = {p: int(np.floor(w)) for p, w in wanted.items()}
+    left = int(round(sum(wanted.values()))) - sum(counts.values())
+    for p in sorted(wanted, key=lambda p: (-(wanted[p] - counts[p]), p))[:max(0, left)]:
+        counts[p] += 1
+    return counts
+
+
+def categories_of(annotation: dict | None) -> Counter:
+    """Objects per category of one item's annotation (image objects, sound events, video
+    tracks)."""
+    if not annotation:
+        return Counter()
+    things = annotation.get("objects") or annotation.get("events") or annotation.get("tracks")
+    return Counter(str(t.get("category", t.get("label"))) for t in things or ()
+                   if t.get("category", t.get("label")) is not None)
 
 
 def synthesized(sources_by_class: dict, base: dict[str, int], targets: dict,
