@@ -142,24 +142,25 @@ class WorkerPool:
                     index = w.task
                     if w.conn in ready:
                         try:
-                            got, status, value = w.conn.recv()
+                            result = w.conn.recv()
                         except (EOFError, OSError):
-                            got, status, value = index, "crashed", w.proc.exitcode
+                            result = index, "crashed", w.proc.exitcode
                             active[i] = w = self._replace(i)
                         w.task = None
-                        yield got, status, value
                     elif w.proc.sentinel in ready or not w.proc.is_alive():
                         w.proc.join(1)
-                        code = w.proc.exitcode
+                        result = index, "crashed", w.proc.exitcode
                         active[i] = w = self._replace(i)
-                        yield index, "crashed", code
                     elif now - w.started > timeout_s:
                         active[i] = w = self._replace(i)
-                        yield index, "timeout", timeout_s
+                        result = index, "timeout", timeout_s
                     else:
                         continue
+                    # the next task goes out before the caller handles this result, so the
+                    # worker never waits for the parent's bookkeeping
                     if w.task is None and pending:
                         w.give(*self._task(pending.popleft(), fn, key, context))
+                    yield result
         except BaseException:
             for i, w in enumerate(active):
                 if w.task is not None:
