@@ -5,6 +5,7 @@ An annotation is plain JSON-safe data (what layout readers produce and manifest 
     {"width": W, "height": H, "normalized": false,
      "objects": [{"category": "cat", "bbox": [x0, y0, x1, y1],
                   "polygons": [[x, y, x, y, ...], ...],          # optional
+                  "area": A,              # moved polygon objects: what the polygons cover
                   "rle": {"size": [H, W], "counts": "..."},       # optional, compressed
                   "keypoints": [[x, y, v], ...],                  # optional
                   "iscrowd": 0, "extra": {...}}],                 # passed through
@@ -117,34 +118,73 @@ def _coco_rle(rle: dict) -> dict:
 def unpack(out: Image, slots: _Slots, annotation: dict, limits: Limits
            ) -> tuple[dict, int]:
     """(moved annotation, number of objects dropped)."""
-    width, height = out.width, out.height
-    xy = np.asarray(out.keypoints if out.keypoints is not None else np.zeros((0, 2)))
+    xy = np.asarray(out.keypoints if out.keypoints is not None else np.zeros((0, 2)),
+                    np.float64).reshape(-1, 2)
+    stats = _SegmentStats(xy, slots, out.width, out.height)
     objects, dropped = [], 0
     for i, obj in enumerate(annotation.get("objects", [])):
-        moved = _move_object(obj, i, xy, slots, out, limits)
+        moved = _move_object(obj, i, stats, slots, out, limits)
         if moved is None:
             dropped += 1
         else:
             objects.append(moved)
-    return {**annotation, "width": width, "height": height, "objects": objects}, dropped
+    return {**annotation, "width": out.width, "height": out.height, "objects": objects}, dropped
 
 
-def _move_object(obj: dict, index: int, xy: np.ndarray, slots: _Slots, out: Image,
+class _SegmentStats:
+    """Per packed segment (an object's box corners, each polygon), computed for all at once:
+    whether it lies inside the frame, its shoelace area and its bounds. `pack` lays the
+    segments end to end, so numpy's reduceat covers them in one call each."""
+
+    def __init__(self, xy: np.ndarray, slots: _Slots, width: int, height: int):
+        self.xy = xy
+        segments = [(a, a + 4) for a in slots.corners]
+        segments += [seg for polys in slots.polygons for seg in polys]
+        segments += [seg for seg in slots.keypoints if seg is not None]
+        starts = sorted(a for a, b in segments if b > a)
+        self.index = {a: k for k, a in enumerate(starts)}
+        if not starts or len(xy) == 0:
+            return
+        bounds = np.array(starts + [len(xy)])
+        x, y = xy[:, 0], xy[:, 1]
+        nxt = np.arange(1, len(xy) + 1)
+        nxt[bounds[1:] - 1] = bounds[:-1]
+        self.area = 0.5 * np.add.reduceat(x * y[nxt] - x[nxt] * y, bounds[:-1])
+        ok = (x >= 0) & (y >= 0) & (x <= width) & (y <= height)
+        self.inside = np.logical_and.reduceat(ok, bounds[:-1])
+        self.box = np.stack([np.minimum.reduceat(x, bounds[:-1]),
+                             np.minimum.reduceat(y, bounds[:-1]),
+                             np.maximum.reduceat(x, bounds[:-1]),
+                             np.maximum.reduceat(y, bounds[:-1])], axis=1).tolist()
+        self.rounded = np.round(xy, 3)
+
+    def bounds(self, a: int) -> list[float]:
+        return self.box[self.index[a]]
+
+
+def _move_object(obj: dict, index: int, stats: _SegmentStats, slots: _Slots, out: Image,
                  limits: Limits) -> dict | None:
     width, height = out.width, out.height
-    start = slots.corners[index]
-    hull = _bounds(xy[start:start + 4])
+    hull = stats.bounds(slots.corners[index])
     new = dict(obj)
     full_area, visible_area = _box_area(hull), _box_area(_clip_box(hull, width, height))
-    if slots.polygons[index]:
-        moved = [xy[a:b] for a, b in slots.polygons[index]]
-        inside = all(_within(m, width, height) for m in moved)
-        clipped = moved if inside else [
-            p for p in (clip_polygon(m, width, height) for m in moved) if len(p) >= 3]
-        full_area = sum(abs(polygon_area(m)) for m in moved)
-        visible_area = full_area if inside else sum(abs(polygon_area(p)) for p in clipped)
-        new["polygons"] = [np.round(p.ravel(), 3).tolist() for p in clipped]
-        box = _bounds(np.concatenate(clipped)) if clipped else None
+    polygons = slots.polygons[index]
+    if polygons:
+        k = [stats.index[a] for a, _ in polygons]
+        full_area = float(sum(abs(stats.area[j]) for j in k))
+        if all(stats.inside[j] for j in k):
+            visible_area = full_area
+            new["polygons"] = [stats.rounded[a:b].ravel().tolist() for a, b in polygons]
+            boxes = [stats.box[j] for j in k]
+            box = [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                   max(b[2] for b in boxes), max(b[3] for b in boxes)]
+        else:
+            clipped = [p for p in (clip_polygon(stats.xy[a:b], width, height)
+                                   for a, b in polygons) if len(p) >= 3]
+            visible_area = sum(abs(polygon_area(p)) for p in clipped)
+            new["polygons"] = [np.round(p.ravel(), 3).tolist() for p in clipped]
+            box = _bounds(np.concatenate(clipped)) if clipped else None
+        new["area"] = round(float(visible_area), 3)  # COCO's area: what the polygons cover
     elif obj.get("rle") and out.mask is not None:
         box, new["rle"], visible_area = _moved_rle(out.mask, index + 1)
         full_area = max(full_area, visible_area)
@@ -157,7 +197,7 @@ def _move_object(obj: dict, index: int, xy: np.ndarray, slots: _Slots, out: Imag
     new["bbox"] = [round(float(v), 3) for v in box]
     if slots.keypoints[index] is not None:
         a, b = slots.keypoints[index]
-        new["keypoints"] = _moved_keypoints(obj["keypoints"], xy[a:b], width, height)
+        new["keypoints"] = _moved_keypoints(obj["keypoints"], stats.xy[a:b], width, height)
     return new
 
 
@@ -202,11 +242,6 @@ def polygon_area(points: np.ndarray) -> float:
     """Signed area (shoelace) of an N x 2 polygon."""
     x, y = points[:, 0], points[:, 1]
     return 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:] + x[-1] * y[0] - y[-1] * x[0])
-
-
-def _within(points: np.ndarray, width: float, height: float) -> bool:
-    return bool(points.min() >= 0 and points[:, 0].max() <= width
-                and points[:, 1].max() <= height)
 
 
 def clip_polygon(points: np.ndarray, width: float, height: float) -> np.ndarray:

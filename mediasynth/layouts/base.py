@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -46,11 +47,19 @@ def media_files(folder: Path) -> list[Path]:
                   and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
 
 
+@functools.lru_cache(maxsize=64)
+def _prefix(root: str) -> str:
+    return str(PurePosixPath(root)) if root not in ("", ".") else ""
+
+
 def name_below(path: str, root: str) -> str:
     """`path` relative to `root` (both POSIX, relative to SRC)."""
+    prefix = _prefix(root)
+    if prefix and path.startswith(prefix + "/") and "/./" not in path and "//" not in path:
+        return path[len(prefix) + 1:]  # the common case, without pathlib's parsing
     p, r = PurePosixPath(path), PurePosixPath(root)
     try:
-        return p.relative_to(r).as_posix() if root not in ("", ".") else p.as_posix()
+        return p.relative_to(r).as_posix() if prefix else p.as_posix()
     except ValueError:
         return p.as_posix()
 

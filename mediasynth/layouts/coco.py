@@ -213,7 +213,7 @@ def _coco_object(obj: dict, ann_id: int, image_id: int, ids: dict) -> dict:
            "iscrowd": obj.get("iscrowd", 0)}
     if obj.get("polygons"):
         out["segmentation"] = obj["polygons"]
-        out["area"] = _polygons_area(obj["polygons"])
+        out["area"] = obj["area"] if "area" in obj else _polygons_area(obj["polygons"])
     elif obj.get("rle"):
         from pycocotools import mask as mask_utils
 
