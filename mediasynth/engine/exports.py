@@ -11,13 +11,28 @@ from mediasynth.engine import manifest as M
 from mediasynth.layouts import get, hf_metadata
 
 
-def export_annotations(out: Path, layout, meta: dict, extra_formats=()) -> list[str]:
-    """Write the annotation files; return their paths relative to OUT."""
-    splits: dict[str, list[dict]] = {}
-    for row, _, _ in M.scan(out):
+class AnnotatedRows:
+    """Collects the annotated ok rows' entries per split (an `on_ok_row` callback of
+    manifest.write_final_refs), in manifest order."""
+
+    def __init__(self):
+        self.splits: dict[str, list[dict]] = {}
+
+    def __call__(self, row: dict) -> None:
         if row.get("status") == "ok" and row.get("annotation") is not None:
-            splits.setdefault(row.get("split") or "default", []).append(
+            self.splits.setdefault(row.get("split") or "default", []).append(
                 {"file": row["output"], "annotation": row["annotation"]})
+
+
+def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
+                       rows: AnnotatedRows | None = None) -> list[str]:
+    """Write the annotation files of the final manifest's rows (`rows` when collected
+    already, else read from OUT's manifest); return their paths relative to OUT."""
+    if rows is None:
+        rows = AnnotatedRows()
+        for row, _, _ in M.scan(out):
+            rows(row)
+    splits = rows.splits
     if not splits:
         return []
     written = layout.export(out, splits, meta, primary=True)

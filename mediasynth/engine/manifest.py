@@ -140,9 +140,11 @@ def _labels_writer(fh):
     return write
 
 
-def write_final_refs(out_dir: Path, refs: list[Ref]) -> None:
+def write_final_refs(out_dir: Path, refs: list[Ref], on_ok_row=None) -> None:
     """Rewrite the manifest with the rows at `refs` (already in plan order) and labels.csv,
-    streaming: one row in memory at a time; both files replaced atomically."""
+    streaming: one row in memory at a time; both files replaced atomically. `on_ok_row`,
+    when given, sees every ok row in that order (the annotation exports read them there
+    rather than parse the manifest once more)."""
     out_dir = Path(out_dir)
     src = open(out_dir / MANIFEST, "rb")  # noqa: SIM115 - kept open across the replace
     try:
@@ -156,7 +158,10 @@ def write_final_refs(out_dir: Path, refs: list[Ref]) -> None:
                 line = os.pread(src.fileno(), ref.length, ref.offset)
                 manifest.write(line)
                 if ref.status == "ok":
-                    write_label(json.loads(line))
+                    row = json.loads(line)
+                    write_label(row)
+                    if on_ok_row is not None:
+                        on_ok_row(row)
     finally:
         src.close()
 

@@ -17,7 +17,7 @@ from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
 from mediasynth.engine.background import background_sources
-from mediasynth.engine.exports import export_annotations
+from mediasynth.engine.exports import AnnotatedRows, export_annotations
 from mediasynth.engine.handlers import output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
@@ -289,13 +289,14 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
         appender.close()
     sink.sweep_temps()  # temp files of workers that were killed mid-write
     refs = _ordered_refs(plan, done, new_refs)
-    M.write_final_refs(out, refs)
+    annotated = AnnotatedRows()
+    M.write_final_refs(out, refs, annotated)
     if pipeline.output.format == "webdataset":
         keep = pack(out, pipeline.output.shard_max_bytes)
     else:
         keep = {r.output for r in refs if r.output} | _side_files(plan, refs)
         keep |= set(export_annotations(out, sources.layout, sources.read.meta,
-                                       pipeline.dataset.annotations))
+                                       pipeline.dataset.annotations, annotated))
     result.removed = sink.remove_stale(journal, keep)
     sink.save_sources({rel: [found_by_rel[rel].size_bytes, found_by_rel[rel].mtime_ns, sha]
                        for rel, sha in sorted(known.items()) if rel in found_by_rel})
