@@ -440,27 +440,32 @@ def scan_packets(path: str | Path, *, limit_s: float) -> PacketScan:
 
 def keyframes(path: str | Path, fractions: tuple[float, ...], *, width_px: int = 120
               ) -> list:
-    """RGB frames (H x W x 3 uint8, `width_px` wide) at the given fractions of a clip's
-    duration, decoded in this process with PyAV: one seek and the frames up to each target
-    (no FFmpeg process per frame, as the report used to start)."""
+    """RGB frames (H x W x 3 uint8, `width_px` wide) at about the given fractions of a
+    clip's duration, decoded in this process with PyAV in one forward pass that skips the
+    frames no other frame refers to (thumbnails need not be frame-exact: the nearest
+    reference frame at or after each target; the last one for targets past the end)."""
     import numpy as np
 
-    frames = []
+    def small(frame):
+        height = max(2, round(frame.height * width_px / frame.width / 2) * 2)
+        image = frame.reformat(width=width_px, height=height, format="rgb24")
+        return np.asarray(image.to_ndarray(), np.uint8)
+
+    frames, last = [], None
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        stream.codec_context.skip_frame = "NONREF"
         duration = float(container.duration or 0) / 1e6 or float(
             (stream.duration or 0) * (stream.time_base or 0))
-        for fraction in fractions:
-            target = duration * fraction
-            container.seek(int(target * 1e6), backward=True, any_frame=False)
-            frame = None
-            for frame in container.decode(stream):
-                if frame.time is not None and frame.time >= target - 1e-3:
-                    break
-            if frame is None:
-                continue
-            height = max(2, round(frame.height * width_px / frame.width / 2) * 2)
-            image = frame.reformat(width=width_px, height=height, format="rgb24")
-            frames.append(np.asarray(image.to_ndarray(), np.uint8))
+        targets = sorted(duration * f for f in fractions)
+        for frame in container.decode(stream):
+            last = frame
+            while targets and frame.time is not None and frame.time >= targets[0] - 1e-3:
+                frames.append(small(frame))
+                targets.pop(0)
+            if not targets:
+                break
+    if targets and last is not None:
+        frames += [small(last)] * len(targets)
     return frames
