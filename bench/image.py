@@ -98,10 +98,15 @@ def runners(src: Path, work: Path, scaling: bool) -> list[tuple[str, list[str]]]
         return [py, "-m", "mediasynth", "expand", str(src), str(work), "-p", str(pipeline),
                 "--workers", str(workers), "-q", "--no-report"]
 
+    import importlib.util
+
     out = [("mediasynth expand (1 worker)", ms(1)),
            ("opencv + albumentations loop", [py, "-c", HAND_LOOP, str(src), str(work)]),
            ("Augmentor", [py, "-c", AUGMENTOR, str(src), str(work)]),
            ("decode + encode only", [py, "-c", FLOOR, str(src), str(work)])]
+    if importlib.util.find_spec("Augmentor") is None:
+        print("Augmentor is not installed (pip install Augmentor): left out")
+        out = [r for r in out if r[0] != "Augmentor"]
     if scaling:
         out.insert(1, ("mediasynth expand (2 workers)", ms(2)))
     return out

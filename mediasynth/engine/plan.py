@@ -16,6 +16,7 @@ import numpy as np
 from mediasynth.core.balance import BalanceSpec, balance_spec
 from mediasynth.core.config import Pipeline
 from mediasynth.core.rng import stable_hash
+from mediasynth.engine.previews import shown_sources
 from mediasynth.engine.sampler import categories_of, object_variants, synthesized
 from mediasynth.engine.sampler import class_targets as sampler_targets
 from mediasynth.io.discover import Found
@@ -53,6 +54,7 @@ class SourceJob:
     problem: tuple[str, str] | None = None
     info: dict | None = None  # the layout's word on the source (labels, annotation)
     partner_info: dict | None = None  # partner source -> {"class", "annotation"}
+    preview: bool = False  # the report shows it: FFmpeg makes its thumbnails on the way
 
 
 @dataclass(frozen=True)
@@ -382,6 +384,8 @@ def make_plan(
                                   p: {"class": by_rel[p].class_name,
                                       "annotation": (by_rel[p].info or {}).get("annotation")}
                                   for p in sorted(used) if p in by_rel} or None))
+    shown = shown_sources(jobs)
+    jobs = [dataclasses.replace(j, preview=True) if j.source in shown else j for j in jobs]
     before = Counter(f.class_name for f in usable if splits[f.rel_path] in train_like)
     return Plan(tuple(jobs), tuple(opts.split or ()), {"train_sources_per_class": dict(before)})
 

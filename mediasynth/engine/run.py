@@ -16,6 +16,7 @@ from mediasynth.core.balance import balance_spec
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
+from mediasynth.engine import previews
 from mediasynth.engine.background import background_sources
 from mediasynth.engine.exports import AnnotatedRows, export_annotations
 from mediasynth.engine.handlers import output_extension
@@ -289,8 +290,14 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
         appender.close()
     sink.sweep_temps()  # temp files of workers that were killed mid-write
     refs = _ordered_refs(plan, done, new_refs)
-    annotated = AnnotatedRows()
-    M.write_final_refs(out, refs, annotated)
+    annotated, listed = AnnotatedRows(), set()
+
+    def on_ok_row(row: dict) -> None:
+        annotated(row)
+        listed.update(v for v in (row.get("output_sha256"), row.get("source_sha256")) if v)
+
+    M.write_final_refs(out, refs, on_ok_row)
+    previews.prune(out, listed)
     if pipeline.output.format == "webdataset":
         keep = pack(out, pipeline.output.shard_max_bytes)
     else:

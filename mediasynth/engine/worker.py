@@ -25,7 +25,8 @@ from mediasynth.core.rng import rng_from_record, seed_record
 from mediasynth.engine import targets as T
 from mediasynth.engine.handlers import handler_for
 from mediasynth.engine.plan import ORIGINAL, SourceJob
-from mediasynth.io.atomic import TEMP_PREFIX
+from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path
+from mediasynth.io.atomic import TEMP_PREFIX, write_bytes_atomic
 
 MAX_ATTEMPTS = 8
 LOW_SPACE_BYTES = 8 * 1024 * 1024
@@ -143,7 +144,7 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     source_stats = handler.describe(loaded) if loaded is not None else None
     annotation = T.source_annotation(job, ctx.src, loaded)
     partners = _Partners(handler, ctx, sha)
-    for output in job.outputs:
+    for index, output in enumerate(job.outputs):
         row = {**base_row(job, ctx), "source_sha256": sha, "id": output.row_id,
                "variant": output.variant, "source_stats": source_stats}
         dest = Path(ctx.out) / output.rel_path
@@ -159,7 +160,8 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
                            **T.original_fields(annotation, side))
             else:
                 row.update(_render_variant(handler, loaded, job, output, dest, ctx, seen,
-                                           annotation, partners))
+                                           annotation, partners,
+                                           _previews_wanted(handler, job, index, ctx, sha)))
         except FatalOutputError:
             raise
         except MediaError as exc:
@@ -274,9 +276,27 @@ def _raise_if_out_full(out: str, exc: BaseException) -> None:
                                    f"on device ({type(exc).__name__}: {exc})") from None
 
 
+def _previews_wanted(handler, job: SourceJob, index: int, ctx: RunContext, sha: str
+                     ) -> tuple[str, ...]:
+    """What previews the output at `index` of `job` should bring (engine/previews.py)."""
+    if not job.preview or not getattr(handler, "makes_previews", False) or \
+            index > VARIANTS_SHOWN:
+        return ()
+    return ("output",) if preview_path(ctx.out, sha).is_file() else ("output", "source")
+
+
+def _save_previews(ctx: RunContext, made: dict, output_sha: str, source_sha: str) -> None:
+    for what, data in made.items():
+        dest = preview_path(ctx.out, output_sha if what == "output" else source_sha)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(dest, data)
+
+
 def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, seen: set,
-                    annotation: dict | None, partners: _Partners) -> dict:
+                    annotation: dict | None, partners: _Partners, previews=()) -> dict:
     extra = {"annotation": annotation} if annotation is not None else {}
+    if previews:
+        extra["previews"] = previews
     for attempt in range(MAX_ATTEMPTS):
         seed = seed_record(ctx.pipeline.seed, job.source, output.variant, attempt)
         media, mix = loaded, None
@@ -300,6 +320,9 @@ def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, s
             side = T.write_side_files(output, info.pop("side", ()), Path(ctx.out), _temp_beside,
                                       lambda t, d: _commit(t, d, ctx.fsync))
             _commit(tmp, dest, ctx.fsync)
+        made = info.pop("previews", None)
+        if made:
+            _save_previews(ctx, made, digest, partners.source_sha)
         if digest in seen:
             info["duplicate_of_earlier_output"] = True
         seen.add(digest)

@@ -17,13 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from mediasynth.engine import manifest as M
+from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path, sample_keys
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.report import graphics as gfx
 
 ASSETS = "report_assets"
 COMPOSITES = {"compose", "one_of", "some_of", "random_apply", "video", "pending"}
-SAMPLES_PER_KIND = 6
-VARIANTS_SHOWN = 5
 STATS_LIMIT = 2000
 PREVIEW_COPY_MAX_BYTES = 20 * 1024 * 1024
 PARTNERS_SHOWN = 3
@@ -152,9 +151,9 @@ class _Page:
             by_source[r["source"] or r["id"]].append(r)
         chosen = {}
         for kind in ("image", "audio", "video"):
-            keys = sorted(k for k, rs in by_source.items() if rs[0]["kind"] == kind)
+            keys = sample_keys(k for k, rs in by_source.items() if rs[0]["kind"] == kind)
             if keys:
-                chosen[kind] = keys[::max(1, len(keys) // SAMPLES_PER_KIND)][:SAMPLES_PER_KIND]
+                chosen[kind] = keys
         parts = []
         with _progress(sum(len(v) for v in chosen.values())) as bar:
             for kind, keys in chosen.items():
@@ -170,7 +169,8 @@ class _Page:
         tiles = []
         original = self.src / source if self.src is not None and rows[0]["source"] else None
         if original is not None and original.is_file() and not any(r["variant"] == -1 for r in rows):
-            tiles.append(self._tile(kind, self.preview_copy(original), "original", None))
+            tiles.append(self._tile(kind, self.preview_copy(original), "original", None,
+                                    rows[0].get("source_sha256")))
         partners: list[str] = []
         for r in rows[: VARIANTS_SHOWN + 1]:
             label = "original" if r["variant"] == -1 else f"variant {r['variant']}"
@@ -186,18 +186,20 @@ class _Page:
         head = f"<h3>{_esc(source)} <small>({_esc(rows[0]['class'])}, {_esc(rows[0]['split'])})</small></h3>"
         return f"<div class='sample'>{head}<div class='tiles'>{''.join(tiles)}</div></div>"
 
-    def _tile(self, kind: str, path: Path, label: str, row: dict | None) -> str:
+    def _tile(self, kind: str, path: Path, label: str, row: dict | None,
+              sha256: str | None = None) -> str:
         params = _describe(row["record"]) if row and row.get("record") else ""
         full = json.dumps(row["record"], indent=1) if row and row.get("record") else label
+        sha256 = sha256 or (row or {}).get("output_sha256")
         try:
             visual = {"image": self._image_tile, "audio": self._audio_tile,
-                      "video": self._video_tile}[kind](path, row)
+                      "video": self._video_tile}[kind](path, row, sha256)
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not sink the report
             visual = f"<p class='warn'>cannot show: {_esc(exc)}</p>"
         return (f"<figure title='{_esc(full)}'>{visual}<figcaption><b>{_esc(label)}</b>"
                 f"<br>{_esc(params)}</figcaption></figure>")
 
-    def _image_tile(self, path: Path, row: dict | None) -> str:
+    def _image_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
         from mediasynth.io.image_io import read_image
 
         image = read_image(path)
@@ -209,7 +211,7 @@ class _Page:
         gfx.write_png(dest, thumb)
         return f"<img src='{rel}' alt='{_esc(path.name)}'>"
 
-    def _audio_tile(self, path: Path, row: dict | None) -> str:
+    def _audio_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
         from mediasynth.io.audio_io import read_audio
 
         audio = read_audio(path)
@@ -220,13 +222,19 @@ class _Page:
         return (f"<img src='{wave_rel}' alt='waveform'><img src='{spec_rel}' alt='mel spectrogram'>"
                 f"<audio controls preload='none' src='{_esc(self._href(path))}'></audio>")
 
-    def _video_tile(self, path: Path, row: dict | None) -> str:
-        from mediasynth.io.ffmpeg import keyframes
-
-        frames = keyframes(path, (0.1, 0.5, 0.9), width_px=120)
-        height = min(f.shape[0] for f in frames)
+    def _video_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
+        """Keyframes at 10, 50 and 90 %: the strip the worker's FFmpeg made on the way
+        (engine/previews.py) when there is one, else decoded here."""
         dest, rel = self.asset("keys")
-        gfx.write_png(dest, np.concatenate([f[:height] for f in frames], axis=1))
+        made = preview_path(self.out, sha256) if sha256 else None
+        if made is not None and made.is_file():
+            shutil.copyfile(made, dest)
+        else:
+            from mediasynth.io.ffmpeg import keyframes
+
+            frames = keyframes(path, (0.1, 0.5, 0.9), width_px=120)
+            height = min(f.shape[0] for f in frames)
+            gfx.write_png(dest, np.concatenate([f[:height] for f in frames], axis=1))
         return (f"<img src='{rel}' alt='keyframes'><video controls preload='none' width='240' "
                 f"src='{_esc(self._href(path))}'></video>")
 

@@ -12,6 +12,7 @@ from mediasynth.video.tracks import move_tracks
 
 class VideoHandler:
     kind = "video"
+    makes_previews = True  # render(..., previews=...): FFmpeg writes the report's strips
 
     def output_extension(self, source_format: str, output) -> str:
         return ".mp4"
@@ -40,11 +41,13 @@ class VideoHandler:
         return {"duration_s": round(video.duration_s, 4), "width": video.width,
                 "height": video.height, "fps": round(video.fps, 4)}
 
-    def render(self, video, pipeline, rng, dest: Path, annotation: dict | None = None):
+    def render(self, video, pipeline, rng, dest: Path, annotation: dict | None = None,
+               previews: tuple[str, ...] = ()):
         """Render one augmented clip; with an `annotation` (tracks, see video/tracks.py)
-        info also carries the moved "annotation" and "dropped_objects"."""
+        info also carries the moved "annotation" and "dropped_objects"; with `previews`
+        ("output", "source") info["previews"] holds the report's strips of them (PNG)."""
         plan = plan_clip(video, pipeline, rng=rng)
-        record, info = render_clip(plan, pipeline, dest)
+        record, info = render_clip(plan, pipeline, dest, previews)
         return record, self._with_tracks(info, plan, pipeline, annotation)
 
     def replay(self, video, pipeline, record: OpRecord, dest: Path,

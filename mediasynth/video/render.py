@@ -24,6 +24,7 @@ on the way is MediaError('damaged').
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import tempfile
 import threading
@@ -85,12 +86,15 @@ def plan_clip(video: Video, pipeline, rng: np.random.Generator | None = None,
                     audio_python, audio_rng)
 
 
-def render_clip(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
+def render_clip(plan: ClipPlan, pipeline, dest: Path, previews: tuple[str, ...] = ()
+                ) -> tuple[OpRecord, dict]:
     """Write the clip to `dest` (MP4) and verify it decodes; returns (record, info).
     A source that stops decoding on the way raises MediaError('damaged') with the
-    decoder's message."""
+    decoder's message. `previews` ("output", "source"): on the fused path FFmpeg also
+    writes a PNG strip of 3 frames (10, 50, 90 %) of each, as info["previews"]
+    {what: PNG bytes}, from the frames it decodes anyway (engine/previews.py)."""
     try:
-        return _render(plan, pipeline, dest)
+        return _render(plan, pipeline, dest, previews)
     except FFmpegError as exc:
         message = decoder_failure(exc)
         if message is None:
@@ -98,7 +102,8 @@ def render_clip(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
         raise MediaError("damaged", f"the source does not decode: {message}") from None
 
 
-def _render(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
+def _render(plan: ClipPlan, pipeline, dest: Path, previews: tuple[str, ...]
+            ) -> tuple[OpRecord, dict]:
     opts = pipeline.output.video
     timeout = pipeline.budgets.ffmpeg_timeout_s
     edits = S.edits_of(plan)
@@ -119,12 +124,21 @@ def _render(plan: ClipPlan, pipeline, dest: Path) -> tuple[OpRecord, dict]:
             audio_wav = S.write_track(audio, dest)
             stack.callback(_unlink, audio_wav)
             record = OpRecord("video", True, {}, (*record.children[:2], audio_rec))
+        strips: dict[str, Path] = {}
         if fused:
-            _fused(plan, pipeline, frame_filters, stream, audio_wav, dest, timeout, record)
+            strips = {what: dest.parent / f".mediasynth-tmp-preview-{os.getpid()}-{dest.stem}-{what}.png"
+                      for what in previews}
+            for path in strips.values():
+                stack.callback(_unlink, path)
+            _fused(plan, pipeline, frame_filters, stream, audio_wav, dest, timeout, record,
+                   strips)
         else:
             _frames(plan, pipeline, stream, audio_wav, dest, timeout, record)
-    info = verify_output(dest, expect_audio=stream is not None)
-    info["path"] = "fused" if fused else "frames"
+        info = verify_output(dest, expect_audio=stream is not None)
+        info["path"] = "fused" if fused else "frames"
+        made = {what: path.read_bytes() for what, path in strips.items() if path.is_file()}
+        if made:
+            info["previews"] = made
     return record, info
 
 
@@ -158,13 +172,40 @@ def _video_tail(plan: ClipPlan) -> list[str]:
     return [*fade_vf, *pad] or ["null"]
 
 
-def _fused(plan, pipeline, frame_filters, stream, audio_wav, dest, timeout, record):
+def _fused(plan, pipeline, frame_filters, stream, audio_wav, dest, timeout, record,
+           strips: dict[str, Path]):
     vf, _ = G.video_edit_filters(S.edits_of(plan), python_edits=False)
-    video_chain = [*G.source_filters(plan.source), *vf, *frame_filters, *_video_tail(plan)]
+    head = [*G.source_filters(plan.source), *vf]
+    video_chain = [*head, *frame_filters, *_video_tail(plan)]
     inputs, audio = _audio_args(plan, pipeline, stream, audio_wav, record, 0)
+    extra = []
+    if "output" in strips:  # the 3 frames are picked before the frame chain: it runs on 3
+        extra += _strip_output([*head, _pick(plan.edited.frame_count), *frame_filters,
+                                *_video_tail(plan)], strips["output"])
+    if "source" in strips:
+        extra += _strip_output([*G.source_filters(plan.source),
+                                _pick(plan.source.frame_count)], strips["source"])
     run_ffmpeg([*safe_input(plan.source.path), *inputs, "-map", "0:v:0", "-vf",
-                ",".join(video_chain), *audio, *_encoder_args(pipeline, stream, dest)],
+                ",".join(video_chain), *audio, *_encoder_args(pipeline, stream, dest), *extra],
                timeout_s=timeout)
+
+
+PREVIEW_FRACTIONS = (0.1, 0.5, 0.9)
+PREVIEW_WIDTH_PX = 120
+
+
+def _pick(frames: int) -> str:
+    """FFmpeg's select filter keeping the frames at PREVIEW_FRACTIONS of `frames`."""
+    picks = sorted({min(max(frames - 1, 0), int(f * frames)) for f in PREVIEW_FRACTIONS})
+    return "select='" + "+".join(f"eq(n,{n})" for n in picks) + "'"
+
+
+def _strip_output(filters: list[str], dest: Path) -> list[str]:
+    """A further output of the same FFmpeg process: the picked frames scaled and tiled
+    side by side into one PNG."""
+    chain = [*filters, f"scale={PREVIEW_WIDTH_PX}:-2", "tile=3x1"]
+    return ["-map", "0:v:0", "-vf", ",".join(chain), "-frames:v", "1", "-update", "1",
+            "-c:v", "png", "-f", "image2", "-y", input_arg(dest)]
 
 
 def _audio_args(plan, pipeline, stream, audio_wav, record, source_input: int

@@ -1,0 +1,60 @@
+"""Video previews made by the worker's FFmpeg on the way (engine/previews.py): the report's
+keyframe strips come from them, they show the output's (not the source's) pixels, and a
+re-run prunes the ones of media no longer listed."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from mediasynth.cli import main
+from mediasynth.engine.previews import preview_path
+from tests.video.helpers import decode, encode_frames, red_blue, tone
+
+
+def _rows(out):
+    return [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
+
+
+def _expand(src, out, flip: bool, *extra):
+    pipe = src.parent / f"p{int(flip)}.yaml"
+    pipe.write_text("video:\n  frames:\n    - {type: image.flip_horizontal, p: "
+                    f"{int(flip)}}}\n")
+    return main(["expand", str(src), str(out), "-p", str(pipe), "-n", "2", "-q", *extra])
+
+
+def test_worker_previews_show_the_output_and_feed_the_report(tmp_path):
+    src = tmp_path / "src" / "clips"
+    src.mkdir(parents=True)
+    encode_frames(src / "a.mp4", red_blue(n=30), audio=tone(1.2))
+    out = tmp_path / "out"
+    assert _expand(src.parent, out, flip=True) == 0
+    rows = [r for r in _rows(out) if r["status"] == "ok"]
+    for row in rows:
+        strip = np.asarray(Image.open(preview_path(out, row["output_sha256"])).convert("RGB"))
+        assert strip.shape[1] == 360 and strip.shape[0] == 90  # 3 frames of 120 x 90
+        middle = strip[:, 120:240].astype(int)
+        frames, _ = decode(out / row["output"])
+        want = np.asarray(Image.fromarray(frames[len(frames) // 2]).resize((120, 90)), int)
+        assert np.abs(middle - want).mean() < 12  # the flipped output: blue on the left
+        assert middle[:, :40, 2].mean() > 150 and middle[:, -40:, 0].mean() > 150
+    source = np.asarray(Image.open(preview_path(out, rows[0]["source_sha256"])).convert("RGB"))
+    assert source[:, :40, 0].mean() > 150  # the source: red on the left
+    page = (out / "report.html").read_text()
+    assert page.count("-keys.png") == 3  # original + 2 variants, copied from the previews
+
+
+def test_a_rerun_prunes_previews_of_media_no_longer_listed(tmp_path):
+    src = tmp_path / "src" / "clips"
+    src.mkdir(parents=True)
+    encode_frames(src / "a.mp4", red_blue(n=30))
+    out = tmp_path / "out"
+    assert _expand(src.parent, out, True, "--no-report") == 0
+    first = {p.name for p in (out / ".mediasynth" / "previews").iterdir()}
+    assert _expand(src.parent, out, False, "--no-report") == 0
+    rows = [r for r in _rows(out) if r["status"] == "ok"]
+    listed = {f"{r['output_sha256']}.png" for r in rows} | {f"{rows[0]['source_sha256']}.png"}
+    now = {p.name for p in (out / ".mediasynth" / "previews").iterdir()}
+    assert now == listed and now != first
