@@ -82,7 +82,8 @@ def _expand(args, pool) -> int:
     options = ExpandOptions(workers=args.workers, executor=args.executor,
                             scheduler=args.scheduler, on_error=args.on_error,
                             dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet,
-                            fsync=args.fsync, on_damaged=args.on_damaged)
+                            fsync=args.fsync, on_damaged=args.on_damaged,
+                            previews=not args.no_report)
     pipeline = _pipeline_from_args(args)
     result = expand(args.src, args.out, pipeline, options, pool=pool, locked=True)
     for warning in result.warnings:

@@ -50,6 +50,7 @@ class ExpandOptions:
     overwrite: bool = False
     quiet: bool = False
     fsync: bool = False
+    previews: bool = True  # FFmpeg writes the report's keyframe strips on the way
 
 
 @dataclass
@@ -261,7 +262,7 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
         out, pipeline, found_by_rel, sink.load_sources())
     journal = sink.begin({p for j in plan.jobs for o in j.outputs for p in (o.rel_path, *o.side)})
     ctx = RunContext(str(src.resolve()), str(out.resolve()), pipeline, pipeline.sha256(),
-                     library_versions, options.fsync, options.on_damaged)
+                     library_versions, options.fsync, options.on_damaged, options.previews)
     todo: list[SourceJob] = []
     for job in plan.jobs:
         missing = tuple(o for o in job.outputs

@@ -46,6 +46,7 @@ class RunContext:
     versions: dict
     fsync: bool = False
     on_damaged: str = "skip"
+    previews: bool = True  # a report follows: make its previews (engine/previews.py)
 
 
 def base_row(job: SourceJob, ctx: RunContext) -> dict:
@@ -279,7 +280,7 @@ def _raise_if_out_full(out: str, exc: BaseException) -> None:
 def _previews_wanted(handler, job: SourceJob, index: int, ctx: RunContext, sha: str
                      ) -> tuple[str, ...]:
     """What previews the output at `index` of `job` should bring (engine/previews.py)."""
-    if not job.preview or not getattr(handler, "makes_previews", False) or \
+    if not (ctx.previews and job.preview) or not getattr(handler, "makes_previews", False) or \
             index > VARIANTS_SHOWN:
         return ()
     return ("output",) if preview_path(ctx.out, sha).is_file() else ("output", "source")

@@ -51,10 +51,19 @@ def test_a_rerun_prunes_previews_of_media_no_longer_listed(tmp_path):
     src.mkdir(parents=True)
     encode_frames(src / "a.mp4", red_blue(n=30))
     out = tmp_path / "out"
-    assert _expand(src.parent, out, True, "--no-report") == 0
+    assert _expand(src.parent, out, True) == 0
     first = {p.name for p in (out / ".mediasynth" / "previews").iterdir()}
-    assert _expand(src.parent, out, False, "--no-report") == 0
+    assert _expand(src.parent, out, False) == 0
     rows = [r for r in _rows(out) if r["status"] == "ok"]
     listed = {f"{r['output_sha256']}.png" for r in rows} | {f"{rows[0]['source_sha256']}.png"}
     now = {p.name for p in (out / ".mediasynth" / "previews").iterdir()}
     assert now == listed and now != first
+
+
+def test_no_report_makes_no_previews(tmp_path):
+    src = tmp_path / "src" / "clips"
+    src.mkdir(parents=True)
+    encode_frames(src / "a.mp4", red_blue(n=30))
+    out = tmp_path / "out"
+    assert _expand(src.parent, out, True, "--no-report") == 0
+    assert not (out / ".mediasynth" / "previews").exists()
