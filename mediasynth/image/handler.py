@@ -28,8 +28,8 @@ def image_stats(pixels: np.ndarray) -> dict:
     import cv2
 
     h, w = pixels.shape[:2]
-    size = (max(9, round(w * min(1.0, 64.0 / max(h, w)))),
-            max(8, round(h * min(1.0, 64.0 / max(h, w)))))
+    scale = min(1.0, 64.0 / max(h, w))
+    size = (max(9, round(w * scale)), max(8, round(h * scale)))
     small = pixels
     while max(small.shape[:2]) >= 128 and min(small.shape[:2]) >= 32:
         half = (small.shape[1] // 2, small.shape[0] // 2)

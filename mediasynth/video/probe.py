@@ -150,17 +150,16 @@ def _measured(video: Video, facts: dict, scan) -> Video:
         meta["video_start_s"] = round(first - facts.get("start_s", 0.0), 6)
     if video.audio and first is not None:
         a = scan.streams.get(video.audio[0].index)
-        audio_first = _first_time(a, None) if a is not None else None
+        audio_first = _audio_first_time(a) if a is not None else None
         if audio_first is not None:
             meta["audio_offset_s"] = round(audio_first - first, 6)
     return video.replace(duration_s=float(duration), meta=meta,
                          frame_count=max(1, int(round(duration * video.fps))))
 
 
-def _first_time(span, fallback: float | None) -> float | None:
-    if span.first_frame_s is not None:
-        return span.first_frame_s
-    return span.start_s if span.start_s is not None else fallback
+def _audio_first_time(span) -> float | None:
+    """The audio stream's first decoded frame time, else its first packet's."""
+    return span.first_frame_s if span.first_frame_s is not None else span.start_s
 
 
 def _describe(path: Path, facts: dict, max_duration_s: float) -> Video:

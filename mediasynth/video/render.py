@@ -37,6 +37,7 @@ from mediasynth.core.compose import run_chain
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.media import Audio, Image, Video
 from mediasynth.core.transform import OpRecord
+from mediasynth.io.atomic import TEMP_PREFIX
 from mediasynth.io.ffmpeg import (
     decoder_failure,
     ffmpeg_binary,
@@ -126,7 +127,7 @@ def _render(plan: ClipPlan, pipeline, dest: Path, previews: tuple[str, ...]
             record = OpRecord("video", True, {}, (*record.children[:2], audio_rec))
         strips: dict[str, Path] = {}
         if fused:
-            strips = {what: dest.parent / f".mediasynth-tmp-preview-{os.getpid()}-{dest.stem}-{what}.png"
+            strips = {what: dest.parent / f"{TEMP_PREFIX}preview-{os.getpid()}-{dest.stem}-{what}.png"
                       for what in previews}
             for path in strips.values():
                 stack.callback(_unlink, path)
