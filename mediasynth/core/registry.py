@@ -8,11 +8,14 @@ registry to register itself).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib
+import inspect
 from typing import Any
 
 from mediasynth.core.errors import ConfigError
+from mediasynth.core.params import field_docs
 
 _REGISTRY: dict[str, type] = {}
 
@@ -39,6 +42,9 @@ def register(name: str):
         if existing is not None and existing.__qualname__ != cls.__qualname__:
             raise ValueError(f"{name!r} is already registered by {existing.__qualname__}")
         cls.name = name
+        fields = field_docs(cls) if dataclasses.is_dataclass(cls) else ""
+        if fields and "Fields:" not in (cls.__doc__ or ""):
+            cls.__doc__ = f"{inspect.cleandoc(cls.__doc__ or '')}\n\n{fields}"
         _REGISTRY[name] = cls
         return cls
 

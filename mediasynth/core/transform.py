@@ -18,6 +18,10 @@ import numpy as np
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.core.media import MediaKind
+from mediasynth.core.params import check_declared, check_pair, draw_declared, integer, uniform
+
+__all__ = ["OpRecord", "Transform", "check_choice", "check_range", "check_value", "integer",
+           "seed_param", "uniform"]
 
 
 @dataclass(frozen=True)
@@ -108,14 +112,17 @@ class Transform(Configurable):
         freeze_lists(self)
         if not (isinstance(self.p, (int, float)) and 0.0 <= self.p <= 1.0):
             raise ConfigError(f"{self.name}: p must be in [0, 1], got {self.p!r}")
+        check_declared(self)
         self.validate()
 
     def validate(self) -> None:
-        """Check field values; raise ConfigError naming the field. Override in subclasses."""
+        """Checks beyond the declared fields' own (core/params.py); raise ConfigError naming
+        the field."""
 
     # --- the contract -------------------------------------------------------------------
     def get_params(self, rng: np.random.Generator, media: Any) -> dict[str, Any]:
-        return {}
+        """The default draws each declared `x_range` field as `x` (core/params.py)."""
+        return draw_declared(self, rng)
 
     def apply(self, media: Any, params: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -179,20 +186,6 @@ def _thaw(value: Any) -> Any:
 # --- helpers for get_params / validate -----------------------------------------------------
 
 
-def uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
-    """A float drawn uniformly from [lo, hi] (lo == hi returns lo without changing the stream
-    length: a draw is always made)."""
-    lo, hi = float(bounds[0]), float(bounds[1])
-    u = float(rng.random())
-    return lo + (hi - lo) * u
-
-
-def integer(rng: np.random.Generator, bounds: tuple[int, int]) -> int:
-    """An int drawn uniformly from [lo, hi] inclusive."""
-    lo, hi = int(bounds[0]), int(bounds[1])
-    return int(rng.integers(lo, hi + 1))
-
-
 def seed_param(rng: np.random.Generator) -> int:
     """An integer seed for kernels that need random arrays (JSON-safe, < 2**53)."""
     return int(rng.integers(0, 2**53))
@@ -207,18 +200,7 @@ def check_range(
     strict_low: bool = False,
 ) -> None:
     """Check that field `field_name` is a (lo, hi) pair with low <= lo <= hi <= high."""
-    value = getattr(owner, field_name)
-    if not (isinstance(value, tuple) and len(value) == 2):
-        raise ConfigError(f"{owner.name}: {field_name} must be [low, high], got {value!r}")
-    lo, hi = value
-    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in value):
-        raise ConfigError(f"{owner.name}: {field_name} must hold finite numbers, got {value!r}")
-    too_low = lo <= low if strict_low else lo < low
-    if lo > hi or too_low or hi > high:
-        bound = f"({low}, {high}]" if strict_low else f"[{low}, {high}]"
-        raise ConfigError(
-            f"{owner.name}: {field_name} must satisfy low <= high within {bound}, got {value!r}"
-        )
+    check_pair(owner.name, field_name, getattr(owner, field_name), low, high, strict_low)
 
 
 def check_value(owner: Transform, field_name: str, *, low: float, high: float) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 
 from mediasynth.audio.functional import level as L
 from mediasynth.audio.transforms.base import AudioTransform
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
 from mediasynth.core.transform import check_choice, check_range, uniform
 
@@ -17,20 +18,10 @@ from mediasynth.core.transform import check_choice, check_range, uniform
 @dataclass(frozen=True, kw_only=True)
 class Gain(AudioTransform):
     """Multiply by a gain drawn from `gain_db_range` (exact in dB; may exceed full scale,
-    which the writer clips and counts).
+    which the writer clips and counts)."""
 
-    Fields:
-        gain_db_range: [low, high] gain in dB.
-        p: probability of applying.
-    """
-
-    gain_db_range: tuple[float, float] = (-6.0, 6.0)
-
-    def validate(self) -> None:
-        check_range(self, "gain_db_range", low=-120, high=60)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"gain_db": uniform(rng, self.gain_db_range)}
+    gain_db_range: tuple[float, float] = param((-6.0, 6.0), "[low, high] gain", unit="dB",
+                                               low=-120, high=60)
 
     def apply_samples(self, samples, sample_rate, params):
         return L.gain(samples, gain_db=params["gain_db"])
