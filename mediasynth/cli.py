@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 
 from mediasynth import __version__
+from mediasynth.core import modality
+from mediasynth.layouts import LAYOUTS
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -62,8 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--balance", choices=("none", "oversample", "undersample", "synthesize"),
                    help="even out class sizes (default: the pipeline's, none in default)")
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
-    p.add_argument("--layout", choices=("auto", "folders", "coco", "yolo", "voc", "masks",
-                                        "labels", "events", "tracks"),
+    p.add_argument("--layout", choices=("auto", *LAYOUTS),
                    help="how SRC is organised (default: detected): class folders, COCO JSON, "
                    "YOLO (Ultralytics or Darknet), Pascal VOC, image/mask pairs, labels.csv")
     p.add_argument("--format", choices=("folder", "webdataset"),
@@ -100,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("synth", help="generate labelled media from scratch")
-    p.add_argument("generator", choices=("shapes", "tones", "video", "pipeline"),
-                   help="what to generate; 'pipeline' takes the source: of -p PIPELINE")
+    p.add_argument("generator", help="what to generate: a registered generator (shapes, "
+                   "tones, video...; `mediasynth list --kind synth`) or 'pipeline', the "
+                   "source: of -p PIPELINE")
     p.add_argument("out", metavar="OUT")
     p.add_argument("-p", "--pipeline", help="pipeline YAML with a source: section")
     p.add_argument("--count", type=int, help="items to generate (default: the pipeline's, or 100)")
@@ -121,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME", nargs="?",
                    help="print the documentation and parameters of this transform, e.g. "
                    "image.rotate or albumentations.CLAHE")
-    p.add_argument("--kind", choices=("image", "audio", "video", "synth"))
+    p.add_argument("--kind", choices=(*modality.kinds(), "synth"))
 
     p = sub.add_parser("validate", help="check a pipeline file")
     p.add_argument("pipeline", metavar="PIPELINE",
@@ -184,7 +186,7 @@ def _cmd_list(args) -> int:
         return EXIT_OK
     for name in registry.names():
         cls = registry.lookup(name)
-        kind = name.split(".")[0] if "." in name else "compose"
+        kind = str(getattr(cls, "kind", "compose"))
         if args.kind and kind != args.kind:
             continue
         print(f"{name:32s} {_summary(_doc(cls))}")
@@ -247,12 +249,9 @@ def _cmd_validate(args) -> int:
 
     pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
     counts = []
-    for kind in ("image", "audio"):
-        chain = pipeline.chain(kind)
-        counts.append(f"{kind}: {len(chain) if chain else 0} steps")
-    for part in ("frames", "temporal", "audio"):
-        chain = getattr(pipeline.video, part)
-        counts.append(f"video.{part}: {len(chain) if chain else 0} steps")
+    for key in modality.chain_kinds():
+        chain = pipeline.chain(key)
+        counts.append(f"{key}: {len(chain) if chain else 0} steps")
     if pipeline.source:
         from mediasynth.engine.synth_run import generator_and_options
 

@@ -37,13 +37,13 @@ def _pipeline_from_args(args):
     if getattr(args, "layout", None):
         dataset["layout"] = args.layout
     if getattr(args, "annotations", None):
-        from mediasynth.core.config import ANNOTATION_FORMATS
+        from mediasynth.layouts import EXPORT_FORMATS
 
         formats = tuple(f.strip() for f in args.annotations.split(",") if f.strip())
-        bad = [f for f in formats if f not in ANNOTATION_FORMATS]
+        bad = [f for f in formats if f not in EXPORT_FORMATS]
         if bad:
             raise ConfigError(f"--annotations: unknown format {bad[0]!r} (formats: "
-                              f"{', '.join(ANNOTATION_FORMATS)})")
+                              f"{', '.join(EXPORT_FORMATS)})")
         dataset["annotations"] = formats
     if args.augment_eval:
         dataset["augment_eval"] = True

@@ -51,6 +51,15 @@ class AudioHandler:
         return read_audio(path, max_duration_s=budgets.max_audio_duration_s,
                           timeout_s=budgets.ffmpeg_timeout_s)
 
+    def sample(self, item, pipeline, rng, dataset) -> tuple[dict, OpRecord | None]:
+        """A data loader's sample (loaders/dataset.py) and its record: "audio" ((C, N)
+        float32) and "sample_rate"."""
+        audio, record = self.load(item.path, dataset.budgets), None
+        chain = pipeline.chain("audio") if pipeline is not None else None
+        if chain is not None:
+            audio, record = chain.run(audio, rng)
+        return {"audio": audio.samples, "sample_rate": audio.sample_rate}, record
+
     def render(self, audio, pipeline, rng, dest: Path, annotation: dict | None = None):
         """Run the audio chain and write the result; with an `annotation` (sound events, see
         layouts/events.py) the events are retimed by the chain's record and info carries

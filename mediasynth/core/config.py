@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from mediasynth.core import registry
+from mediasynth.core import modality, registry
 from mediasynth.core.balance import balance_spec
 from mediasynth.core.compose import Compose
 from mediasynth.core.errors import ConfigError
@@ -152,52 +154,50 @@ class OutputOptions:
 
 
 @dataclass(frozen=True)
-class VideoChains:
-    frames: Compose | None = None
-    temporal: Compose | None = None
-    audio: Compose | None = None
-
-
-@dataclass(frozen=True)
 class Pipeline:
-    """A whole pipeline file, parsed and validated."""
+    """A whole pipeline file, parsed and validated. `chains` maps each modality's chain keys
+    ("image", "audio", "video.frames", ..., see core/modality.py) to its Compose (None when
+    the file has none); `pipeline.image` and `pipeline.video.frames` read them too."""
 
     version: int = 1
     seed: int = 0
     variants: int = 4
-    image: Compose | None = None
-    audio: Compose | None = None
-    video: VideoChains = field(default_factory=VideoChains)
+    chains: dict[str, Compose | None] = field(default_factory=dict)
     dataset: DatasetOptions = field(default_factory=DatasetOptions)
     output: OutputOptions = field(default_factory=OutputOptions)
     budgets: Budgets = field(default_factory=Budgets)
     source: dict[str, Any] | None = None
     path: str | None = field(default=None, compare=False)
 
-    def chain(self, kind: str) -> Compose | None:
-        if kind == "video":
-            return self.video.frames
-        return getattr(self, kind)
+    def __getattr__(self, name: str):
+        """A modality's chain by its key (`image`), or its chains by slot (`video.frames`)."""
+        keys = modality.chain_kinds() if not name.startswith("_") else {}
+        slots = {k.partition(".")[2]: k for k in keys if k.startswith(name + ".")}
+        if slots:
+            return SimpleNamespace(**{slot: self.chain(k) for slot, k in slots.items()})
+        if name in keys:
+            return self.chain(name)
+        raise AttributeError(name)
+
+    def chain(self, key: str) -> Compose | None:
+        return self.chains.get(key)
 
     def has_chain(self, kind: str) -> bool:
         """Whether the pipeline transforms media of `kind` at all (any step in any slot)."""
-        chains = ((self.video.frames, self.video.temporal, self.video.audio)
-                  if kind == "video" else (getattr(self, kind, None),))
-        return any(c is not None and c.steps for c in chains)
+        return any(c is not None and c.steps for k, c in self.chains.items()
+                   if k == kind or k.startswith(kind + "."))
 
     def to_config(self) -> dict[str, Any]:
         cfg: dict[str, Any] = {"version": self.version, "seed": self.seed, "variants": self.variants}
-        for kind in ("image", "audio"):
-            chain = getattr(self, kind)
+        for key in modality.chain_kinds():
+            chain = self.chain(key)
             if chain is not None:
-                cfg[kind] = [s.to_config() for s in chain.steps]
-        video = {
-            k: [s.to_config() for s in getattr(self.video, k).steps]
-            for k in ("frames", "temporal", "audio")
-            if getattr(self.video, k) is not None
-        }
-        if video:
-            cfg["video"] = video
+                top, _, slot = key.partition(".")
+                steps = [s.to_config() for s in chain.steps]
+                if slot:
+                    cfg.setdefault(top, {})[slot] = steps
+                else:
+                    cfg[top] = steps
         cfg["dataset"] = _plain(dataclasses.asdict(self.dataset))
         cfg["output"] = _plain(dataclasses.asdict(self.output))
         cfg["budgets"] = dataclasses.asdict(self.budgets)
@@ -216,7 +216,11 @@ class Pipeline:
         return yaml.safe_dump(self.to_config(), sort_keys=False)
 
     def with_overrides(self, **changes: Any) -> Pipeline:
-        """A copy with top-level fields replaced; `dataset`/`budgets` take dicts of changes."""
+        """A copy with top-level fields replaced; `dataset`/`budgets` take dicts of changes,
+        a chain key (`image=...`) replaces that chain."""
+        chains = {k: changes.pop(k) for k in list(changes) if k in modality.chain_kinds()}
+        if chains:
+            changes["chains"] = {**self.chains, **chains}
         for name in ("dataset", "budgets", "output"):
             if name in changes and isinstance(changes[name], dict):
                 changes[name] = dataclasses.replace(getattr(self, name), **changes[name])
@@ -231,19 +235,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_TOP_KEYS = (
-    "version",
-    "seed",
-    "variants",
-    "image",
-    "audio",
-    "video",
-    "dataset",
-    "output",
-    "budgets",
-    "source",
-    "description",
-)
+_TOP_KEYS = ("version", "seed", "variants", "dataset", "output", "budgets", "source",
+             "description")
 
 
 def load_pipeline(path: str | Path) -> Pipeline:
@@ -309,7 +302,8 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     """Build a Pipeline from a parsed mapping (strict)."""
     if not isinstance(data, dict):
         raise ConfigError("a pipeline file must be a mapping at top level")
-    _check_keys(data, _TOP_KEYS, "pipeline")
+    tops = {k.partition(".")[0]: None for k in modality.chain_kinds()}
+    _check_keys(data, (*_TOP_KEYS[:3], *tops, *_TOP_KEYS[3:]), "pipeline")
     version = data.get("version", 1)
     if version not in SUPPORTED_VERSIONS:
         raise ConfigError(
@@ -318,16 +312,7 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
         )
     seed = _int(data, "seed", 0, low=0)
     variants = _int(data, "variants", 4, low=0)
-    base_dir = Path(path).parent if path else Path()
-    chains = {"image": _image_chain(data.get("image"), "image", base_dir),
-              "audio": _chain(data.get("audio"), "audio")}
-    video_cfg = data.get("video") or {}
-    _check_keys(video_cfg, ("frames", "temporal", "audio"), "video")
-    video = VideoChains(
-        frames=_image_chain(video_cfg.get("frames"), "video.frames", base_dir),
-        temporal=_chain(video_cfg.get("temporal"), "video", "video.temporal"),
-        audio=_chain(video_cfg.get("audio"), "audio", "video.audio"),
-    )
+    chains = _chains(data, Path(path).parent if path else Path())
     dataset = _section(data, "dataset", DatasetOptions)
     try:
         balance_spec(dataset.balance)
@@ -355,9 +340,7 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
         version=version,
         seed=seed,
         variants=variants,
-        image=chains["image"],
-        audio=chains["audio"],
-        video=video,
+        chains=chains,
         dataset=dataset,
         output=dataclasses.replace(output, video={**OutputOptions().video, **output.video}),
         budgets=budgets,
@@ -366,19 +349,16 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     )
 
 
-LAYOUT_NAMES = ("auto", "folders", "coco", "yolo", "voc", "masks", "labels", "events",
-                "tracks")
-ANNOTATION_FORMATS = ("coco", "yolo", "voc")
-
-
 def _check_dataset_annotations(dataset: DatasetOptions, node) -> None:
-    if dataset.layout not in LAYOUT_NAMES:
-        raise ConfigError(f"dataset.layout must be one of {', '.join(LAYOUT_NAMES)}, got "
+    layouts = importlib.import_module("mediasynth.layouts")  # by name: a layer above core
+    names = ("auto", *layouts.LAYOUTS)
+    if dataset.layout not in names:
+        raise ConfigError(f"dataset.layout must be one of {', '.join(names)}, got "
                           f"{dataset.layout!r}", line=_line(node, "layout"))
-    bad = [f for f in dataset.annotations if f not in ANNOTATION_FORMATS]
+    bad = [f for f in dataset.annotations if f not in layouts.EXPORT_FORMATS]
     if bad:
         raise ConfigError(f"dataset.annotations: unknown format {bad[0]!r} (formats: "
-                          f"{', '.join(ANNOTATION_FORMATS)})", line=_line(node, "annotations"))
+                          f"{', '.join(layouts.EXPORT_FORMATS)})", line=_line(node, "annotations"))
     if not 0 <= dataset.min_box_visibility <= 1:
         raise ConfigError("dataset.min_box_visibility must be within [0, 1]",
                           line=_line(node, "min_box_visibility"))
@@ -396,6 +376,23 @@ def validate_split(split: dict[str, float]) -> None:
     total = sum(split.values())
     if abs(total - 1.0) > 1e-6:
         raise ConfigError(f"split fractions must sum to 1, got {total:g}")
+
+
+def _chains(data: dict, base_dir: Path) -> dict[str, Compose | None]:
+    """Every modality's chains from the top-level keys of a pipeline mapping: `image: [...]`
+    or, for a modality with slots, `video: {frames: [...], ...}`."""
+    keys = modality.chain_kinds()
+    chains = {}
+    for key, kind in keys.items():
+        top, _, slot = key.partition(".")
+        node = data.get(top)
+        if slot:
+            _check_keys(node or {}, [k.partition(".")[2] for k in keys
+                                     if k.startswith(top + ".")], top)
+            node = (node or {}).get(slot)
+        chains[key] = (_image_chain(node, key, base_dir) if kind == "image"
+                       else _chain(node, kind, key))
+    return chains
 
 
 def _chain(cfg: Any, kind: str, where: str | None = None) -> Compose | None:
@@ -427,8 +424,6 @@ DEFAULT_PIPELINE = PIPELINES_DIR / "default.yaml"
 def _bridge():
     """The albumentations bridge module (imported by name: core has no static import of
     the modality packages; albumentations itself loads only when a step needs it)."""
-    import importlib
-
     return importlib.import_module(registry.PREFIX_RESOLVERS["albumentations."])
 
 

@@ -4,9 +4,10 @@
 
 A 2-tuple default is a [low, high] range whose ends must lie within the bounds; a field
 named `*_range` is also drawn by the default `Transform.get_params` (uniformly, as
-`gain_db` here, in field order; `integer=True` draws an int, `draw=False` leaves it to a
-hand-written get_params). `choices` restricts a value to a set; a scalar with bounds must lie
-within them. `Transform.__post_init__` checks every declared field before `validate` (which
+`gain_db` here, in field order; `integer=True` draws an int (and requires one of a scalar),
+`draw=False` leaves it to a hand-written get_params). `choices` restricts a value to a set; a scalar with bounds must lie
+within them; `checked=False` only documents a field (a flag, a path, a value `validate` checks
+itself). `Transform.__post_init__` checks every declared field before `validate` (which
 stays for checks across fields) and `registry.register` writes the docstring's field list.
 """
 
@@ -35,8 +36,11 @@ class Spec:
     choices: tuple | None = None
     integer: bool = False
     draw: bool = True
+    checked: bool = True
 
     def check(self, owner: Any, name: str) -> None:
+        if not self.checked:
+            return
         value = getattr(owner, name)
         if self.choices is not None:
             if value not in self.choices:
@@ -44,10 +48,11 @@ class Spec:
                                   f"got {value!r}")
         elif name.endswith("_range"):
             check_pair(owner.name, name, value, self.low, self.high, self.strict_low)
-        elif not (isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and self.low <= value <= self.high):
-            raise ConfigError(f"{owner.name}: {name} must be a number in [{self.low}, "
-                              f"{self.high}], got {value!r}")
+        elif not (isinstance(value, int if self.integer else (int, float))
+                  and not isinstance(value, bool) and self.low <= value <= self.high):
+            what = "an integer" if self.integer else "a number"
+            raise ConfigError(f"{owner.name}: {name} must be {what} in [{_num(self.low)}, "
+                              f"{_num(self.high)}], got {value!r}")
 
     def describe(self) -> str:
         out = self.doc + (f" ({self.unit})" if self.unit else "")
@@ -115,7 +120,7 @@ def integer(rng: np.random.Generator, bounds: tuple[int, int]) -> int:
 def field_docs(cls: type) -> str:
     """The "Fields:" section of a docstring, from the declared fields (p last)."""
     lines = [f"    {name}: {spec.describe()}" for name, spec in declared(cls)]
-    if lines and "p" in {f.name for f in dataclasses.fields(cls)}:
+    if "p" in {f.name for f in dataclasses.fields(cls)}:
         lines.append("    p: probability of applying.")
     return "\n".join(["Fields:", *lines]) if lines else ""
 

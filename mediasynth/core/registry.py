@@ -1,8 +1,9 @@
 """Registry of transforms and generators under stable, explicit names.
 
 Names are registered by decorator (`@register("image.rotate")`). The modules that register
-are plugins: `load_all()` imports them by module name, so the registry has no static import
-of them (neither of the modality packages above core nor of core.compose, which imports the
+are plugins: `load_all()` imports them by module name (the composites, the generators and
+each registered modality's `transforms` module), so the registry has no static import of
+them (neither of the modality packages above core nor of core.compose, which imports the
 registry to register itself).
 """
 
@@ -14,6 +15,7 @@ import importlib
 import inspect
 from typing import Any
 
+from mediasynth.core import modality
 from mediasynth.core.errors import ConfigError
 from mediasynth.core.params import field_docs
 
@@ -21,9 +23,6 @@ _REGISTRY: dict[str, type] = {}
 
 PLUGIN_MODULES = (
     "mediasynth.core.compose",  # compose, one_of, some_of, random_apply (it imports us)
-    "mediasynth.image.transforms",
-    "mediasynth.audio.transforms",
-    "mediasynth.video.transforms",
     "mediasynth.synth",
 )
 
@@ -56,7 +55,8 @@ def load_all() -> None:
     global _loaded
     if _loaded:
         return
-    for module in PLUGIN_MODULES:
+    for module in (*PLUGIN_MODULES, *(m.transforms for m in modality.modalities()
+                                       if m.transforms)):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from mediasynth.core import modality
 from mediasynth.core.errors import MediasynthError
 
 MAX_BATCH = 16
@@ -37,11 +38,14 @@ def _worker_check() -> str:
     return mediasynth.__version__
 
 
-def _call_batch(fn: Callable, items: list[Any], context: Any) -> list[tuple[str, Any]]:
-    """fn over several items in one task: [(status, value)], status "ok" or "error"."""
+def _call_batch(fn: Callable, items: list[Any], context: Any, modules: tuple[str, ...]
+                ) -> list[tuple[str, Any]]:
+    """fn over several items in one task: [(status, value)], status "ok" or "error";
+    `modules`: modality packages to import first (core.modality.plugin_modules)."""
     from mediasynth.engine.worker_process import prepare_worker_process
 
     prepare_worker_process()
+    modality.import_modules(modules)
     out = []
     for item in items:
         try:
@@ -169,7 +173,7 @@ class DaskPool:
 
         def submit(batch: range):
             future = self.client.submit(_call_batch, fn, [items[i] for i in batch], context,
-                                        pure=False)
+                                        modality.plugin_modules(), pure=False)
             futures[future] = batch
             return future
 

@@ -1,8 +1,10 @@
-"""The one interface every modality offers the engine, and the lookup of handlers.
+"""The one interface every modality offers the engine; handlers come from the registered
+modalities (core/modality.py).
 
 A handler:
     kind: str
     output_extension(source_format, output_options) -> ".ext"
+    check(path, budgets): header check, MediaError with a reason code when unusable
     load(path, budgets) -> loaded media (raises MediaError with a reason code)
     render(loaded, pipeline, rng, dest) -> (OpRecord, info): run the modality's chain and
         write the result to `dest` (a fresh temp path the engine renames into place); info
@@ -10,25 +12,16 @@ A handler:
     replay(loaded, pipeline, record, dest) -> info: the same from a stored record
     describe(loaded) -> dict: cheap statistics of a source, stored in its rows as
         `source_stats` (the report compares outputs with sources without decoding)
+    verify(path, budgets): a full check of an original before it is copied as it is
+    embed(loaded) -> vector | None, mix(loaded, partners, lam) -> loaded: for
+        `balance: synthesize` (optional: a handler without them is oversampled instead)
 """
 
 from __future__ import annotations
 
-import importlib
+from mediasynth.core.modality import handler_for
 
-_HANDLERS = {
-    "image": "mediasynth.image.handler:ImageHandler",
-    "audio": "mediasynth.audio.handler:AudioHandler",
-    "video": "mediasynth.video.handler:VideoHandler",
-}
-_cache: dict[str, object] = {}
-
-
-def handler_for(kind: str):
-    if kind not in _cache:
-        module, _, name = _HANDLERS[kind].partition(":")
-        _cache[kind] = getattr(importlib.import_module(module), name)()
-    return _cache[kind]
+__all__ = ["handler_for", "output_extension"]
 
 
 def output_extension(kind: str, source_format: str, output_options) -> str:

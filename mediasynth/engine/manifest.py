@@ -8,17 +8,63 @@ manifest does not depend on worker count or completion order.
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mediasynth.io.atomic import atomic_path, write_bytes_atomic
 
 MANIFEST = "manifest.jsonl"
 LABELS = "labels.csv"
+
+
+class _Absent(enum.Enum):
+    ABSENT = "absent"  # the default of an optional Row field: left out of the row
+
+
+ABSENT: Any = _Absent.ABSENT
+
+
+@dataclass(kw_only=True)
+class Row:
+    """One row of manifest.jsonl, as every run builds it; `to_dict` is what is written (and
+    what readers get back). Fields defaulting to ABSENT are written only when set. Added on
+    the way out: `member`, `planned_output` (webdataset shards), `name_bytes_escaped`."""
+
+    id: str  # stable 12-hex id (plan.row_id of the source and variant)
+    source: str | None = None  # the source's path under SRC (None: generated)
+    source_sha256: str | None = None  # of the source file, once read
+    cls: str | None = None  # the class (written as "class"); None when unlabelled
+    split: str | None = None  # train, val, test or None
+    kind: str | None = None  # image, audio, video...
+    variant: int | None = None  # -1: a copied original; None: the source's only row
+    output: str | None = None  # path under OUT (None: not made)
+    status: str  # ok, skipped (source unusable) or failed (this output)
+    reason: dict | None = None  # {code, message} when not ok
+    seed: dict | None = None  # seed record of the output's generator (None: a copy)
+    record: dict | None = None  # tree of the applied operations with their parameters
+    output_sha256: str | None = ABSENT  # of the output (ok rows)
+    pipeline_sha256: str | None = None  # of the pipeline (or generator) config
+    versions: dict | None = None  # library versions (engine/versions.py)
+    info: dict = ABSENT  # what rendering reported (size, stats, a synth item's labels...)
+    source_stats: dict | None = ABSENT  # the source's description (rows of a read source)
+    labels: Any = ABSENT  # the source's labels (multi-label sources)
+    annotation: dict | None = ABSENT  # the output's objects, events or tracks
+    dropped_objects: int = ABSENT  # objects the transforms lost
+    side_files: dict = ABSENT  # {path: sha256} of files written beside the output
+    warnings: list = ABSENT  # reasons of a damaged source kept (on_damaged: keep)
+    mix: dict = ABSENT  # {method, lambda, partners} of a mixed (synthesized) output
+    sources: list = ABSENT  # [{path, sha256}] every source a mixed output is made from
+    soft_labels: dict = ABSENT  # {class: share} when partners of other classes were mixed
+
+    def to_dict(self) -> dict:
+        return {"class" if f.name == "cls" else f.name: v for f in fields(self)
+                if (v := getattr(self, f.name)) is not ABSENT}
 
 
 def read_manifest(out_dir: Path) -> list[dict]:
@@ -39,8 +85,8 @@ def read_manifest(out_dir: Path) -> list[dict]:
     return rows
 
 
-def dumps(row: dict) -> str:
-    return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def dumps(row: dict, ensure_ascii: bool = False) -> str:
+    return json.dumps(row, ensure_ascii=ensure_ascii, sort_keys=True, separators=(",", ":"))
 
 
 def encode_row(row: dict) -> bytes:
@@ -51,9 +97,7 @@ def encode_row(row: dict) -> bytes:
     try:
         return (dumps(row) + "\n").encode("utf-8")
     except UnicodeEncodeError:
-        flagged = {**row, "name_bytes_escaped": True}
-        return (json.dumps(flagged, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-                + "\n").encode("ascii")
+        return (dumps({**row, "name_bytes_escaped": True}, True) + "\n").encode("ascii")
 
 
 class Ref(NamedTuple):

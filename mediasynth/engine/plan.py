@@ -271,7 +271,7 @@ def _synthesis(by_class: dict, counts: dict[str, int], spec: BalanceSpec, pipeli
 
 def partner_step(pipeline: Pipeline, kind: str | None):
     """The chain's first step when it is a transform with partners (mixup, cutmix...)."""
-    chain = pipeline.chain(kind) if kind in ("image", "audio") else None
+    chain = pipeline.chain(kind) if kind else None
     if chain is None or not chain.steps:
         return None
     first = chain.steps[0]
@@ -346,7 +346,7 @@ def make_plan(
     if spec.strategy == "synthesize":
         counts, partners = _synthesis(by_class, counts, spec, pipeline, neighbours)
     wants_near = any(getattr(partner_step(pipeline, k), "partners_from", "") == "neighbours"
-                     for k in ("image", "audio"))
+                     for k in pipeline.chains)
     near = neighbours(by_class) if wants_near and neighbours is not None else {}
     stems = _output_stems(usable)
     by_rel = {f.rel_path: f for f in usable}

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 from typing import Any
 
+from mediasynth.core import modality
 from mediasynth.engine.worker_process import prepare_worker_process, worker_context
 
 
@@ -34,7 +35,8 @@ def _worker_main(conn) -> None:
         if message is None:
             return
         if message[0] == "context":
-            _, key, value = message
+            _, key, value, modules = message
+            modality.import_modules(modules)
             contexts.clear()
             contexts[key] = value
             continue
@@ -57,7 +59,7 @@ class _Worker:
 
     def give(self, index: int, fn, key: int, context: Any, item: Any) -> None:
         if self.context_key != key:
-            self.conn.send(("context", key, context))
+            self.conn.send(("context", key, context, modality.plugin_modules()))
             self.context_key = key
         self.task = index
         self.started = time.monotonic()

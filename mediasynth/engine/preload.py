@@ -1,13 +1,12 @@
 """Modules the worker fork server imports once, so each worker starts warm: the engine,
-every modality handler, every registered transform (unpickling a pipeline needs them) and
+every modality's handler, every registered transform (unpickling a pipeline needs them) and
 the codec and probing libraries."""
 
-from mediasynth.audio import handler as _audio_handler  # noqa: F401
-from mediasynth.core import registry
+from mediasynth.core import modality, registry
 from mediasynth.engine import worker  # noqa: F401
-from mediasynth.image import handler as _image_handler  # noqa: F401
-from mediasynth.video import handler as _video_handler  # noqa: F401
 
+for _m in modality.modalities():
+    modality.handler_for(_m.kind)
 registry.load_all()
 
 try:  # the codec and probing libraries, if installed

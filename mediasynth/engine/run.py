@@ -100,7 +100,7 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
 
     if balance_spec(pipeline.dataset.balance).strategy == "synthesize" or any(
             getattr(partner_step(pipeline, k), "partners_from", "") == "neighbours"
-            for k in ("image", "audio")):
+            for k in pipeline.chains):
         placement["neighbours"] = _neighbour_search(found, pipeline, pool)
     background = background_sources(pipeline, lambda items: check_headers(items, pipeline,
                                                                         pool))

@@ -24,6 +24,7 @@ from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.rng import rng_from_record, seed_record
 from mediasynth.engine import targets as T
 from mediasynth.engine.handlers import handler_for
+from mediasynth.engine.manifest import ABSENT, Row
 from mediasynth.engine.plan import ORIGINAL, SourceJob
 from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path
 from mediasynth.io.atomic import TEMP_PREFIX, write_bytes_atomic
@@ -49,30 +50,24 @@ class RunContext:
     previews: bool = True  # a report follows: make its previews (engine/previews.py)
 
 
-def base_row(job: SourceJob, ctx: RunContext) -> dict:
-    row = {
-        "source": job.source, "source_sha256": None, "class": job.class_name,
-        "split": job.split, "kind": job.kind, "pipeline_sha256": ctx.pipeline_sha256,
-        "versions": ctx.versions,
-    }
-    if job.info and job.info.get("labels"):
-        row["labels"] = job.info["labels"]
-    return row
+def base_row(job: SourceJob, ctx: RunContext, **fields) -> Row:
+    """A row of `job`'s source; `fields`: the output's own (Row's fields)."""
+    labels = job.info.get("labels") if job.info else None
+    return Row(source=job.source, cls=job.class_name, split=job.split, kind=job.kind,
+               pipeline_sha256=ctx.pipeline_sha256, versions=ctx.versions,
+               labels=labels or ABSENT, **fields)
 
 
 def failure_rows(job: SourceJob, ctx: RunContext, status: str, code: str, message: str,
                  outputs=None) -> list[dict]:
     """Rows for outputs that could not be made (one row per output, or one for the source)."""
-    base = base_row(job, ctx)
+    from mediasynth.engine.plan import row_id
+
     reason = {"code": code, "message": message}
     outs = job.outputs if outputs is None else outputs
-    if not outs:
-        from mediasynth.engine.plan import row_id
-
-        return [{**base, "id": row_id(job.source, -2), "variant": None, "output": None,
-                 "status": status, "reason": reason, "seed": None, "record": None}]
-    return [{**base, "id": o.row_id, "variant": o.variant, "output": None, "status": status,
-             "reason": reason, "seed": None, "record": None} for o in outs]
+    ids = [(o.row_id, o.variant) for o in outs] or [(row_id(job.source, -2), None)]
+    return [base_row(job, ctx, id=i, variant=v, status=status, reason=reason).to_dict()
+            for i, v in ids]
 
 
 # what reading a source may raise, and the (code, message) reason each becomes
@@ -146,8 +141,6 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     annotation = T.source_annotation(job, ctx.src, loaded)
     partners = _Partners(handler, ctx, sha)
     for index, output in enumerate(job.outputs):
-        row = {**base_row(job, ctx), "source_sha256": sha, "id": output.row_id,
-               "variant": output.variant, "source_stats": source_stats}
         dest = Path(ctx.out) / output.rel_path
         try:
             if output.variant == ORIGINAL:
@@ -155,27 +148,27 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
                 seen.add(digest)
                 side = T.copy_side_files(output, annotation, Path(ctx.out),
                                          lambda s, d: _copy_original(s, d, ctx.fsync))
-                row.update(output=output.rel_path, status="ok", reason=None, seed=None,
-                           record=None, output_sha256=digest,
-                           info={"stats": source_stats} if source_stats else {},
-                           **T.original_fields(annotation, side))
+                made = dict(output=output.rel_path, status="ok", output_sha256=digest,
+                            info={"stats": source_stats} if source_stats else {},
+                            **T.original_fields(annotation, side))
             else:
-                row.update(_render_variant(handler, loaded, job, output, dest, ctx, seen,
-                                           annotation, partners,
-                                           _previews_wanted(handler, job, index, ctx, sha)))
+                made = _render_variant(handler, loaded, job, output, dest, ctx, seen,
+                                       annotation, partners,
+                                       _previews_wanted(handler, job, index, ctx, sha))
         except FatalOutputError:
             raise
         except MediaError as exc:
             _raise_if_out_full(ctx.out, exc)
-            row.update(output=None, status="failed", reason=exc.reason(), seed=None, record=None)
+            made = dict(status="failed", reason=exc.reason())
         except Exception as exc:  # noqa: BLE001 - one bad output must not stop the source
             _raise_if_out_full(ctx.out, exc)
             tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            row.update(output=None, status="failed",
-                       reason={"code": "crashed", "message": tail}, seed=None, record=None)
-        if warnings and row.get("status") == "ok":
-            row["warnings"] = warnings
-        rows.append(row)
+            made = dict(status="failed", reason={"code": "crashed", "message": tail})
+        row = base_row(job, ctx, source_sha256=sha, id=output.row_id, variant=output.variant,
+                       source_stats=source_stats, **made)
+        if warnings and row.status == "ok":
+            row.warnings = warnings
+        rows.append(row.to_dict())
     return rows
 
 
@@ -241,7 +234,8 @@ def embed_chunk(items, budgets) -> list:
     for found in items:
         try:
             handler = handler_for(found.kind)
-            vectors.append(handler.embed(handler.load(found.path, budgets)))
+            embed = getattr(handler, "embed", None)
+            vectors.append(embed(handler.load(found.path, budgets)) if embed else None)
         except SOURCE_ERRORS:
             vectors.append(None)
     return vectors

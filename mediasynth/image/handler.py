@@ -10,6 +10,7 @@ import numpy as np
 from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
 from mediasynth.image.annotations import Limits, run_annotated
+from mediasynth.image.samples import annotated_sample
 from mediasynth.io.image_io import (
     check_header,
     encode_image,
@@ -78,6 +79,19 @@ class ImageHandler:
         data does not decode)."""
         return read_image(path, max_pixels=budgets.max_image_pixels,
                           max_memory_bytes=budgets.max_worker_memory_bytes)
+
+    def sample(self, item, pipeline, rng, dataset) -> tuple[dict, OpRecord | None]:
+        """A data loader's sample (loaders/dataset.py) and its record: "image" and, for an
+        annotated item, its moved targets (image/samples.py)."""
+        image = self.load(item.path, dataset.budgets)
+        chain = pipeline.chain("image") if pipeline is not None else None
+        if item.annotation is not None:
+            return annotated_sample(image, item.annotation, chain, rng, dataset.categories,
+                                    dataset.instance_masks)
+        if chain is None:
+            return {"image": image.pixels}, None
+        out, record = chain.run(image, rng)
+        return {"image": out.pixels}, record
 
     def render(self, image, pipeline, rng, dest: Path, annotation: dict | None = None):
         """Run the image chain and write the result; with an `annotation` (see

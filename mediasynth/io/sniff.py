@@ -5,19 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediasynth.core import modality
+
 HEAD_BYTES = 64
 
 
 @dataclass(frozen=True)
 class Sniffed:
-    """What the first bytes say: `kind` is image | audio | video | None, `format` a short name."""
+    """What the first bytes say: `kind` is a modality's (image, audio, video...) or None,
+    `format` a short name."""
 
     kind: str | None
     format: str
 
 
-_VIDEO_EXTS = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ogv", ".3gp", ".mpg", ".mpeg",
-               ".ts", ".mts", ".wmv", ".flv"}
 _AUDIO_FTYP_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 
 
@@ -71,8 +72,9 @@ def sniff_bytes(head: bytes, suffix: str = "") -> Sniffed:
     if head[0] == 0x47 and suffix in (".ts", ".mts", ".m2ts"):
         return Sniffed("video", "mpegts")
     if head[:4] == b"\x30\x26\xb2\x75":
-        return Sniffed("video" if suffix in _VIDEO_EXTS else "audio", "asf")
-    return Sniffed(None, "unknown")
+        return Sniffed("video" if modality.kind_of_extension(suffix) == "video" else "audio", "asf")
+    found = modality.sniff_plugins(head, suffix)
+    return Sniffed(*found) if found else Sniffed(None, "unknown")
 
 
 def sniff_path(path: str | Path) -> Sniffed:
@@ -84,11 +86,4 @@ def sniff_path(path: str | Path) -> Sniffed:
 
 def extension_kind(path: str | Path) -> str | None:
     """The kind a file's name suggests (used to report mislabelled files)."""
-    ext = Path(path).suffix.lower()
-    if ext in {".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".bmp", ".webp"}:
-        return "image"
-    if ext in {".wav", ".flac", ".ogg", ".oga", ".mp3", ".m4a", ".aac", ".aif", ".aiff", ".opus"}:
-        return "audio"
-    if ext in _VIDEO_EXTS:
-        return "video"
-    return None
+    return modality.kind_of_extension(Path(path).suffix)

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from mediasynth.core import modality
 from mediasynth.core.errors import MediaError, MediasynthError
-
-KINDS = ("image", "audio", "video")
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class MediaDataset:
         pipeline: a Pipeline, the path of a pipeline YAML (or albumentations.save file), a
             bundled pipeline name ("image_classification"), or None (no augmentation).
         split: keep only this split (for an expanded OUT).
-        kinds: media kinds to include.
+        kinds: media kinds to include (default: every registered modality).
         seed: root seed; call `set_epoch(e)` before each epoch.
         on_error: "raise" (MediaError naming the file) or "skip" (warn and return the next
             readable item, with that item's own label).
@@ -53,7 +52,7 @@ class MediaDataset:
         instance_masks: annotated images also return "masks", (N, H, W) uint8.
 
     Video items go through the whole video section of the pipeline (temporal edits, frame
-    chain, audio chain) as `mediasynth expand` renders them (loaders.clips.read_clip): the
+    chain, audio chain) as `mediasynth expand` renders them (video.clips.read_clip): the
     same generator gives the same frames, and a sample's record replays to them.
 
     Each sample is a dict: "image" (H x W x C uint8/uint16/float32) or "audio" ((C, N)
@@ -63,18 +62,19 @@ class MediaDataset:
     "class" (str), "path", "index" and optionally "record". Annotated images (an annotated
     source layout such as COCO/YOLO/VOC/mask pairs, or an expanded OUT of one) also carry
     their moved targets: "boxes", "labels" (indexes into `categories`), "keypoints", "mask",
-    "masks" (see loaders.targets). When some output of an OUT was mixed from several classes
+    "masks" (see image/samples.py). When some output of an OUT was mixed from several classes
     (`partners_from: any_class`), every sample also has "soft_label": shares over `classes`.
     """
 
     def __init__(self, root_or_manifest, pipeline=None, *, split: str | None = None,
-                 kinds: tuple[str, ...] = KINDS, seed: int = 0, on_error: str = "raise",
+                 kinds: tuple[str, ...] | None = None, seed: int = 0, on_error: str = "raise",
                  return_record: bool = False, clip_frames: int = 8, clip_stride: int = 2,
                  clip_audio: bool = False, budgets=None, instance_masks: bool = False):
         if on_error not in ("raise", "skip"):
             raise ValueError("on_error must be 'raise' or 'skip'")
         self.pipeline = _load_pipeline(pipeline)
-        self.items = _items(root_or_manifest, split=split, kinds=tuple(kinds))
+        self.items = _items(root_or_manifest, split=split,
+                            kinds=tuple(kinds) if kinds else modality.kinds())
         self.classes = sorted({item.label for item in self.items if item.label}
                               | {c for item in self.items for c in (item.soft_labels or {})})
         from mediasynth.loaders.targets import category_names
@@ -146,59 +146,11 @@ class MediaDataset:
                                   "class": item.label, "path": item.path, "index": index}
         if self.soft:
             sample["soft_label"] = self._soft_label(item)
-        record = None
-        if item.kind == "image":
-            from mediasynth.io.image_io import read_image
-
-            media = read_image(item.path, max_pixels=self.budgets.max_image_pixels)
-            chain = self.pipeline.image if self.pipeline is not None else None
-            if item.annotation is not None:
-                from mediasynth.loaders.targets import annotated_sample
-
-                fields, record = annotated_sample(media, item.annotation, chain, rng,
-                                                  self.categories, self.instance_masks)
-                sample.update(fields)
-            else:
-                if chain is not None:
-                    media, record = chain.run(media, rng)
-                sample["image"] = media.pixels
-        elif item.kind == "audio":
-            from mediasynth.io.audio_io import read_audio
-
-            media = read_audio(item.path, max_duration_s=self.budgets.max_audio_duration_s)
-            chain = self.pipeline.audio if self.pipeline is not None else None
-            if chain is not None:
-                media, record = chain.run(media, rng)
-            sample["audio"] = media.samples
-            sample["sample_rate"] = media.sample_rate
-        else:
-            clip = self._clip(item.path, rng)
-            record = clip.record
-            sample.update(video=clip.frames, fps=clip.fps, frame_indices=clip.indices)
-            if self.clip_audio:
-                sample["audio"] = clip.audio if clip.audio is not None else \
-                    np.zeros((1, 0), np.float32)
-                sample["sample_rate"] = clip.sample_rate
+        fields, record = modality.handler_for(item.kind).sample(item, self.pipeline, rng, self)
+        sample.update(fields)
         if self.return_record:
             sample["record"] = record.to_dict() if record is not None else None
         return sample
-
-    def _clip(self, path: str, rng: np.random.Generator):
-        """`clip_frames` frames `clip_stride` apart from a random start of the clip as the
-        pipeline's video section renders it (loaders.clips.read_clip)."""
-        from mediasynth.loaders.clips import read_clip
-        from mediasynth.video.probe import load_video
-
-        video = load_video(path, self.budgets)
-        return read_clip(video, self._video_pipeline(), count=self.clip_frames,
-                         stride=self.clip_stride, rng=rng, with_audio=self.clip_audio)
-
-    def _video_pipeline(self):
-        if self.pipeline is not None:
-            return self.pipeline
-        from mediasynth.core.config import pipeline_from_config
-
-        return pipeline_from_config({"version": 1}).with_overrides(budgets=self.budgets)
 
 
 def _load_pipeline(pipeline):

@@ -20,6 +20,7 @@ from mediasynth.engine import manifest as M
 from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path, sample_keys
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.report import graphics as gfx
+from mediasynth.report.stats import output_statistics, report_kinds
 
 ASSETS = "report_assets"
 COMPOSITES = {"compose", "one_of", "some_of", "random_apply", "video", "pending"}
@@ -150,7 +151,7 @@ class _Page:
         for r in self.ok:
             by_source[r["source"] or r["id"]].append(r)
         chosen = {}
-        for kind in ("image", "audio", "video"):
+        for kind in report_kinds(self.ok):
             keys = sample_keys(k for k, rs in by_source.items() if rs[0]["kind"] == kind)
             if keys:
                 chosen[kind] = keys
@@ -192,12 +193,16 @@ class _Page:
         full = json.dumps(row["record"], indent=1) if row and row.get("record") else label
         sha256 = sha256 or (row or {}).get("output_sha256")
         try:
-            visual = {"image": self._image_tile, "audio": self._audio_tile,
-                      "video": self._video_tile}[kind](path, row, sha256)
+            tile = getattr(self, f"_{kind}_tile", self._file_tile)
+            visual = tile(path, row, sha256)
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not sink the report
             visual = f"<p class='warn'>cannot show: {_esc(exc)}</p>"
         return (f"<figure title='{_esc(full)}'>{visual}<figcaption><b>{_esc(label)}</b>"
                 f"<br>{_esc(params)}</figcaption></figure>")
+
+    def _file_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
+        """A kind the report draws nothing for: a link to the file."""
+        return f"<p><a href='{_esc(self._href(path))}'>{_esc(path.name)}</a></p>"
 
     def _image_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
         from mediasynth.io.image_io import read_image
@@ -282,8 +287,6 @@ class _Page:
         return "<h2>Sampled parameters</h2><div class='charts'>" + "".join(charts) + "</div>"
 
     def statistics(self) -> str:
-        from mediasynth.report.stats import output_statistics
-
         return output_statistics(self, STATS_LIMIT)
 
     def settings(self) -> str:

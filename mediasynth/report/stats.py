@@ -12,52 +12,72 @@ from collections import defaultdict
 
 import numpy as np
 
+from mediasynth.core import modality
 from mediasynth.core.errors import MediasynthError
 
 
-def _measure_image(path) -> dict:
-    import cv2
-
-    from mediasynth.image.handler import image_stats
-
-    img = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
-    if img is None:
-        raise ValueError(f"cannot decode {path}")
-    return image_stats(np.ascontiguousarray(img[:, :, ::-1]))
+def report_kinds(rows: list[dict]) -> list[str]:
+    """The kinds of `rows`: registered modalities first, in their order, then others."""
+    present = {r["kind"] for r in rows}
+    return [k for k in modality.kinds() if k in present] + sorted(present - set(modality.kinds()))
 
 
-def _measure_audio(path) -> dict:
-    from mediasynth.audio.handler import AudioHandler
-    from mediasynth.io.audio_io import read_audio
+def _measure(kind: str, path) -> dict:
+    """Statistics of a file the engine recorded none for: an image from a 4x reduced decode,
+    another kind through its handler."""
+    if kind == "image":
+        import cv2
 
-    return AudioHandler().describe(read_audio(path))
+        from mediasynth.image.handler import image_stats
+
+        img = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
+        if img is None:
+            raise ValueError(f"cannot decode {path}")
+        return image_stats(np.ascontiguousarray(img[:, :, ::-1]))
+    from mediasynth.core.config import Budgets
+
+    handler = modality.handler_for(kind)
+    return handler.describe(handler.load(path, Budgets()))
 
 
 def output_statistics(page, limit: int) -> str:
     sections = []
-    for kind, title in (("image", "Images"), ("audio", "Audio"), ("video", "Video")):
+    for kind in report_kinds(page.ok):
         rows = [r for r in page.ok if r["kind"] == kind]
-        if rows:
-            sections.append(_section(page, kind, title, rows, limit))
+        sections.append(_section(page, kind, kind.title(), rows, limit))
     return "<h2>Output statistics</h2>" + "".join(sections) if sections else ""
 
 
 def _stats_of(page, kind: str, rows: list[dict], limit: int) -> dict[str, dict]:
+    """Each row's statistics: recorded by the worker, found in its info (a clip's
+    duration), or measured from the file (up to `limit` files)."""
+    keys = _keys(kind)
     out, measured = {}, 0
     for r in rows:
-        stats = (r.get("info") or {}).get("stats")
-        if stats is None and kind != "video" and measured < limit:
+        info = r.get("info") or {}
+        stats = info.get("stats")
+        if stats is None and keys and all(k in info for k in keys):
+            stats = {k: info[k] for k in keys}
+        if stats is None and measured < limit:
             measured += 1
             try:
-                measure = _measure_image if kind == "image" else _measure_audio
-                stats = measure(page.media(r))
-            except (OSError, ValueError, RuntimeError, MediasynthError):
+                stats = _measure(kind, page.media(r))
+            except (OSError, ValueError, RuntimeError, KeyError, MediasynthError):
                 stats = None
-        if stats is None and kind == "video":
-            stats = {"duration_s": (r.get("info") or {}).get("duration_s")}
         if stats is not None:
             out[r["id"]] = stats
     return out
+
+
+def _keys(kind: str) -> tuple[str, ...]:
+    try:
+        return modality.get(kind).stats_keys
+    except KeyError:  # an OUT made by a modality this process does not know
+        return ()
+
+
+_LABELS = {"luma_mean": "brightness (mean luma)", "luma_std": "contrast (luma std)",
+           "rms_db": "loudness (RMS dBFS)", "duration_s": "duration s"}
 
 
 def _section(page, kind: str, title: str, rows: list[dict], limit: int) -> str:
@@ -65,10 +85,8 @@ def _section(page, kind: str, title: str, rows: list[dict], limit: int) -> str:
 
     outputs = _stats_of(page, kind, rows, limit)
     sources = {r["source"]: r["source_stats"] for r in rows if r.get("source_stats")}
-    keys = {"image": ("luma_mean", "luma_std"), "audio": ("rms_db", "duration_s"),
-            "video": ("duration_s",)}[kind]
-    labels = {"luma_mean": "brightness (mean luma)", "luma_std": "contrast (luma std)",
-              "rms_db": "loudness (RMS dBFS)", "duration_s": "duration s"}
+    keys = _keys(kind)
+    labels = {k: _LABELS.get(k, k.replace("_", " ")) for k in keys}
     head = "".join(f"<th>{labels[k]}</th>" for k in keys)
     lines = [f"<h3>{title}</h3><table><tr><th></th>{head}<th>n</th></tr>"]
     charts = []
@@ -82,7 +100,7 @@ def _section(page, kind: str, title: str, rows: list[dict], limit: int) -> str:
             charts += [gfx.histogram(v, title=f"output {labels[k]}") for k, v in values.items()
                        if len(v) >= 2]
     text = "".join(lines) + "</table><div class='charts'>" + "".join(charts) + "</div>"
-    if kind == "image":
+    if any("dhash" in s for s in outputs.values()):
         text += _duplicates(rows, outputs)
     return text
 

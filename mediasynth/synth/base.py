@@ -2,12 +2,15 @@
 
 A generator is a frozen dataclass of configuration, registered as `synth.<name>`. Like a
 transform, all randomness is in `get_params(rng, class_name)` (JSON-safe), and
-`render(params)` is deterministic, so the manifest's params reproduce an item exactly.
+`render(params)` is deterministic, so the manifest's params reproduce an item exactly. It also
+writes its items: `write` (the media, named `<name>_<index><extension>`), `write_side_files`
+and `write_annotations` (the per-split files under OUT/annotations).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,7 +31,9 @@ class SynthItem:
 @dataclass(frozen=True, kw_only=True)
 class Generator(Configurable):
     kind: ClassVar[str] = "synth"
-    media_kind: ClassVar[str] = "image"
+    media_kind: ClassVar[str] = "image"  # the manifest rows' "kind"
+    extension: ClassVar[str] = ".png"  # of the media files `write` makes
+    needs_ffmpeg: ClassVar[bool] = False  # rows then record FFmpeg's version
 
     def __post_init__(self) -> None:
         freeze_lists(self)
@@ -56,6 +61,25 @@ class Generator(Configurable):
         if record.name != self.name:
             raise ValueError(f"record is for {record.name!r}, not {self.name!r}")
         return self.render(record.params)
+
+    def write(self, item: SynthItem, path: Path) -> None:
+        """Write the item's media to `path` (a temp file, renamed into place after)."""
+        raise NotImplementedError
+
+    def side_files(self, rel: str, split: str | None) -> tuple[str, ...]:
+        """Paths (relative to OUT) of the extra files the item at `rel` writes."""
+        return ()
+
+    def write_side_files(self, item: SynthItem, out: Path, rel: str, split: str | None) -> dict:
+        """Write `side_files(rel, split)` under `out`; return fields for the row's info."""
+        return {}
+
+    def annotation_classes(self) -> tuple[str, ...]:
+        """The names listed in annotations/classes.txt."""
+        return self.classes()
+
+    def write_annotations(self, folder: Path, split: str, rows: list[dict]) -> None:
+        """Write the annotation files of one split (`rows`: its manifest rows) in `folder`."""
 
 
 def check_choices(owner: Generator, field_name: str, allowed) -> None:

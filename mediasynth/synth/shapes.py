@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from mediasynth.core.errors import ConfigError
 from mediasynth.core.media import Image
 from mediasynth.core.registry import register
 from mediasynth.image.functional.segmentation import coco_segmentation
+from mediasynth.synth import export
 from mediasynth.synth import shapes_draw as D
 from mediasynth.synth.base import Generator, SynthItem, check_choices, pick
 
@@ -39,6 +41,7 @@ class Shapes(Generator):
     """
 
     media_kind = "image"
+    extension = ".png"
 
     width: int = 128
     height: int = 128
@@ -134,6 +137,41 @@ class Shapes(Generator):
         image = Image(pixels, mask=instances, boxes=boxes,
                       meta={"classes": [a["class"] for a in annotations["objects"]]})
         return SynthItem(image, params["label"], annotations)
+
+    def write(self, item: SynthItem, path: Path) -> None:
+        from mediasynth.io.image_io import encode_image
+
+        path.write_bytes(encode_image(item.media, "png"))
+
+    def side_files(self, rel: str, split: str | None) -> tuple[str, str]:
+        """(instance mask PNG, YOLO label) of the item at `rel`."""
+        stem, split_dir = PurePosixPath(rel).stem, split or "all"
+        return (f"annotations/masks/{split_dir}/{stem}.png",
+                f"annotations/yolo/{split_dir}/{stem}.txt")
+
+    def write_side_files(self, item: SynthItem, out: Path, rel: str, split: str | None) -> dict:
+        from mediasynth.io.atomic import write_bytes_atomic
+        from mediasynth.io.image_io import encode_image
+
+        mask_rel, yolo_rel = self.side_files(rel, split)
+        image = item.media
+        mask = image.mask.astype("uint8") if image.mask.max() < 256 else image.mask
+        write_bytes_atomic(out / mask_rel, encode_image(Image(mask[:, :, None]), "png"))
+        text = export.yolo_lines(item.annotations["objects"], list(self.shapes), image.width,
+                                 image.height)
+        write_bytes_atomic(out / yolo_rel, text.encode())
+        return {"mask": mask_rel, "yolo": yolo_rel, "width": image.width, "height": image.height}
+
+    def annotation_classes(self) -> tuple[str, ...]:
+        return tuple(self.shapes)
+
+    def write_annotations(self, folder: Path, split: str, rows: list[dict]) -> None:
+        """<split>.coco.json: every item's boxes and polygons."""
+        entries = [{"file_name": r["output"], "width": r["info"]["width"],
+                    "height": r["info"]["height"], "objects": r["info"]["labels"]["objects"]}
+                   for r in rows]
+        export.write_json(folder / f"{split}.coco.json",
+                          export.coco_document(entries, list(self.shapes)))
 
 
 def _annotate(objects: list[dict], instances: np.ndarray,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from mediasynth.audio.functional.noise import colored_noise
 from mediasynth.core.errors import ConfigError
 from mediasynth.core.media import Audio
 from mediasynth.core.registry import register
+from mediasynth.synth import export
 from mediasynth.synth import tones_draw as W
 from mediasynth.synth.base import Generator, SynthItem, check_choices, pick
 
@@ -43,6 +45,7 @@ class Tones(Generator):
     """
 
     media_kind = "audio"
+    extension = ".wav"
 
     sample_rate: int = 16000
     duration_s_range: tuple[float, float] = (1.0, 1.0)
@@ -165,3 +168,12 @@ class Tones(Generator):
         samples = np.repeat(wave[None].astype(np.float32), self.channels, axis=0)
         labels = {k: v for k, v in params.items() if k not in ("sample_rate", "noise_seed", "adsr")}
         return SynthItem(Audio(samples, sr), signal, labels)
+
+    def write(self, item: SynthItem, path: Path) -> None:
+        from mediasynth.io.audio_io import write_audio
+
+        write_audio(item.media, path, subtype="PCM_16", atomic=False)
+
+    def write_annotations(self, folder: Path, split: str, rows: list[dict]) -> None:
+        export.write_tone_tables(folder, split, [{"file_name": r["output"],
+                                                  "labels": r["info"]["labels"]} for r in rows])

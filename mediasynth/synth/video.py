@@ -44,6 +44,8 @@ class MovingShapes(Generator):
     """
 
     media_kind = "video"
+    extension = ".mp4"
+    needs_ffmpeg = True
 
     width: int = 160
     height: int = 120

@@ -1,1 +1,11 @@
-"""Video: temporal transforms, probing, FFmpeg filtergraphs, streamed frame processing."""
+"""Video: temporal transforms, probing, FFmpeg filtergraphs, streamed frame processing; the
+video modality (its frames go through an image chain, its soundtrack through an audio one)."""
+
+from mediasynth.core.modality import Modality, register_modality
+
+register_modality(Modality(
+    kind="video", handler="mediasynth.video.handler:VideoHandler",
+    chains={"video.frames": "image", "video.temporal": "video", "video.audio": "audio"},
+    extensions=(".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ogv", ".3gp", ".mpg",
+                ".mpeg", ".ts", ".mts", ".wmv", ".flv"),
+    transforms="mediasynth.video.transforms", stats_keys=("duration_s",)), __name__)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+from mediasynth.core.config import pipeline_from_config
 from mediasynth.core.transform import OpRecord
 from mediasynth.video.probe import check_video, load_video, verify_video
 from mediasynth.video.render import plan_clip, render_clip
@@ -40,6 +43,26 @@ class VideoHandler:
     def describe(self, video) -> dict:
         return {"duration_s": round(video.duration_s, 4), "width": video.width,
                 "height": video.height, "fps": round(video.fps, 4)}
+
+    def sample(self, item, pipeline, rng, dataset) -> tuple[dict, OpRecord]:
+        """A data loader's sample (loaders/dataset.py) and its record: `dataset.clip_frames`
+        frames `clip_stride` apart from a random start of the clip as `expand` renders it
+        (video/clips.py): "video" ((T, H, W, C) uint8), "fps", "frame_indices" (positions in
+        the edited clip) [+ "audio" ((C, N) float32, (1, 0) without sound) and
+        "sample_rate" with `dataset.clip_audio`]."""
+        from mediasynth.video.clips import read_clip
+
+        if pipeline is None:
+            pipeline = pipeline_from_config({"version": 1}).with_overrides(
+                budgets=dataset.budgets)
+        clip = read_clip(self.load(item.path, dataset.budgets), pipeline,
+                         count=dataset.clip_frames, stride=dataset.clip_stride, rng=rng,
+                         with_audio=dataset.clip_audio)
+        fields = {"video": clip.frames, "fps": clip.fps, "frame_indices": clip.indices}
+        if dataset.clip_audio:
+            fields["audio"] = np.zeros((1, 0), np.float32) if clip.audio is None else clip.audio
+            fields["sample_rate"] = clip.sample_rate
+        return fields, clip.record
 
     def render(self, video, pipeline, rng, dest: Path, annotation: dict | None = None,
                previews: tuple[str, ...] = ()):

@@ -165,9 +165,9 @@ def _encoder_args(pipeline, stream, dest: Path) -> list[str]:
 
 
 def _video_tail(plan: ClipPlan) -> list[str]:
-    """Fades, then padding to even dimensions (yuv420p needs them) when the frame chain
-    produced an odd size."""
-    fade_vf, _ = G.fade_filters(S.edits_of(plan), plan.edited.duration_s)
+    """The `at_end` edits (fades), then padding to even dimensions (yuv420p needs them)
+    when the frame chain produced an odd size."""
+    fade_vf, _ = G.end_filters(S.edits_of(plan), plan.edited.duration_s)
     out_w, out_h = plan.out_size
     pad = ["pad=ceil(iw/2)*2:ceil(ih/2)*2"] if out_w % 2 or out_h % 2 else []
     return [*fade_vf, *pad] or ["null"]
@@ -381,32 +381,22 @@ def _read_frames(pipe, frame_bytes: int, shape):
 
 
 def python_edit_frames(frames, edits: list[dict], dest: Path):
-    """The edits left to Python (see `decoder_command`) on a stream of frames, in order:
-    stutter by its flags (video.transforms.temporal.stutter_repeats), edits whose frame map
-    only moves forward streamed (`timeline.select`, from the "frames_in"/"fps_in" the
-    stream was given), others (a reverse) played back from a disk buffer beside `dest`."""
+    """The edits left to Python (see `decoder_command`) on a stream of frames, in order: by
+    their `stream_frames` (the stutter), else by the frame map made from the "frames_in" and
+    "fps_in" the stream was given, streamed when it only moves forward (`timeline.select`),
+    else (a reverse) played back from a disk buffer beside `dest`."""
     for e in edits:
-        if e["op"] == "drop_duplicate":
-            frames = _drop_duplicate(frames, e["drop_probability"], e["seed"])
+        cls = TL.edit_class(e["op"])
+        streamed = cls.stream_frames(e, frames)
+        if streamed is not None:
+            frames = streamed
             continue
-        index_map = None
-        if "frames_in" in e:
-            index_map = TL.edit_class(e["op"]).frame_map(e, e["frames_in"], e["fps_in"])
+        index_map = cls.frame_map(e, e["frames_in"], e["fps_in"]) if "frames_in" in e else None
         if index_map is not None and TL.is_monotone(index_map):
             frames = TL.select(frames, index_map)
         else:
             frames = TL.buffered(frames, e, dest)
     return frames
-
-
-def _drop_duplicate(frames, probability: float, seed: int):
-    from mediasynth.video.transforms.temporal import stutter_repeats
-
-    previous = None
-    for frame, repeat in zip(frames, stutter_repeats(seed, probability)):
-        if not repeat:
-            previous = frame
-        yield previous
 
 
 def verify_output(path: Path, *, expect_audio: bool) -> dict:

@@ -6,12 +6,12 @@ ends with the last frame. Then:
 - FFmpeg route: the edits' FFmpeg filters (trims on the video's frame boundaries, tape-style
   speed, reverse), the audio chain's FFmpeg equivalents, the fades; the encoder reads the
   source's audio through them.
-- Python route, when the audio chain has no FFmpeg equivalent or a speed change keeps the
-  pitch (`graph.audio_needs_python`): FFmpeg decodes the track (with the leading trims, so a
-  short excerpt of a long clip is all that is held), numpy applies the other edits on the
-  same sample arithmetic, Signalsmith Stretch changes the tempo, the chain runs in Python;
-  the track is held in memory (checked against budgets.max_worker_memory_bytes) and muxed
-  from a float WAV, with the fades (and a fusable chain) applied by the encoder.
+- Python route, when the audio chain or an edit (a pitch-keeping speed change) has no FFmpeg
+  equivalent: FFmpeg decodes the track (with the leading cuts, so a short excerpt of a long
+  clip is all that is held), the edits' `play_audio` do the rest on the same sample
+  arithmetic, the chain runs in Python; the track is held in memory (checked against
+  budgets.max_worker_memory_bytes) and muxed from a float WAV, with the fades (and a
+  fusable chain) applied by the encoder.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from mediasynth.core.errors import MediaError
 from mediasynth.core.media import Audio
 from mediasynth.core.transform import OpRecord
 from mediasynth.video import graph as G
+from mediasynth.video import timeline as TL
 
 # copies of the track held at once on the Python route: the decoded bytes, their array,
 # an edit's result and the chain's
@@ -36,7 +37,8 @@ def edits_of(plan) -> list[dict]:
 
 def in_python(plan) -> bool:
     """True when this clip's soundtrack takes the Python route."""
-    return bool(plan.source.audio) and (plan.audio_python or G.audio_needs_python(edits_of(plan)))
+    return bool(plan.source.audio) and (plan.audio_python or G.audio_needs_python(
+        edits_of(plan), plan.source.audio[0].sample_rate))
 
 
 def ffmpeg_filters(plan, pipeline, record: OpRecord) -> list[str]:
@@ -52,7 +54,7 @@ def mux_filters(plan, pipeline, record: OpRecord) -> list[str]:
     the chain runs in Python) and the fades."""
     chain = [] if plan.audio_python else G.chain_filters(
         pipeline.video.audio, record.children[2], 0, 0, audio=True) or []
-    return [*chain, *G.fade_filters(edits_of(plan), plan.edited.duration_s)[1]]
+    return [*chain, *G.end_filters(edits_of(plan), plan.edited.duration_s)[1]]
 
 
 def python_track(plan, pipeline, timeout_s: float) -> tuple[Audio, OpRecord]:
@@ -102,31 +104,19 @@ def final_track(plan, pipeline, timeout_s: float) -> tuple[Audio, OpRecord]:
 
 
 def apply_edits(samples: np.ndarray, sample_rate: int, edits: list[dict]) -> np.ndarray:
-    """The temporal edits on (channels, n) samples already on the video's time base: the
-    same cuts as `graph.audio_edit_filters` (frame boundaries), speed by Signalsmith Stretch
-    (pitch kept) or resampling (tape), reverse. Frame-only edits and fades are skipped."""
-    from mediasynth.audio.functional.stretch import change_speed, stretch
-
+    """The temporal edits on (channels, n) samples already on the video's time base, each
+    by its class's `play_audio` (the sample arithmetic of its FFmpeg filters)."""
     for e in edits:
-        op = e["op"]
-        if op == "trim":
-            first, end = G.trim_samples(e, sample_rate)
-            samples = samples[:, first:end]
-        elif op == "speed" and e["keep_pitch"]:
-            samples = stretch(samples, sample_rate=sample_rate, rate=e["factor"])
-        elif op == "speed":
-            samples = change_speed(samples, sample_rate=sample_rate, factor=e["factor"])
-        elif op == "reverse":
-            samples = samples[:, ::-1]
+        samples = TL.edit_class(e["op"]).play_audio(e, samples, sample_rate)
     return np.ascontiguousarray(samples, np.float32)
 
 
 def _leading_trims(edits: list[dict]) -> list[dict]:
-    """The edits before the first one that changes the audio other than by cutting (those
-    FFmpeg applies while decoding, so only the excerpt reaches memory)."""
+    """The edits before the first one not `audio_cut_only`: FFmpeg applies those while
+    decoding, so only the excerpt reaches memory."""
     lead = []
     for e in edits:
-        if e["op"] in ("speed", "reverse"):
+        if not TL.edit_class(e["op"]).audio_cut_only:
             break
         lead.append(e)
     return lead
@@ -134,8 +124,9 @@ def _leading_trims(edits: list[dict]) -> list[dict]:
 
 def _check_memory(plan, budgets, lead: list[dict]) -> None:
     stream = plan.source.audio[0]
-    seconds = min([plan.source.duration_s] + [e["duration_s"] for e in lead if e["op"] == "trim"])
-    slowest = min([1.0] + [e["factor"] for e in edits_of(plan) if e["op"] == "speed"])
+    extents = [TL.edit_class(e["op"]).audio_extent(e) for e in edits_of(plan)]
+    seconds = min([plan.source.duration_s] + [cap for cap, _ in extents[:len(lead)]])
+    slowest = min([1.0] + [factor for _, factor in extents])
     need = int(seconds / slowest * stream.sample_rate * stream.channels * 4 * AUDIO_COPIES)
     if need > budgets.max_worker_memory_bytes:
         raise MediaError("too_large", f"its soundtrack needs about {need:,} bytes of worker "

@@ -67,7 +67,7 @@ def test_output_names_are_injective_and_never_reserved():
              "cls/caf\udce9.jpg", "cls/plain.jpg", "report_assets/r.png"]
     from mediasynth.core.registry import build
 
-    pipeline = Pipeline(variants=2, image=build([{"type": "image.flip_horizontal"}]))
+    pipeline = Pipeline(variants=2, chains={"image": build([{"type": "image.flip_horizontal"}])})
     plan = make_plan(_found(names), pipeline,
                      output_extension=lambda k, f: ".jpg")
     paths = [o.rel_path for j in plan.jobs for o in j.outputs]
@@ -83,7 +83,7 @@ def test_a_kind_without_chain_is_copied_once():
     from mediasynth.core.registry import build
 
     files = _found(["a/1.png"]) + [Found("a/2.wav", Path("/x/a/2.wav"), "audio", "wav", 10)]
-    pipeline = Pipeline(variants=3, image=build([{"type": "image.flip_horizontal"}]))
+    pipeline = Pipeline(variants=3, chains={"image": build([{"type": "image.flip_horizontal"}])})
     plan = make_plan(files, pipeline, output_extension=lambda k, f: "." + f)
     by_source = {j.source: [o.variant for o in j.outputs] for j in plan.jobs}
     assert by_source == {"a/1.png": [0, 1, 2], "a/2.wav": [-1]}
@@ -104,7 +104,7 @@ def test_val_and_test_get_originals_only_and_outputs_never_collide():
     from mediasynth.core.registry import build
 
     pipeline = Pipeline(variants=2, dataset=DatasetOptions(split={"train": 0.5, "val": 0.5}),
-                        image=build([{"type": "image.flip_horizontal"}]))
+                        chains={"image": build([{"type": "image.flip_horizontal"}])})
     plan = make_plan(files, pipeline, output_extension=lambda k, f: ".png")
     paths = [o.rel_path for j in plan.jobs for o in j.outputs]
     assert len(paths) == len(set(paths))

@@ -15,7 +15,7 @@ def test_coco_source_items_carry_moved_targets(tmp_path):
     src, crowd, _ = _hand_built(tmp_path)
     from mediasynth.core.config import Pipeline
 
-    pipeline = Pipeline(image=build([{"type": "image.flip_horizontal"}]))
+    pipeline = Pipeline(chains={"image": build([{"type": "image.flip_horizontal"}])})
     ds = MediaDataset(src, pipeline, instance_masks=True)
     assert ds.categories == ["person", "crowd"] and len(ds) == 2
     sample = ds[0]

@@ -1,4 +1,5 @@
-"""FFmpeg equivalents of frame transforms, checked pixel by pixel against their contract."""
+"""FFmpeg equivalents of frame transforms (mediasynth/image/ffmpeg_filters.py), checked
+pixel by pixel against their contract."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import subprocess
 import numpy as np
 import pytest
 
+from mediasynth.image.ffmpeg_filters import affine_rgb_as_yuv
 from mediasynth.io.ffmpeg import ffmpeg_binary
-from mediasynth.video import graph as G
 
 
 def _filter_i420(y_plane: np.ndarray, vf: str) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +28,7 @@ RAMP = np.tile(np.arange(256, dtype=np.uint8), (16, 1))
 
 @pytest.mark.parametrize("offset_rgb", [-40.0, -7.3, 0.4, 12.75, 25.5, 51.0])
 def test_pure_brightness_offset_moves_luma_by_the_offset(offset_rgb):
-    vf = G._affine_rgb_as_yuv(1.0, offset_rgb)
+    vf = affine_rgb_as_yuv(1.0, offset_rgb)
     luma, chroma = _filter_i420(RAMP, vf)
     expected = np.clip(np.arange(256) + offset_rgb * 219 / 255, 0, 255)
     inside = slice(64, 192)  # away from clipping at either end
@@ -36,12 +37,12 @@ def test_pure_brightness_offset_moves_luma_by_the_offset(offset_rgb):
 
 
 def test_offsets_eq_cannot_reach_within_a_level_use_the_exact_lut():
-    assert G._affine_rgb_as_yuv(1.0, 25.5).startswith("eq=")  # 21.9 luma: eq's step 22
-    assert G._affine_rgb_as_yuv(1.0, 0.4).startswith("lutyuv=")  # eq: -1 or +2
+    assert affine_rgb_as_yuv(1.0, 25.5).startswith("eq=")  # 21.9 luma: eq's step 22
+    assert affine_rgb_as_yuv(1.0, 0.4).startswith("lutyuv=")  # eq: -1 or +2
 
 
 def test_scaled_affine_map_is_exact_on_luma_and_chroma():
-    vf = G._affine_rgb_as_yuv(1.2, 10.0)
+    vf = affine_rgb_as_yuv(1.2, 10.0)
     luma, _ = _filter_i420(RAMP, vf)
     expected = np.rint(np.clip((np.arange(256) - 16) * 1.2 + 16 + 10 * 219 / 255, 0, 255))
     assert np.array_equal(luma[0].astype(float), expected)

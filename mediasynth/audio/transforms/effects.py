@@ -10,8 +10,9 @@ import numpy as np
 
 from mediasynth.audio.functional import effects as E
 from mediasynth.audio.transforms.base import AudioTransform
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_range, seed_param, uniform
+from mediasynth.core.transform import seed_param, uniform
 
 
 @functools.lru_cache(maxsize=8)
@@ -28,22 +29,16 @@ def _load_ir(path: str, sample_rate: int) -> np.ndarray:
 @dataclass(frozen=True, kw_only=True)
 class Reverb(AudioTransform):
     """Room reverb by convolution with an impulse response: a file (`ir_path`) or a
-    synthesized exponential decay with RT60 drawn from `rt60_s_range`. Length is kept.
+    synthesized exponential decay with RT60 drawn from `rt60_s_range`. Length is kept."""
 
-    Fields:
-        ir_path: impulse response audio file; empty = synthesize one.
-        rt60_s_range: [low, high] reverberation time in seconds (synthesized IR).
-        wet_range: [low, high] share of reverberated signal in the mix (0 dry, 1 wet).
-        p: probability of applying.
-    """
-
-    ir_path: str = ""
-    rt60_s_range: tuple[float, float] = (0.2, 1.0)
-    wet_range: tuple[float, float] = (0.2, 0.5)
-
-    def validate(self) -> None:
-        check_range(self, "rt60_s_range", low=0.01, high=20.0)
-        check_range(self, "wet_range", low=0.0, high=1.0)
+    ir_path: str = param("", "impulse response audio file; empty = synthesize one",
+                         checked=False)
+    rt60_s_range: tuple[float, float] = param(
+        (0.2, 1.0), "[low, high] reverberation time of a synthesized IR", unit="s", low=0.01,
+        high=20.0)
+    wet_range: tuple[float, float] = param(
+        (0.2, 0.5), "[low, high] share of reverberated signal in the mix (0 dry, 1 wet)",
+        low=0.0, high=1.0)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"rt60_s": uniform(rng, self.rt60_s_range), "wet": uniform(rng, self.wet_range),
@@ -61,20 +56,11 @@ class Reverb(AudioTransform):
 @register("audio.mp3_compression")
 @dataclass(frozen=True, kw_only=True)
 class Mp3Compression(AudioTransform):
-    """Lossy-codec artefacts: encode to MP3 (LAME, constant bitrate) and decode back.
+    """Lossy-codec artefacts: encode to MP3 (LAME, constant bitrate) and decode back."""
 
-    Fields:
-        compression_level_range: [low, high] LAME level, 0 (best, ~320 kbps) to 1 (worst, ~8 kbps).
-        p: probability of applying.
-    """
-
-    compression_level_range: tuple[float, float] = (0.5, 0.9)
-
-    def validate(self) -> None:
-        check_range(self, "compression_level_range", low=0.0, high=1.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"compression_level": uniform(rng, self.compression_level_range)}
+    compression_level_range: tuple[float, float] = param(
+        (0.5, 0.9), "[low, high] LAME level, 0 (best, ~320 kbps) to 1 (worst, ~8 kbps)",
+        low=0.0, high=1.0)
 
     def apply_samples(self, samples, sample_rate, params):
         return E.mp3_roundtrip(samples, sample_rate=sample_rate,

@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 
 from mediasynth.audio.functional.filters import butterworth
 from mediasynth.audio.transforms.base import AudioTransform
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_range, check_value, uniform
+from mediasynth.core.transform import uniform
 
 
 def _log_uniform(rng, bounds: tuple[float, float]) -> float:
@@ -25,20 +26,19 @@ def _log_uniform(rng, bounds: tuple[float, float]) -> float:
 
 @dataclass(frozen=True, kw_only=True)
 class _Filter(AudioTransform):
-    order: int = 4
+    order: int = param(4, "Butterworth order per pass (zero phase: 12 * order dB/octave)",
+                       low=1, high=12)
 
-    def validate(self) -> None:
-        check_value(self, "order", low=1, high=12)
+
+def _cutoff(default: tuple[float, float]):
+    return param(default, "[low, high] cutoff (the -3 dB point), drawn log-uniformly",
+                 unit="Hz", low=1.0, high=1e6)
 
 
 @dataclass(frozen=True, kw_only=True)
 class _CutoffFilter(_Filter):
     btype: ClassVar[str]
-    cutoff_hz_range: tuple[float, float]
-
-    def validate(self) -> None:
-        super().validate()
-        check_range(self, "cutoff_hz_range", low=1.0, high=1e6)
+    cutoff_hz_range: tuple[float, float]  # declared by each subclass with `_cutoff`
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"cutoff_hz": _log_uniform(rng, self.cutoff_hz_range)}
@@ -51,44 +51,33 @@ class _CutoffFilter(_Filter):
 @register("audio.low_pass")
 @dataclass(frozen=True, kw_only=True)
 class LowPass(_CutoffFilter):
-    """Butterworth low pass with a cutoff drawn (log-uniformly) from `cutoff_hz_range`.
-
-    Fields:
-        cutoff_hz_range: [low, high] cutoff in Hz, the -3 dB point of the zero-phase response
-            (clamped below Nyquist).
-        order: Butterworth order per pass; applied forwards and backwards (zero phase), so
-            the slope is 12 * order dB/octave.
-        p: probability of applying.
-    """
+    """Butterworth low pass with a cutoff drawn (log-uniformly) from `cutoff_hz_range`
+    (clamped below Nyquist)."""
 
     btype: ClassVar[str] = "lowpass"
-    cutoff_hz_range: tuple[float, float] = (2000.0, 7500.0)
+    cutoff_hz_range: tuple[float, float] = _cutoff((2000.0, 7500.0))
 
 
 @register("audio.high_pass")
 @dataclass(frozen=True, kw_only=True)
 class HighPass(_CutoffFilter):
-    """Butterworth high pass with a cutoff drawn (log-uniformly) from `cutoff_hz_range`.
-
-    Fields:
-        cutoff_hz_range: [low, high] cutoff in Hz, the -3 dB point of the zero-phase response.
-        order: Butterworth order per pass (zero phase: 12 * order dB/octave).
-        p: probability of applying.
-    """
+    """Butterworth high pass with a cutoff drawn (log-uniformly) from `cutoff_hz_range`."""
 
     btype: ClassVar[str] = "highpass"
-    cutoff_hz_range: tuple[float, float] = (20.0, 400.0)
+    cutoff_hz_range: tuple[float, float] = _cutoff((20.0, 400.0))
+
+
+def _bandwidth(default: tuple[float, float]):
+    return param(default, "[low, high] band width as a share of the centre frequency",
+                 low=0.01, high=1.9)
 
 
 @dataclass(frozen=True, kw_only=True)
 class _BandFilter(_Filter):
-    center_hz_range: tuple[float, float] = (200.0, 4000.0)
-    bandwidth_fraction_range: tuple[float, float] = (0.5, 1.0)
-
-    def validate(self) -> None:
-        super().validate()
-        check_range(self, "center_hz_range", low=1.0, high=1e6)
-        check_range(self, "bandwidth_fraction_range", low=0.01, high=1.9)
+    center_hz_range: tuple[float, float] = param(
+        (200.0, 4000.0), "[low, high] centre of the band, drawn log-uniformly", unit="Hz",
+        low=1.0, high=1e6)
+    bandwidth_fraction_range: tuple[float, float] = _bandwidth((0.5, 1.0))
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"center_hz": _log_uniform(rng, self.center_hz_range),
@@ -102,15 +91,8 @@ class _BandFilter(_Filter):
 @register("audio.band_pass")
 @dataclass(frozen=True, kw_only=True)
 class BandPass(_BandFilter):
-    """Butterworth band pass around a centre frequency.
-
-    Fields:
-        center_hz_range: [low, high] centre frequency in Hz (drawn log-uniformly).
-        bandwidth_fraction_range: [low, high] band width as a share of the centre frequency;
-            the edges centre * (1 -/+ fraction / 2) are the -3 dB points.
-        order: Butterworth order per pass (zero phase).
-        p: probability of applying.
-    """
+    """Butterworth band pass around a centre frequency; the band edges
+    centre * (1 -/+ bandwidth_fraction / 2) are its -3 dB points."""
 
     def apply_samples(self, samples, sample_rate, params):
         return butterworth(samples, sample_rate=sample_rate, kind="bandpass",
@@ -121,17 +103,9 @@ class BandPass(_BandFilter):
 @dataclass(frozen=True, kw_only=True)
 class FrequencyMask(_BandFilter):
     """SpecAugment-style frequency masking on the waveform: a band-stop filter removes one
-    band.
+    band (its edges centre * (1 -/+ bandwidth_fraction / 2) are the -3 dB points)."""
 
-    Fields:
-        center_hz_range: [low, high] centre of the removed band in Hz (drawn log-uniformly).
-        bandwidth_fraction_range: [low, high] band width as a share of the centre frequency;
-            the edges centre * (1 -/+ fraction / 2) are the -3 dB points.
-        order: Butterworth order per pass (zero phase).
-        p: probability of applying.
-    """
-
-    bandwidth_fraction_range: tuple[float, float] = (0.1, 0.4)
+    bandwidth_fraction_range: tuple[float, float] = _bandwidth((0.1, 0.4))
 
     def apply_samples(self, samples, sample_rate, params):
         return butterworth(samples, sample_rate=sample_rate, kind="bandstop",

@@ -11,7 +11,7 @@ from mediasynth.audio.functional import level as L
 from mediasynth.audio.transforms.base import AudioTransform
 from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_choice, check_range, uniform
+from mediasynth.core.transform import uniform
 
 
 @register("audio.gain")
@@ -26,27 +26,21 @@ class Gain(AudioTransform):
     def apply_samples(self, samples, sample_rate, params):
         return L.gain(samples, gain_db=params["gain_db"])
 
+    def ffmpeg_audio_filters(self, params):
+        return [f"volume={params['gain_db']:.6f}dB"]
+
 
 @register("audio.gain_transition")
 @dataclass(frozen=True, kw_only=True)
 class GainTransition(AudioTransform):
-    """Fade: move from one gain to another over a stretch of time.
+    """Fade: move from one gain to another over a stretch of time."""
 
-    Fields:
-        start_db_range: [low, high] gain in dB before the transition.
-        end_db_range: [low, high] gain in dB after it.
-        duration_fraction_range: [low, high] transition length as a share of the clip.
-        p: probability of applying.
-    """
-
-    start_db_range: tuple[float, float] = (-24.0, 0.0)
-    end_db_range: tuple[float, float] = (-24.0, 0.0)
-    duration_fraction_range: tuple[float, float] = (0.2, 0.5)
-
-    def validate(self) -> None:
-        check_range(self, "start_db_range", low=-120, high=60)
-        check_range(self, "end_db_range", low=-120, high=60)
-        check_range(self, "duration_fraction_range", low=0.0, high=1.0)
+    start_db_range: tuple[float, float] = param(
+        (-24.0, 0.0), "[low, high] gain before the transition", unit="dB", low=-120, high=60)
+    end_db_range: tuple[float, float] = param(
+        (-24.0, 0.0), "[low, high] gain after it", unit="dB", low=-120, high=60)
+    duration_fraction_range: tuple[float, float] = param(
+        (0.2, 0.5), "[low, high] transition length as a share of the clip", low=0.0, high=1.0)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         length = uniform(rng, self.duration_fraction_range)
@@ -69,23 +63,12 @@ class GainTransition(AudioTransform):
 @register("audio.normalize")
 @dataclass(frozen=True, kw_only=True)
 class Normalize(AudioTransform):
-    """Scale to a target peak (dBFS), RMS (dBFS) or integrated loudness (LUFS, BS.1770).
+    """Scale to a target peak (dBFS), RMS (dBFS) or integrated loudness (LUFS, BS.1770)."""
 
-    Fields:
-        mode: peak | rms | loudness.
-        target_db_range: [low, high] target level in dBFS (peak, rms) or LUFS (loudness).
-        p: probability of applying.
-    """
-
-    mode: str = "peak"
-    target_db_range: tuple[float, float] = (-1.0, -1.0)
-
-    def validate(self) -> None:
-        check_choice(self, "mode", ("peak", "rms", "loudness"))
-        check_range(self, "target_db_range", low=-100, high=0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"target_db": uniform(rng, self.target_db_range)}
+    mode: str = param("peak", "what is scaled to the target", choices=("peak", "rms", "loudness"))
+    target_db_range: tuple[float, float] = param(
+        (-1.0, -1.0), "[low, high] target level", unit="dBFS for peak and rms, LUFS for loudness",
+        low=-100, high=0)
 
     def apply_samples(self, samples, sample_rate, params):
         return L.normalize(samples, sample_rate=sample_rate, mode=self.mode,
@@ -95,34 +78,24 @@ class Normalize(AudioTransform):
 @register("audio.polarity_inversion")
 @dataclass(frozen=True, kw_only=True)
 class PolarityInversion(AudioTransform):
-    """Flip the sign of every sample.
-
-    Fields:
-        p: probability of applying.
-    """
+    """Flip the sign of every sample."""
 
     def apply_samples(self, samples, sample_rate, params):
         return np.negative(samples)
+
+    def ffmpeg_audio_filters(self, params):
+        return ["volume=-1"]
 
 
 @register("audio.clipping")
 @dataclass(frozen=True, kw_only=True)
 class Clipping(AudioTransform):
     """Clipping distortion: clip at the level below which `percentile_range` percent of
-    absolute sample values lie.
+    absolute sample values lie."""
 
-    Fields:
-        percentile_range: [low, high] percentile (0-100) of |x| used as the clip level.
-        p: probability of applying.
-    """
-
-    percentile_range: tuple[float, float] = (80.0, 99.0)
-
-    def validate(self) -> None:
-        check_range(self, "percentile_range", low=0.0, high=100.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"percentile": uniform(rng, self.percentile_range)}
+    percentile_range: tuple[float, float] = param(
+        (80.0, 99.0), "[low, high] percentile of |x| used as the clip level", low=0.0,
+        high=100.0)
 
     def apply_samples(self, samples, sample_rate, params):
         threshold = float(np.percentile(np.abs(samples), params["percentile"]))

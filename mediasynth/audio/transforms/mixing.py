@@ -36,8 +36,9 @@ import numpy as np
 
 from mediasynth.audio.transforms.base import AudioTransform, _finite
 from mediasynth.core.media import Audio
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_choice, check_range, integer, uniform
+from mediasynth.core.transform import integer, uniform
 
 PARTNER_SOURCES = ("same_class", "any_class", "neighbours")  # as image partner steps take
 
@@ -102,23 +103,16 @@ class Mix(AudioTransform):
     start on the source's timeline, at the source's rate). Label weights are the energy
     shares: source 1 / (1 + 10^(-snr_db / 10)), partner the rest ([1, 0] at gain 0). The
     output keeps the source's length (time map: the identity); the sum may exceed full scale,
-    which the writer clips and counts.
-
-    Fields:
-        snr_db_range: [low, high] SNR in dB of the source over the added partner.
-        partners_from: same_class | any_class | neighbours (soft labels by energy share).
-        random_offset: draw the partner's offset (see the module doc); false: start at 0.
-        p: probability of applying.
-    """
+    which the writer clips and counts. Soft labels by energy share."""
 
     partners_needed: ClassVar[int] = 1
-    snr_db_range: tuple[float, float] = (0.0, 10.0)
-    partners_from: str = "same_class"
-    random_offset: bool = True
-
-    def validate(self) -> None:
-        check_range(self, "snr_db_range", low=-40.0, high=60.0)
-        check_choice(self, "partners_from", PARTNER_SOURCES)
+    snr_db_range: tuple[float, float] = param(
+        (0.0, 10.0), "[low, high] SNR of the source over the added partner", unit="dB",
+        low=-40.0, high=60.0)
+    partners_from: str = param("same_class", "source of the partner recordings",
+                               choices=PARTNER_SOURCES)
+    random_offset: bool = param(True, "draw the partner's offset (see the module doc); false: "
+                                "start at 0", checked=False)
 
     def partners(self, media: Audio) -> list[tuple[Audio, dict | None]]:
         """The (Audio, annotation) pairs handed over in meta (ValueError when missing)."""
@@ -172,22 +166,18 @@ class Background(Mix):
     sources: header-checked against the budgets, split by the same rule as SRC (a hash of
     the seed and their path), and an output only ever gets a background of its own split, so
     no val/test noise reaches train; rows name the recording and its sha256. `folder` is
-    resolved from the working directory, as SRC is.
+    resolved from the working directory, as SRC is. The background's offset is drawn as
+    audio.mix draws the partner's."""
 
-    Fields:
-        folder: folder of background recordings (searched at any depth).
-        snr_db_range: [low, high] SNR in dB of the source over the background.
-        random_offset: draw the background's offset (see audio.mix); false: start at 0.
-        partners_from: always folder (the recordings of `folder`).
-        p: probability of applying.
-    """
-
-    folder: str = ""
-    snr_db_range: tuple[float, float] = (3.0, 30.0)
-    partners_from: str = "folder"
+    folder: str = param("", "folder of background recordings (searched at any depth)",
+                        checked=False)
+    snr_db_range: tuple[float, float] = param(
+        (3.0, 30.0), "[low, high] SNR of the source over the background", unit="dB",
+        low=-40.0, high=60.0)
+    partners_from: str = param("folder", "always folder (the recordings of `folder`)",
+                               checked=False)
 
     def validate(self) -> None:
-        check_range(self, "snr_db_range", low=-40.0, high=60.0)
         if not self.folder:
             raise ValueError(f"{self.name}: folder is required")
         if self.partners_from != "folder":

@@ -12,24 +12,22 @@ import numpy as np
 from mediasynth.audio.functional import noise as N
 from mediasynth.audio.transforms.base import AudioTransform
 from mediasynth.core.errors import ConfigError
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_range, seed_param, uniform
+from mediasynth.core.transform import seed_param, uniform
+
+
+def _snr(default: tuple[float, float]):
+    return param(default, "[low, high] SNR", unit="dB", low=-40, high=120)
 
 
 @register("audio.add_noise")
 @dataclass(frozen=True, kw_only=True)
 class AddNoise(AudioTransform):
-    """Add Gaussian white noise at a signal-to-noise ratio drawn from `snr_db_range`.
+    """Add Gaussian white noise at a signal-to-noise ratio drawn from `snr_db_range` (RMS of
+    the signal over RMS of the added noise)."""
 
-    Fields:
-        snr_db_range: [low, high] SNR in dB (RMS of the signal over RMS of the added noise).
-        p: probability of applying.
-    """
-
-    snr_db_range: tuple[float, float] = (10.0, 30.0)
-
-    def validate(self) -> None:
-        check_range(self, "snr_db_range", low=-40, high=120)
+    snr_db_range: tuple[float, float] = _snr((10.0, 30.0))
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"snr_db": uniform(rng, self.snr_db_range), "noise_seed": seed_param(rng)}
@@ -41,19 +39,13 @@ class AddNoise(AudioTransform):
 @register("audio.colored_noise")
 @dataclass(frozen=True, kw_only=True)
 class ColoredNoise(AudioTransform):
-    """Add noise of a colour (white, pink, brown, blue, violet) at an SNR.
+    """Add noise of a colour (white, pink, brown, blue, violet) at an SNR."""
 
-    Fields:
-        snr_db_range: [low, high] SNR in dB.
-        colors: the candidate colours, drawn uniformly.
-        p: probability of applying.
-    """
-
-    snr_db_range: tuple[float, float] = (10.0, 30.0)
-    colors: tuple[str, ...] = ("white", "pink", "brown")
+    snr_db_range: tuple[float, float] = _snr((10.0, 30.0))
+    colors: tuple[str, ...] = param(("white", "pink", "brown"),
+                                    "the candidate colours, drawn uniformly", checked=False)
 
     def validate(self) -> None:
-        check_range(self, "snr_db_range", low=-40, high=120)
         if not self.colors or any(c not in N.NOISE_COLORS for c in self.colors):
             raise ConfigError(f"{self.name}: colors must be from {sorted(N.NOISE_COLORS)}")
 
@@ -89,19 +81,13 @@ def _load_noise(path: str, sample_rate: int) -> np.ndarray:
 @dataclass(frozen=True, kw_only=True)
 class BackgroundNoise(AudioTransform):
     """Mix in a recording chosen from `noise_dir` (any readable audio, looped or cut to
-    length, resampled to the input's rate) at an SNR drawn from `snr_db_range`.
+    length, resampled to the input's rate) at an SNR drawn from `snr_db_range`."""
 
-    Fields:
-        noise_dir: folder of noise recordings (searched recursively).
-        snr_db_range: [low, high] SNR in dB.
-        p: probability of applying.
-    """
-
-    noise_dir: str = ""
-    snr_db_range: tuple[float, float] = (3.0, 30.0)
+    noise_dir: str = param("", "folder of noise recordings (searched recursively)",
+                           checked=False)
+    snr_db_range: tuple[float, float] = _snr((3.0, 30.0))
 
     def validate(self) -> None:
-        check_range(self, "snr_db_range", low=-40, high=120)
         if not self.noise_dir:
             raise ConfigError(f"{self.name}: noise_dir is required")
 

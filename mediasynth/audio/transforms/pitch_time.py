@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 from mediasynth.audio.functional import stretch as S
 from mediasynth.audio.retime import TimeMap
 from mediasynth.audio.transforms.base import AudioTransform, _finite
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_range, uniform
 
 
 class _StretchGroup(AudioTransform):
@@ -67,20 +67,10 @@ def _stretch_map(rate: float, frames: int, sample_rate: int) -> TimeMap:
 @dataclass(frozen=True, kw_only=True)
 class PitchShift(_StretchGroup):
     """Shift pitch by a number of semitones (every frequency x 2^(semitones/12), exact to
-    < 0.01 cent); duration is kept to the frame.
+    < 0.01 cent); duration is kept to the frame."""
 
-    Fields:
-        semitones_range: [low, high] shift in semitones.
-        p: probability of applying.
-    """
-
-    semitones_range: tuple[float, float] = (-2.0, 2.0)
-
-    def validate(self) -> None:
-        check_range(self, "semitones_range", low=-24, high=24)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"semitones": uniform(rng, self.semitones_range)}
+    semitones_range: tuple[float, float] = param((-2.0, 2.0), "[low, high] shift",
+                                                 unit="semitones", low=-24, high=24)
 
     def semitones_and_rate(self, params):
         return params["semitones"], 1.0
@@ -89,20 +79,10 @@ class PitchShift(_StretchGroup):
 @register("audio.time_stretch")
 @dataclass(frozen=True, kw_only=True)
 class TimeStretch(_StretchGroup):
-    """Play `rate` times faster with the pitch kept: duration becomes duration / rate.
+    """Play `rate` times faster with the pitch kept: duration becomes duration / rate."""
 
-    Fields:
-        rate_range: [low, high] tempo factor (> 1 is faster and shorter).
-        p: probability of applying.
-    """
-
-    rate_range: tuple[float, float] = (0.9, 1.1)
-
-    def validate(self) -> None:
-        check_range(self, "rate_range", low=0.1, high=10.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"rate": uniform(rng, self.rate_range)}
+    rate_range: tuple[float, float] = param(
+        (0.9, 1.1), "[low, high] tempo factor (> 1 is faster and shorter)", low=0.1, high=10.0)
 
     def semitones_and_rate(self, params):
         return 0.0, params["rate"]
@@ -112,20 +92,11 @@ class TimeStretch(_StretchGroup):
 @dataclass(frozen=True, kw_only=True)
 class Speed(AudioTransform):
     """Tape-style speed change: pitch and tempo change together by `factor` (soxr
-    resampling); the sample rate is kept.
+    resampling); the sample rate is kept."""
 
-    Fields:
-        factor_range: [low, high] speed factor (> 1 is faster, shorter and higher).
-        p: probability of applying.
-    """
-
-    factor_range: tuple[float, float] = (0.9, 1.1)
-
-    def validate(self) -> None:
-        check_range(self, "factor_range", low=0.1, high=10.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"factor": uniform(rng, self.factor_range)}
+    factor_range: tuple[float, float] = param(
+        (0.9, 1.1), "[low, high] speed factor (> 1 is faster, shorter and higher)", low=0.1,
+        high=10.0)
 
     def apply_samples(self, samples, sample_rate, params):
         return S.change_speed(samples, sample_rate=sample_rate, factor=params["factor"])

@@ -9,8 +9,9 @@ from typing import Any
 from mediasynth.audio.functional import timing as T
 from mediasynth.audio.retime import Piece, TimeMap
 from mediasynth.audio.transforms.base import AudioTransform
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_choice, check_range, check_value, uniform
+from mediasynth.core.transform import uniform
 
 
 @register("audio.shift")
@@ -18,22 +19,13 @@ from mediasynth.core.transform import check_choice, check_range, check_value, un
 class Shift(AudioTransform):
     """Move the audio in time by a share of its length; wrap around or pad with silence.
     Events move with it; with `rollover` an event crossing the end is split in two (its
-    head stays at the end, its tail starts at 0), without it the part pushed out is cut.
+    head stays at the end, its tail starts at 0), without it the part pushed out is cut."""
 
-    Fields:
-        shift_fraction_range: [low, high] shift as a share of the length (negative = earlier).
-        rollover: wrap what falls off one end onto the other (else fill with silence).
-        p: probability of applying.
-    """
-
-    shift_fraction_range: tuple[float, float] = (-0.5, 0.5)
-    rollover: bool = True
-
-    def validate(self) -> None:
-        check_range(self, "shift_fraction_range", low=-1.0, high=1.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"shift_fraction": uniform(rng, self.shift_fraction_range)}
+    shift_fraction_range: tuple[float, float] = param(
+        (-0.5, 0.5), "[low, high] shift as a share of the length (negative = earlier)",
+        low=-1.0, high=1.0)
+    rollover: bool = param(True, "wrap what falls off one end onto the other (else fill with "
+                           "silence)", checked=False)
 
     def apply_samples(self, samples, sample_rate, params):
         frames = _shift_frames(params, samples.shape[1])
@@ -58,11 +50,7 @@ def _shift_frames(params, frames: int) -> int:
 @register("audio.reverse")
 @dataclass(frozen=True, kw_only=True)
 class Reverse(AudioTransform):
-    """Play backwards; an event [onset, offset] becomes [T - offset, T - onset].
-
-    Fields:
-        p: probability of applying.
-    """
+    """Play backwards; an event [onset, offset] becomes [T - offset, T - onset]."""
 
     def apply_samples(self, samples, sample_rate, params):
         return T.reverse(samples)
@@ -76,17 +64,9 @@ class Reverse(AudioTransform):
 @dataclass(frozen=True, kw_only=True)
 class Crop(AudioTransform):
     """Cut a random excerpt of `duration_s` seconds; shorter clips are left as they are.
-    Events are moved by the excerpt's start and clipped to it; those outside are dropped.
+    Events are moved by the excerpt's start and clipped to it; those outside are dropped."""
 
-    Fields:
-        duration_s: length of the excerpt in seconds.
-        p: probability of applying.
-    """
-
-    duration_s: float = 1.0
-
-    def validate(self) -> None:
-        check_value(self, "duration_s", low=1e-3, high=1e6)
+    duration_s: float = param(1.0, "length of the excerpt", unit="s", low=1e-3, high=1e6)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"start_fraction": float(rng.random())}
@@ -117,20 +97,11 @@ class Crop(AudioTransform):
 @dataclass(frozen=True, kw_only=True)
 class Pad(AudioTransform):
     """Pad with silence up to `duration_s` seconds; longer clips are left as they are.
-    Events move later by the silence put before the audio.
+    Events move later by the silence put before the audio."""
 
-    Fields:
-        duration_s: target length in seconds.
-        position: where the audio sits: start | end | center | random.
-        p: probability of applying.
-    """
-
-    duration_s: float = 1.0
-    position: str = "start"
-
-    def validate(self) -> None:
-        check_value(self, "duration_s", low=1e-3, high=1e6)
-        check_choice(self, "position", ("start", "end", "center", "random"))
+    duration_s: float = param(1.0, "target length", unit="s", low=1e-3, high=1e6)
+    position: str = param("start", "where the audio sits",
+                          choices=("start", "end", "center", "random"))
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"offset_fraction": float(rng.random())}
@@ -164,20 +135,12 @@ class Trim(AudioTransform):
     `top_db` of the peak (any channel), plus `margin_s` of what was around it. The cut is
     measured on the audio the step receives and recorded (start and length in frames), so a
     replay cuts the same. Events move by the cut start; events in the cut silence are
-    dropped.
+    dropped."""
 
-    Fields:
-        top_db: how far below the peak counts as silence, in dB.
-        margin_s: audio kept before the first and after the last loud sample, in seconds.
-        p: probability of applying.
-    """
-
-    top_db: float = 40.0
-    margin_s: float = 0.0
-
-    def validate(self) -> None:
-        check_value(self, "top_db", low=1.0, high=200.0)
-        check_value(self, "margin_s", low=0.0, high=1e6)
+    top_db: float = param(40.0, "how far below the peak counts as silence", unit="dB",
+                          low=1.0, high=200.0)
+    margin_s: float = param(0.0, "audio kept before the first and after the last loud sample",
+                            unit="s", low=0.0, high=1e6)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         first, stop = T.loud_span(media.samples, top_db=self.top_db)
@@ -198,17 +161,10 @@ class Trim(AudioTransform):
 class TimeMask(AudioTransform):
     """SpecAugment-style time masking on the waveform: silence one segment (with 5 ms fades).
     Time does not move: events keep their times even where they are masked (a masked
-    stretch is part of the augmentation, not the end of the event).
+    stretch is part of the augmentation, not the end of the event)."""
 
-    Fields:
-        duration_fraction_range: [low, high] masked length as a share of the clip.
-        p: probability of applying.
-    """
-
-    duration_fraction_range: tuple[float, float] = (0.0, 0.15)
-
-    def validate(self) -> None:
-        check_range(self, "duration_fraction_range", low=0.0, high=1.0)
+    duration_fraction_range: tuple[float, float] = param(
+        (0.0, 0.15), "[low, high] masked length as a share of the clip", low=0.0, high=1.0)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         length = uniform(rng, self.duration_fraction_range)

@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mediasynth.core.media import Image, MediaKind
-from mediasynth.core.transform import Transform, check_choice, check_value
+from mediasynth.core.params import param
+from mediasynth.core.transform import Transform
 from mediasynth.image.functional._cv import BORDER_MODES, INTERPOLATIONS
 from mediasynth.image.functional.targets import transform_boxes, transform_keypoints
 
@@ -76,27 +77,16 @@ class GeometricTransform(ImageTransform):
 
 @dataclass(frozen=True, kw_only=True)
 class WarpingTransform(GeometricTransform):
-    """A geometric transform done by resampling (rotate, affine, perspective...).
+    """A geometric transform done by resampling (rotate, affine, perspective...)."""
 
-    Fields:
-        interpolation: nearest | linear | cubic | area | lanczos (masks always use nearest).
-        border_mode: constant | reflect | reflect101 | replicate | wrap.
-        fill: border value in 0-255 units for border_mode constant.
-        mask_fill: label written into the mask where the border shows.
-        box_min_visibility: drop a box whose visible area falls below this share.
-    """
-
-    interpolation: str = "linear"
-    border_mode: str = "constant"
-    fill: float = 0
-    mask_fill: int = 0
-    box_min_visibility: float = 0.0
-
-    def validate(self) -> None:
-        check_choice(self, "interpolation", INTERPOLATIONS)
-        check_choice(self, "border_mode", BORDER_MODES)
-        check_value(self, "fill", low=0, high=255)
-        check_value(self, "box_min_visibility", low=0.0, high=1.0)
+    interpolation: str = param("linear", "resampling (masks always use nearest)",
+                               choices=INTERPOLATIONS)
+    border_mode: str = param("constant", "how the border is filled", choices=BORDER_MODES)
+    fill: float = param(0, "border value in 0-255 units for border_mode constant", low=0,
+                        high=255)
+    mask_fill: int = param(0, "label written into the mask where the border shows")
+    box_min_visibility: float = param(
+        0.0, "drop a box whose visible area falls below this share", low=0.0, high=1.0)
 
     def warp(self, array: np.ndarray, params: dict[str, Any], *, is_mask: bool) -> np.ndarray:
         from mediasynth.image.functional.geometric import warp

@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from mediasynth.core.errors import ConfigError
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_choice, check_range, check_value, uniform
+from mediasynth.core.transform import uniform
 from mediasynth.image.functional import geometric as G
 from mediasynth.image.functional._cv import BORDER_MODES, INTERPOLATIONS
 from mediasynth.image.transforms.base import GeometricTransform
@@ -17,29 +17,22 @@ from mediasynth.image.transforms.base import GeometricTransform
 @dataclass(frozen=True, kw_only=True)
 class _Sized(GeometricTransform):
     changes_size: ClassVar[bool] = True
-    box_min_visibility: float = 0.0
-
-    def validate(self) -> None:
-        check_value(self, "box_min_visibility", low=0.0, high=1.0)
+    box_min_visibility: float = param(
+        0.0, "drop a box whose visible area falls below this share", low=0.0, high=1.0)
 
 
-def _check_size(owner, *names: str) -> None:
-    for name in names:
-        value = getattr(owner, name)
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65536:
-            raise ConfigError(f"{owner.name}: {name} must be an integer in [1, 65536]")
+def _size(default: int, doc: str):
+    """A size in pixels: an integer within [1, 65536]."""
+    return param(default, doc, unit="px", low=1, high=65536, integer=True)
 
 
 @dataclass(frozen=True, kw_only=True)
 class _WindowCrop(_Sized):
     """Crop a window; subclasses choose where. A window larger than the image is clamped."""
 
-    width: int = 224
-    height: int = 224
+    width: int = _size(224, "window width")
+    height: int = _size(224, "window height")
 
-    def validate(self) -> None:
-        super().validate()
-        _check_size(self, "width", "height")
 
     def window(self, params, width, height) -> tuple[int, int, int, int]:
         w, h = min(self.width, width), min(self.height, height)
@@ -58,14 +51,7 @@ class _WindowCrop(_Sized):
 @register("image.crop")
 @dataclass(frozen=True, kw_only=True)
 class Crop(_WindowCrop):
-    """Crop a width x height window at a random position (clamped to the image).
-
-    Fields:
-        width: window width in pixels.
-        height: window height in pixels.
-        box_min_visibility: drop a box whose visible area falls below this share.
-        p: probability of applying.
-    """
+    """Crop a width x height window at a random position (clamped to the image)."""
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"x_fraction": float(rng.random()), "y_fraction": float(rng.random())}
@@ -74,14 +60,7 @@ class Crop(_WindowCrop):
 @register("image.center_crop")
 @dataclass(frozen=True, kw_only=True)
 class CenterCrop(_WindowCrop):
-    """Crop the central width x height window (clamped to the image).
-
-    Fields:
-        width: window width in pixels.
-        height: window height in pixels.
-        box_min_visibility: drop a box whose visible area falls below this share.
-        p: probability of applying.
-    """
+    """Crop the central width x height window (clamped to the image)."""
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"x_fraction": 0.5, "y_fraction": 0.5}
@@ -91,30 +70,18 @@ class CenterCrop(_WindowCrop):
 @dataclass(frozen=True, kw_only=True)
 class RandomResizedCrop(_Sized):
     """Crop a random window (area share from `scale_range`, aspect from `ratio_range`) and
-    resize it to width x height (torchvision/albumentations semantics).
+    resize it to width x height (torchvision/albumentations semantics)."""
 
-    Fields:
-        width: output width in pixels.
-        height: output height in pixels.
-        scale_range: [low, high] window area as a share of the image.
-        ratio_range: [low, high] window aspect ratio (width / height), drawn log-uniformly.
-        interpolation: nearest | linear | cubic | area | lanczos (masks always use nearest).
-        box_min_visibility: drop a box whose visible area falls below this share.
-        p: probability of applying.
-    """
+    width: int = _size(224, "output width")
+    height: int = _size(224, "output height")
+    scale_range: tuple[float, float] = param(
+        (0.08, 1.0), "[low, high] window area as a share of the image", low=1e-4, high=1.0)
+    ratio_range: tuple[float, float] = param(
+        (0.75, 4 / 3), "[low, high] window aspect ratio (width / height), drawn log-uniformly",
+        low=1e-3, high=1e3)
+    interpolation: str = param("linear", "resampling (masks always use nearest)",
+                               choices=INTERPOLATIONS)
 
-    width: int = 224
-    height: int = 224
-    scale_range: tuple[float, float] = (0.08, 1.0)
-    ratio_range: tuple[float, float] = (0.75, 4 / 3)
-    interpolation: str = "linear"
-
-    def validate(self) -> None:
-        super().validate()
-        _check_size(self, "width", "height")
-        check_range(self, "scale_range", low=1e-4, high=1.0)
-        check_range(self, "ratio_range", low=1e-3, high=1e3)
-        check_choice(self, "interpolation", INTERPOLATIONS)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         W, H = media.width, media.height
@@ -152,11 +119,8 @@ class RandomResizedCrop(_Sized):
 
 @dataclass(frozen=True, kw_only=True)
 class _Resize(_Sized):
-    interpolation: str = "linear"
-
-    def validate(self) -> None:
-        super().validate()
-        check_choice(self, "interpolation", INTERPOLATIONS)
+    interpolation: str = param("linear", "resampling (linear shrinks with area)",
+                               choices=INTERPOLATIONS)
 
     def size(self, width: int, height: int) -> tuple[int, int]:
         raise NotImplementedError
@@ -174,22 +138,11 @@ class _Resize(_Sized):
 @register("image.resize")
 @dataclass(frozen=True, kw_only=True)
 class Resize(_Resize):
-    """Resize to exactly width x height.
+    """Resize to exactly width x height."""
 
-    Fields:
-        width: output width in pixels.
-        height: output height in pixels.
-        interpolation: nearest | linear | cubic | area | lanczos (linear shrinks with area).
-        box_min_visibility: drop a box whose visible area falls below this share.
-        p: probability of applying.
-    """
+    width: int = _size(224, "output width")
+    height: int = _size(224, "output height")
 
-    width: int = 224
-    height: int = 224
-
-    def validate(self) -> None:
-        super().validate()
-        _check_size(self, "width", "height")
 
     def size(self, width, height):
         return self.width, self.height
@@ -198,20 +151,10 @@ class Resize(_Resize):
 @register("image.longest_side")
 @dataclass(frozen=True, kw_only=True)
 class LongestSide(_Resize):
-    """Resize keeping the aspect ratio so the longer side is `max_size` pixels.
+    """Resize keeping the aspect ratio so the longer side is `max_size` pixels."""
 
-    Fields:
-        max_size: length of the longer side in pixels.
-        interpolation: nearest | linear | cubic | area | lanczos (linear shrinks with area).
-        box_min_visibility: drop a box whose visible area falls below this share.
-        p: probability of applying.
-    """
+    max_size: int = _size(256, "length of the longer side")
 
-    max_size: int = 256
-
-    def validate(self) -> None:
-        super().validate()
-        _check_size(self, "max_size")
 
     def size(self, width, height):
         scale = self.max_size / max(width, height)
@@ -221,31 +164,17 @@ class LongestSide(_Resize):
 @register("image.pad")
 @dataclass(frozen=True, kw_only=True)
 class Pad(_Sized):
-    """Pad up to at least min_width x min_height (larger images pass unchanged).
+    """Pad up to at least min_width x min_height (larger images pass unchanged)."""
 
-    Fields:
-        min_width: output width at least this.
-        min_height: output height at least this.
-        position: where the image sits: center | top_left | random.
-        border_mode: constant | reflect | reflect101 | replicate | wrap.
-        fill: border value in 0-255 units for border_mode constant.
-        mask_fill: label written into the mask in the padding.
-        box_min_visibility: drop a box whose visible area falls below this share.
-        p: probability of applying.
-    """
+    min_width: int = _size(256, "output width at least this")
+    min_height: int = _size(256, "output height at least this")
+    position: str = param("center", "where the image sits",
+                          choices=("center", "top_left", "random"))
+    border_mode: str = param("constant", "how the padding is filled", choices=BORDER_MODES)
+    fill: float = param(0, "border value in 0-255 units for border_mode constant",
+                        checked=False)
+    mask_fill: int = param(0, "label written into the mask in the padding")
 
-    min_width: int = 256
-    min_height: int = 256
-    position: str = "center"
-    border_mode: str = "constant"
-    fill: float = 0
-    mask_fill: int = 0
-
-    def validate(self) -> None:
-        super().validate()
-        _check_size(self, "min_width", "min_height")
-        check_choice(self, "position", ("center", "top_left", "random"))
-        check_choice(self, "border_mode", BORDER_MODES)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"x_fraction": float(rng.random()), "y_fraction": float(rng.random())}

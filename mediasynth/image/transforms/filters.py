@@ -7,8 +7,9 @@ from typing import Any
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.core.media import Image
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_range, check_value, seed_param, uniform
+from mediasynth.core.transform import seed_param, uniform
 from mediasynth.image.functional import filters as F
 from mediasynth.image.transforms.base import ImageTransform, PixelTransform
 
@@ -26,36 +27,25 @@ def _odd_in(rng, bounds) -> int:
 @register("image.gaussian_blur")
 @dataclass(frozen=True, kw_only=True)
 class GaussianBlur(PixelTransform):
-    """Gaussian blur with a standard deviation drawn from `sigma_range` (pixels).
+    """Gaussian blur with a standard deviation drawn from `sigma_range` (pixels)."""
 
-    Fields:
-        sigma_range: [low, high] standard deviation in pixels.
-        p: probability of applying.
-    """
-
-    sigma_range: tuple[float, float] = (0.5, 1.5)
-
-    def validate(self) -> None:
-        check_range(self, "sigma_range", low=0.05, high=100.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"sigma": uniform(rng, self.sigma_range)}
+    sigma_range: tuple[float, float] = param((0.5, 1.5), "[low, high] standard deviation",
+                                             unit="px", low=0.05, high=100.0)
 
     def apply_pixels(self, pixels, params):
         return F.gaussian_blur(pixels, sigma=params["sigma"])
+
+    def ffmpeg_filters(self, params, width, height):
+        return [f"gblur=sigma={params['sigma']:.4f}"]
 
 
 @register("image.motion_blur")
 @dataclass(frozen=True, kw_only=True)
 class MotionBlur(PixelTransform):
-    """Blur along a line of random length and direction (camera shake).
+    """Blur along a line of random length and direction (camera shake)."""
 
-    Fields:
-        size_px_range: [low, high] odd kernel length in pixels.
-        p: probability of applying.
-    """
-
-    size_px_range: tuple[int, int] = (3, 9)
+    size_px_range: tuple[int, int] = param((3, 9), "[low, high] odd kernel length", unit="px",
+                                           low=3)
 
     def validate(self) -> None:
         _odd(self, "size_px_range")
@@ -71,14 +61,10 @@ class MotionBlur(PixelTransform):
 @register("image.median_blur")
 @dataclass(frozen=True, kw_only=True)
 class MedianBlur(PixelTransform):
-    """Median filter with an odd window drawn from `size_px_range`.
+    """Median filter with an odd window drawn from `size_px_range`."""
 
-    Fields:
-        size_px_range: [low, high] odd window size in pixels.
-        p: probability of applying.
-    """
-
-    size_px_range: tuple[int, int] = (3, 5)
+    size_px_range: tuple[int, int] = param((3, 5), "[low, high] odd window size", unit="px",
+                                           low=3)
 
     def validate(self) -> None:
         _odd(self, "size_px_range")
@@ -93,23 +79,12 @@ class MedianBlur(PixelTransform):
 @register("image.sharpen")
 @dataclass(frozen=True, kw_only=True)
 class Sharpen(PixelTransform):
-    """Unsharp mask: x + amount * (x - blur(x)).
+    """Unsharp mask: x + amount * (x - blur(x))."""
 
-    Fields:
-        amount_range: [low, high] sharpening strength.
-        sigma_px: blur radius (standard deviation) of the mask in pixels.
-        p: probability of applying.
-    """
-
-    amount_range: tuple[float, float] = (0.2, 1.0)
-    sigma_px: float = 1.0
-
-    def validate(self) -> None:
-        check_range(self, "amount_range", low=0.0, high=10.0)
-        check_value(self, "sigma_px", low=0.1, high=50.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"amount": uniform(rng, self.amount_range)}
+    amount_range: tuple[float, float] = param((0.2, 1.0), "[low, high] sharpening strength",
+                                              low=0.0, high=10.0)
+    sigma_px: float = param(1.0, "blur radius (standard deviation) of the mask", unit="px",
+                            low=0.1, high=50.0)
 
     def apply_pixels(self, pixels, params):
         return F.sharpen(pixels, amount=params["amount"], sigma=self.sigma_px)
@@ -118,19 +93,13 @@ class Sharpen(PixelTransform):
 @register("image.gaussian_noise")
 @dataclass(frozen=True, kw_only=True)
 class GaussianNoise(PixelTransform):
-    """Additive Gaussian noise (standard deviation as a share of full scale).
+    """Additive Gaussian noise (standard deviation as a share of full scale)."""
 
-    Fields:
-        std_range: [low, high] noise standard deviation as a share of full scale.
-        per_channel: independent noise per channel (else the same for R, G and B).
-        p: probability of applying.
-    """
-
-    std_range: tuple[float, float] = (0.01, 0.05)
-    per_channel: bool = True
-
-    def validate(self) -> None:
-        check_range(self, "std_range", low=0.0, high=1.0)
+    std_range: tuple[float, float] = param(
+        (0.01, 0.05), "[low, high] noise standard deviation as a share of full scale", low=0.0,
+        high=1.0)
+    per_channel: bool = param(True, "independent noise per channel (else the same for R, G "
+                              "and B)", checked=False)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"std": uniform(rng, self.std_range), "noise_seed": seed_param(rng)}
@@ -143,20 +112,12 @@ class GaussianNoise(PixelTransform):
 @register("image.iso_noise")
 @dataclass(frozen=True, kw_only=True)
 class IsoNoise(PixelTransform):
-    """Camera sensor noise: brightness-dependent luminance noise plus chroma noise.
+    """Camera sensor noise: brightness-dependent luminance noise plus chroma noise."""
 
-    Fields:
-        intensity_range: [low, high] luminance noise strength.
-        color_shift_range: [low, high] hue noise as a share of the hue circle.
-        p: probability of applying.
-    """
-
-    intensity_range: tuple[float, float] = (0.1, 0.5)
-    color_shift_range: tuple[float, float] = (0.01, 0.05)
-
-    def validate(self) -> None:
-        check_range(self, "intensity_range", low=0.0, high=5.0)
-        check_range(self, "color_shift_range", low=0.0, high=1.0)
+    intensity_range: tuple[float, float] = param(
+        (0.1, 0.5), "[low, high] luminance noise strength", low=0.0, high=5.0)
+    color_shift_range: tuple[float, float] = param(
+        (0.01, 0.05), "[low, high] hue noise as a share of the hue circle", low=0.0, high=1.0)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"intensity": uniform(rng, self.intensity_range),
@@ -171,20 +132,10 @@ class IsoNoise(PixelTransform):
 @register("image.jpeg_compression")
 @dataclass(frozen=True, kw_only=True)
 class JpegCompression(PixelTransform):
-    """JPEG artefacts: encode at a quality from `quality_range` and decode.
+    """JPEG artefacts: encode at a quality from `quality_range` and decode."""
 
-    Fields:
-        quality_range: [low, high] JPEG quality (1-100).
-        p: probability of applying.
-    """
-
-    quality_range: tuple[int, int] = (50, 95)
-
-    def validate(self) -> None:
-        check_range(self, "quality_range", low=1, high=100)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"quality": int(rng.integers(self.quality_range[0], self.quality_range[1] + 1))}
+    quality_range: tuple[int, int] = param((50, 95), "[low, high] JPEG quality", low=1,
+                                           high=100, integer=True)
 
     def apply_pixels(self, pixels, params):
         return F.jpeg_compression(pixels, quality=params["quality"])
@@ -193,25 +144,16 @@ class JpegCompression(PixelTransform):
 @register("image.coarse_dropout")
 @dataclass(frozen=True, kw_only=True)
 class CoarseDropout(ImageTransform):
-    """Cutout: fill random rectangles with a constant (and optionally the mask too).
+    """Cutout: fill random rectangles with a constant (and optionally the mask too)."""
 
-    Fields:
-        holes_range: [low, high] number of rectangles.
-        size_fraction_range: [low, high] rectangle side as a share of the image side.
-        fill: fill value in 0-255 units.
-        mask_fill: label written into the mask inside the holes (-1 leaves the mask alone).
-        p: probability of applying.
-    """
-
-    holes_range: tuple[int, int] = (1, 4)
-    size_fraction_range: tuple[float, float] = (0.05, 0.2)
-    fill: float = 0
-    mask_fill: int = -1
-
-    def validate(self) -> None:
-        check_range(self, "holes_range", low=0, high=1000)
-        check_range(self, "size_fraction_range", low=0.0, high=1.0)
-        check_value(self, "fill", low=0, high=255)
+    holes_range: tuple[int, int] = param((1, 4), "[low, high] number of rectangles", low=0,
+                                         high=1000)
+    size_fraction_range: tuple[float, float] = param(
+        (0.05, 0.2), "[low, high] rectangle side as a share of the image side", low=0.0,
+        high=1.0)
+    fill: float = param(0, "fill value in 0-255 units", low=0, high=255)
+    mask_fill: int = param(-1, "label written into the mask inside the holes (-1 leaves the "
+                           "mask alone)")
 
     def get_params(self, rng, media) -> dict[str, Any]:
         n = int(rng.integers(self.holes_range[0], self.holes_range[1] + 1))

@@ -28,8 +28,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mediasynth.core.media import Image
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import check_choice, check_value
 from mediasynth.image.transforms.base import ImageTransform
 
 PARTNER_SOURCES = ("same_class", "any_class", "neighbours")
@@ -40,10 +40,8 @@ class PartnerTransform(ImageTransform):
     """Base of transforms with partner images (see the module doc)."""
 
     partners_needed: ClassVar[int] = 1
-    partners_from: str = "same_class"
-
-    def validate(self) -> None:
-        check_choice(self, "partners_from", PARTNER_SOURCES)
+    partners_from: str = param("same_class", "source of the partner images",
+                               choices=PARTNER_SOURCES)
 
     def partners(self, media: Image) -> list[tuple[Image, dict | None]]:
         found = list(media.meta.get("partners") or ())
@@ -106,19 +104,10 @@ def _objects(annotation: dict) -> list[dict]:
 @dataclass(frozen=True, kw_only=True)
 class MixUp(PartnerTransform):
     """mixup: lambda * image + (1 - lambda) * partner, lambda ~ Beta(alpha, alpha); the
-    objects of both are kept.
+    objects of both are kept. Soft labels: {a: lambda, b: 1 - lambda}."""
 
-    Fields:
-        alpha: Beta distribution parameter (> 0; small values keep one image dominant).
-        partners_from: same_class | any_class (soft labels {a: lambda, b: 1 - lambda}).
-        p: probability of applying.
-    """
-
-    alpha: float = 0.4
-
-    def validate(self) -> None:
-        super().validate()
-        check_value(self, "alpha", low=1e-3, high=100.0)
+    alpha: float = param(0.4, "Beta distribution parameter (small values keep one image "
+                         "dominant)", low=1e-3, high=100.0)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"lambda": float(rng.beta(self.alpha, self.alpha))}
@@ -141,19 +130,9 @@ class MixUp(PartnerTransform):
 class CutMix(PartnerTransform):
     """cutmix: a box of the partner pasted over the image; the box's area share is
     1 - lambda, lambda ~ Beta(alpha, alpha). Objects: the partner's clipped to the box, the
-    image's with the box removed (dropped when nothing stays visible).
+    image's with the box removed (dropped when nothing stays visible). Soft labels by area."""
 
-    Fields:
-        alpha: Beta distribution parameter (> 0).
-        partners_from: same_class | any_class (soft labels by area).
-        p: probability of applying.
-    """
-
-    alpha: float = 1.0
-
-    def validate(self) -> None:
-        super().validate()
-        check_value(self, "alpha", low=1e-3, high=100.0)
+    alpha: float = param(1.0, "Beta distribution parameter", low=1e-3, high=100.0)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         lam = float(rng.beta(self.alpha, self.alpha))
@@ -190,18 +169,14 @@ class Mosaic(PartnerTransform):
     """mosaic: the image and three partners in the four quarters around a centre drawn
     within `center_range` (shares of the size); each input is resized to its quarter and
     its objects are scaled, moved and clipped with it. The output keeps the image's size.
-
-    Fields:
-        center_range: [low, high] share of the width/height where the centre may fall.
-        partners_from: same_class | any_class (soft labels by area).
-        p: probability of applying.
-    """
+    Soft labels by area."""
 
     partners_needed: ClassVar[int] = 3
-    center_range: tuple[float, float] = (0.3, 0.7)
+    center_range: tuple[float, float] = param(
+        (0.3, 0.7), "[low, high] share of the width/height where the centre may fall, within "
+        "[0.05, 0.95]", checked=False)
 
     def validate(self) -> None:
-        super().validate()
         lo, hi = self.center_range
         if not 0.05 <= lo <= hi <= 0.95:
             raise ValueError(f"{self.name}: center_range must lie within [0.05, 0.95]")
@@ -257,19 +232,11 @@ class CopyPaste(PartnerTransform):
     onto the image where they are in the partner (resized to the image). The pasted objects
     keep their annotations; the image's objects lose what the paste covers (traced again
     from their pixels; box-only objects are dropped only when covered whole). Without
-    annotations there is nothing to cut and the image is unchanged.
+    annotations there is nothing to cut and the image is unchanged. Soft labels by pasted
+    area."""
 
-    Fields:
-        instance_p: probability that each partner instance is pasted.
-        partners_from: same_class | any_class (soft labels by pasted area).
-        p: probability of applying.
-    """
-
-    instance_p: float = 0.5
-
-    def validate(self) -> None:
-        super().validate()
-        check_value(self, "instance_p", low=0.0, high=1.0)
+    instance_p: float = param(0.5, "probability that each partner instance is pasted",
+                              low=0.0, high=1.0)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         found = list(media.meta.get("partners") or ())

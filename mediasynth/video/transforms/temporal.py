@@ -1,34 +1,38 @@
 """Temporal transforms of a clip.
 
 A `Video` is a description of a clip, never its frames, so these transforms work on the
-description: `apply` appends an edit to `video.meta["edits"]` and updates duration, frame
-rate and frame count. The video renderer compiles the edits into one FFmpeg filtergraph
-(trim, speed, frame rate, fades, small reverses) and, on the frame path, into Python steps
-(frame drop/duplicate, reverse through a disk buffer). Audio gets the same edits on the
-video's time base (its start offset included), so it stays in sync: cuts fall on frame
-boundaries for both streams.
-
-Each transform also says which frames it keeps: `frame_map(edit, n_frames_in, fps_in)` is
-the source frame (of its own input) shown by every output frame, exactly as the renderer
-plays the edit on both paths (measured in tests/video/test_frame_maps.py), and
-`fps_after(edit, fps_in)` the frame rate it leaves. Annotations (tracks) and the frame
-path's Python steps are driven by these maps, so a new temporal transform is one class:
-`edit`, `retime`, `frame_map` (and `fps_after` when it changes the rate).
+description: `apply` appends an edit (a JSON-safe dict whose "op" names the class that made
+it, EDIT_CLASSES) to `video.meta["edits"]` and updates duration, frame rate and frame count.
+The class also says how its edits are played, so a new temporal transform is one class:
+`edit`, `retime`, `frame_map(edit, n_frames_in, fps_in)` (the source frame, of its own
+input, shown by every output frame, exactly as the renderer plays the edit on both paths:
+measured in tests/video/test_frame_maps.py; annotations and the frame path's Python steps
+follow these maps), `fps_after` when it changes the rate, and the renderer's hooks (see
+TemporalTransform): FFmpeg filters for the video, the audio and the clip's end, Python
+playing of frames and samples. The renderer compiles the edits into one FFmpeg filtergraph
+and, on the frame path, into Python steps from the first edit Python plays on. Audio gets
+the same edits on the video's time base (its start offset included), so it stays in sync:
+cuts fall on frame boundaries for both streams.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, ClassVar
 
 import numpy as np
 
 from mediasynth.core.media import MediaKind, Video
+from mediasynth.core.params import param
 from mediasynth.core.registry import register
-from mediasynth.core.transform import Transform, check_range, check_value, seed_param, uniform
+from mediasynth.core.transform import Transform, seed_param, uniform
 
 # edit op -> the TemporalTransform class that makes it (filled by __init_subclass__)
 EDIT_CLASSES: dict[str, type] = {}
+FUSED_REVERSE_LIMIT_BYTES = 256 * 1024**2  # the reverse filter holds every frame in memory
 
 
 def frames_rounded(values: np.ndarray) -> np.ndarray:
@@ -59,10 +63,17 @@ def stutter_repeats(seed: int, drop_probability: float):
 
 @dataclass(frozen=True, kw_only=True)
 class TemporalTransform(Transform):
-    """Base of temporal transforms; subclasses set `op` (the edit they append)."""
+    """Base of temporal transforms; subclasses set `op` (the edit they append). The hooks'
+    defaults: an edit only Python plays (frame path only) that leaves the audio alone."""
 
     kind: ClassVar[MediaKind] = MediaKind.VIDEO
     op: ClassVar[str] = ""
+    # the frame path plays it (and every later edit) in Python even though FFmpeg can
+    python_on_frame_path: ClassVar[bool] = False
+    # played by `end_filters` after the frame chain (its frame map is the identity)
+    at_end: ClassVar[bool] = False
+    # audio cut or untouched: FFmpeg plays it while decoding for the Python audio route
+    audio_cut_only: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -94,24 +105,51 @@ class TemporalTransform(Transform):
         """The frame rate after the edit."""
         return fps_in
 
+    @staticmethod
+    def video_filters(edit: dict) -> list[str] | None:
+        """FFmpeg filters playing the edit as `frame_map` says; None: only Python can."""
+        return None
+
+    @classmethod
+    def fusable(cls, edit: dict, width: int, height: int, frames: int) -> bool:
+        """True when the fused path may play the edit in a clip of `frames` frames that size."""
+        return cls.video_filters(edit) is not None
+
+    @staticmethod
+    def stream_frames(edit: dict, frames: Iterator) -> Iterator | None:
+        """Python playing of the edit on a stream of unknown length; None: by its frame map."""
+        return None
+
+    @staticmethod
+    def audio_filters(edit: dict, sample_rate: int) -> list[str] | None:
+        """FFmpeg filters playing the edit on the soundtrack; None: Python only (`play_audio`)."""
+        return []
+
+    @staticmethod
+    def play_audio(edit: dict, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        """The edit on (channels, n) samples (Python audio route), as `audio_filters` plays it."""
+        return samples
+
+    @staticmethod
+    def audio_extent(edit: dict) -> tuple[float, float]:
+        """(longest soundtrack after the edit in s, its speed factor): bounds the memory used."""
+        return math.inf, 1.0
+
+    @staticmethod
+    def end_filters(edit: dict, duration_s: float) -> tuple[list[str], list[str]]:
+        """(video, audio) filters of an `at_end` edit on the finished clip."""
+        return [], []
+
 
 @register("video.trim")
 @dataclass(frozen=True, kw_only=True)
 class Trim(TemporalTransform):
     """Keep a random excerpt of `duration_s` seconds (clips that are shorter are kept whole).
     The excerpt is whole frames (its start and length rounded to the frame grid), and the
-    audio is cut on the same boundaries.
-
-    Fields:
-        duration_s: length of the excerpt in seconds.
-        p: probability of applying.
-    """
+    audio is cut on the same boundaries."""
 
     op: ClassVar[str] = "trim"
-    duration_s: float = 2.0
-
-    def validate(self) -> None:
-        check_value(self, "duration_s", low=0.04, high=1e6)
+    duration_s: float = param(2.0, "length of the excerpt", unit="s", low=0.04, high=1e6)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"start_fraction": float(rng.random())}
@@ -134,28 +172,45 @@ class Trim(TemporalTransform):
         start = edit["start_frame"]
         return np.arange(start, min(start + edit["frames"], n_frames_in), dtype=np.int64)
 
+    @staticmethod
+    def video_filters(edit):
+        end = edit["start_frame"] + edit["frames"]
+        return [f"trim=start_frame={edit['start_frame']}:end_frame={end},setpts=PTS-STARTPTS"]
+
+    @staticmethod
+    def sample_span(edit: dict, sample_rate: int) -> tuple[int, int]:
+        """[first, end) sample of the trim: the frame boundaries the video is cut on."""
+        fps = edit["fps"]
+        first = int(round(edit["start_frame"] * sample_rate / fps))
+        return first, int(round((edit["start_frame"] + edit["frames"]) * sample_rate / fps))
+
+    @staticmethod
+    def audio_filters(edit, sample_rate):
+        first, end = Trim.sample_span(edit, sample_rate)
+        return [f"atrim=start_sample={first}:end_sample={end},asetpts=PTS-STARTPTS"]
+
+    @staticmethod
+    def play_audio(edit, samples, sample_rate):
+        first, end = Trim.sample_span(edit, sample_rate)
+        return samples[:, first:end]
+
+    @staticmethod
+    def audio_extent(edit):
+        return edit["duration_s"], 1.0
+
 
 @register("video.speed")
 @dataclass(frozen=True, kw_only=True)
 class Speed(TemporalTransform):
     """Play faster or slower; the frame rate is kept (frames dropped or repeated) and the
-    audio is retimed with it, its pitch kept unless `keep_pitch` is false.
-
-    Fields:
-        factor_range: [low, high] speed factor (> 1 is faster and shorter).
-        keep_pitch: time-stretch the audio (Signalsmith Stretch) instead of resampling it.
-        p: probability of applying.
-    """
+    audio is retimed with it, its pitch kept unless `keep_pitch` is false."""
 
     op: ClassVar[str] = "speed"
-    factor_range: tuple[float, float] = (0.9, 1.1)
-    keep_pitch: bool = True
-
-    def validate(self) -> None:
-        check_range(self, "factor_range", low=0.25, high=4.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"factor": uniform(rng, self.factor_range)}
+    audio_cut_only: ClassVar[bool] = False
+    factor_range: tuple[float, float] = param((0.9, 1.1), "[low, high] speed factor (> 1 is "
+                                              "faster and shorter)", low=0.25, high=4.0)
+    keep_pitch: bool = param(True, "time-stretch the audio (Signalsmith Stretch) instead of "
+                             "resampling it", checked=False)
 
     def edit(self, video, params):
         return {"op": "speed", "factor": params["factor"], "keep_pitch": self.keep_pitch,
@@ -166,27 +221,42 @@ class Speed(TemporalTransform):
 
     @staticmethod
     def frame_map(edit, n_frames_in, fps_in):
-        # the numbers graph.video_edit_filters writes: setpts=PTS/factor, fps=fps
+        # the numbers video_filters writes
         factor, fps = float(f"{edit['factor']:.6f}"), float(f"{edit['fps']:.6f}")
         return resampled_frames(n_frames_in, fps / (fps_in * factor))
+
+    @staticmethod
+    def video_filters(edit):
+        return [f"setpts=PTS/{edit['factor']:.6f},fps={edit['fps']:.6f}"]
+
+    @staticmethod
+    def audio_filters(edit, sample_rate):
+        if edit["keep_pitch"] and edit["factor"] != 1.0:
+            return None  # atempo moves onsets by up to ~60 ms, Signalsmith Stretch < 1 ms
+        return [f"asetrate={sample_rate * edit['factor']:.3f},aresample={sample_rate}"]
+
+    @staticmethod
+    def play_audio(edit, samples, sample_rate):
+        from mediasynth.audio.functional.stretch import change_speed, stretch
+
+        if edit["keep_pitch"]:
+            return stretch(samples, sample_rate=sample_rate, rate=edit["factor"])
+        return change_speed(samples, sample_rate=sample_rate, factor=edit["factor"])
+
+    @staticmethod
+    def audio_extent(edit):
+        return math.inf, edit["factor"]
 
 
 @register("video.frame_rate")
 @dataclass(frozen=True, kw_only=True)
 class FrameRate(TemporalTransform):
     """Resample to a frame rate drawn from `fps_range` (frames dropped or repeated;
-    duration kept).
-
-    Fields:
-        fps_range: [low, high] output frames per second.
-        p: probability of applying.
-    """
+    duration kept)."""
 
     op: ClassVar[str] = "fps"
-    fps_range: tuple[float, float] = (24.0, 30.0)
-
-    def validate(self) -> None:
-        check_range(self, "fps_range", low=1.0, high=240.0)
+    fps_range: tuple[float, float] = param((24.0, 30.0), "[low, high] output frames per "
+                                           "second", low=1.0, high=240.0)
 
     def get_params(self, rng, media) -> dict[str, Any]:
         return {"fps": round(uniform(rng, self.fps_range), 3)}
@@ -205,27 +275,24 @@ class FrameRate(TemporalTransform):
     def fps_after(edit, fps_in):
         return float(edit["fps"])
 
+    @staticmethod
+    def video_filters(edit):
+        return [f"fps={edit['fps']}"]
+
 
 @register("video.drop_duplicate")
 @dataclass(frozen=True, kw_only=True)
 class DropDuplicate(TemporalTransform):
     """Stutter: each frame is replaced by its predecessor with probability
     `drop_probability` (a dropped frame shown as a duplicate); length and sync are kept.
-
-    Fields:
-        drop_probability_range: [low, high] share of frames dropped.
-        p: probability of applying.
-    """
+    Frame path only."""
 
     op: ClassVar[str] = "drop_duplicate"
-    drop_probability_range: tuple[float, float] = (0.02, 0.1)
-
-    def validate(self) -> None:
-        check_range(self, "drop_probability_range", low=0.0, high=0.9)
+    drop_probability_range: tuple[float, float] = param((0.02, 0.1), "[low, high] share of "
+                                                        "frames dropped", low=0.0, high=0.9)
 
     def get_params(self, rng, media) -> dict[str, Any]:
-        return {"drop_probability": uniform(rng, self.drop_probability_range),
-                "noise_seed": seed_param(rng)}
+        return {**super().get_params(rng, media), "noise_seed": seed_param(rng)}
 
     def edit(self, video, params):
         return {"op": "drop_duplicate", "drop_probability": params["drop_probability"],
@@ -240,23 +307,24 @@ class DropDuplicate(TemporalTransform):
             shown[i] = last
         return shown
 
+    @staticmethod
+    def stream_frames(edit, frames):
+        flags = stutter_repeats(edit["seed"], edit["drop_probability"])
+        shown = accumulate(zip(frames, flags), lambda last, new: last if new[1] else new)
+        return (frame for frame, _ in shown)
+
 
 @register("video.reverse")
 @dataclass(frozen=True, kw_only=True)
 class Reverse(TemporalTransform):
     """Play backwards, audio too. Memory stays bounded: frames are buffered on disk in the
-    output folder (at most `max_buffer_bytes`; longer clips fail with a clear reason).
-
-    Fields:
-        max_buffer_bytes: largest raw-frame buffer allowed on disk.
-        p: probability of applying.
-    """
+    output folder (at most `max_buffer_bytes`; longer clips fail with a clear reason)."""
 
     op: ClassVar[str] = "reverse"
-    max_buffer_bytes: int = 8 * 1024**3
-
-    def validate(self) -> None:
-        check_value(self, "max_buffer_bytes", low=1, high=2**50)
+    python_on_frame_path: ClassVar[bool] = True
+    audio_cut_only: ClassVar[bool] = False
+    max_buffer_bytes: int = param(8 * 1024**3, "largest raw-frame buffer allowed on disk",
+                                  unit="bytes", low=1, high=2**50)
 
     def edit(self, video, params):
         return {"op": "reverse", "max_buffer_bytes": self.max_buffer_bytes}
@@ -265,29 +333,34 @@ class Reverse(TemporalTransform):
     def frame_map(edit, n_frames_in, fps_in):
         return np.arange(n_frames_in - 1, -1, -1, dtype=np.int64)
 
+    @staticmethod
+    def video_filters(edit):
+        return ["reverse"]
+
+    @classmethod
+    def fusable(cls, edit, width, height, frames):
+        return width * height * 3 * frames <= FUSED_REVERSE_LIMIT_BYTES
+
+    @staticmethod
+    def audio_filters(edit, sample_rate):
+        return ["areverse"]
+
+    @staticmethod
+    def play_audio(edit, samples, sample_rate):
+        return samples[:, ::-1]
+
 
 @register("video.fade")
 @dataclass(frozen=True, kw_only=True)
 class Fade(TemporalTransform):
-    """Fade in from black and out to black (audio fades with it).
-
-    Fields:
-        fade_in_s_range: [low, high] fade-in length in seconds.
-        fade_out_s_range: [low, high] fade-out length in seconds.
-        p: probability of applying.
-    """
+    """Fade in from black and out to black (audio fades with it)."""
 
     op: ClassVar[str] = "fade"
-    fade_in_s_range: tuple[float, float] = (0.0, 0.5)
-    fade_out_s_range: tuple[float, float] = (0.0, 0.5)
-
-    def validate(self) -> None:
-        check_range(self, "fade_in_s_range", low=0.0, high=3600.0)
-        check_range(self, "fade_out_s_range", low=0.0, high=3600.0)
-
-    def get_params(self, rng, media) -> dict[str, Any]:
-        return {"fade_in_s": uniform(rng, self.fade_in_s_range),
-                "fade_out_s": uniform(rng, self.fade_out_s_range)}
+    at_end: ClassVar[bool] = True
+    fade_in_s_range: tuple[float, float] = param((0.0, 0.5), "[low, high] fade-in length",
+                                                 unit="s", low=0.0, high=3600.0)
+    fade_out_s_range: tuple[float, float] = param((0.0, 0.5), "[low, high] fade-out length",
+                                                  unit="s", low=0.0, high=3600.0)
 
     def edit(self, video, params):
         half = video.duration_s / 2
@@ -298,3 +371,18 @@ class Fade(TemporalTransform):
     def frame_map(edit, n_frames_in, fps_in):
         return np.arange(n_frames_in, dtype=np.int64)  # frames darken, none moves
 
+    @staticmethod
+    def video_filters(edit):
+        return []  # all in end_filters
+
+    @staticmethod
+    def end_filters(edit, duration_s):
+        vf, af = [], []
+        if edit["in_s"] > 0:
+            vf.append(f"fade=t=in:st=0:d={edit['in_s']}")
+            af.append(f"afade=t=in:st=0:d={edit['in_s']}")
+        if edit["out_s"] > 0:
+            start = max(0.0, duration_s - edit["out_s"])
+            vf.append(f"fade=t=out:st={start:.6f}:d={edit['out_s']}")
+            af.append(f"afade=t=out:st={start:.6f}:d={edit['out_s']}")
+        return vf, af

@@ -10,7 +10,7 @@ from mediasynth.core.config import pipeline_from_config
 from mediasynth.core.rng import rng_from_record, seed_record
 from mediasynth.core.transform import OpRecord
 from mediasynth.loaders import MediaDataset
-from mediasynth.loaders.clips import read_clip
+from mediasynth.video.clips import read_clip
 from mediasynth.video.handler import VideoHandler
 from tests.video.sync import burst_times, decoded_audio, make_sync_clip, read_index
 
