@@ -39,7 +39,7 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 
-from mediasynth.layouts import detect
+from mediasynth.io.layouts import detect
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "annotated" / "coco"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from mediasynth import __version__
 from mediasynth.core import modality
-from mediasynth.layouts import LAYOUTS
+from mediasynth.io.layouts import LAYOUTS
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 

@@ -37,7 +37,7 @@ def _pipeline_from_args(args):
     if getattr(args, "layout", None):
         dataset["layout"] = args.layout
     if getattr(args, "annotations", None):
-        from mediasynth.layouts import EXPORT_FORMATS
+        from mediasynth.io.layouts import EXPORT_FORMATS
 
         formats = tuple(f.strip() for f in args.annotations.split(",") if f.strip())
         bad = [f for f in formats if f not in EXPORT_FORMATS]

@@ -93,7 +93,7 @@ class DatasetOptions:
         unchained: what sources of a kind the pipeline has no chain for become: copy (each
             copied once, as an original) | skip (left out, with a reason row).
         layout: how SRC says what its files are: auto | folders | coco | yolo | voc | masks |
-            labels | events | tracks (see mediasynth/layouts).
+            labels | events | tracks (see mediasynth/io/layouts).
         annotations: further annotation formats to write besides the source's own, e.g.
             [coco, yolo, voc].
         min_box_visibility: drop a transformed object whose visible share of its outline
@@ -350,7 +350,7 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
 
 
 def _check_dataset_annotations(dataset: DatasetOptions, node) -> None:
-    layouts = importlib.import_module("mediasynth.layouts")  # by name: a layer above core
+    layouts = importlib.import_module("mediasynth.io.layouts")  # by name: a layer above core
     names = ("auto", *layouts.LAYOUTS)
     if dataset.layout not in names:
         raise ConfigError(f"dataset.layout must be one of {', '.join(names)}, got "

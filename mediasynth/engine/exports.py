@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediasynth.engine import manifest as M
-from mediasynth.layouts import get, hf_metadata
+from mediasynth.io.layouts import get, hf_metadata
 
 
 class AnnotatedRows:

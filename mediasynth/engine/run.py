@@ -93,7 +93,7 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
         layout, meta = sources.layout, sources.read.meta
         placement["media_folder"] = lambda split, _cls: layout.media_folder(split, meta)
         if layout.name == "masks":
-            from mediasynth.layouts.masks import mask_path
+            from mediasynth.io.layouts.masks import mask_path
 
             placement["side_files"] = lambda path: (mask_path(path),)
     from mediasynth.engine.plan import partner_step

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from mediasynth.engine.sink import is_ours
 from mediasynth.io.discover import Found, discover
-from mediasynth.layouts import read_layout
-from mediasynth.layouts.base import LayoutRead
+from mediasynth.io.layouts import read_layout
+from mediasynth.io.layouts.base import LayoutRead
 
 
 @dataclass
@@ -57,7 +57,7 @@ def nested_datasets(src: Path) -> list[tuple[str, str]]:
     """(folder, layout) of annotated datasets among SRC's class folders and their children
     (e.g. samples/annotated/coco beside class folders): in a class-folder tree they are not a
     class of their own."""
-    from mediasynth.layouts import LAYOUTS, get
+    from mediasynth.io.layouts import LAYOUTS, get
 
     folders = [d for d in sorted(src.iterdir()) if d.is_dir() and not d.name.startswith(".")]
     folders += [c for d in folders for c in sorted(d.iterdir())

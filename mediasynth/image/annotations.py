@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediasynth.core.media import Image
+from mediasynth.io.layouts.base import polygon_area
 
 
 @dataclass(frozen=True)
@@ -236,12 +237,6 @@ def _clip_box(box: list[float], width: int, height: int) -> list[float]:
 
 def _box_area(box: list[float]) -> float:
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def polygon_area(points: np.ndarray) -> float:
-    """Signed area (shoelace) of an N x 2 polygon."""
-    x, y = points[:, 0], points[:, 1]
-    return 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:] + x[-1] * y[0] - y[-1] * x[0])
 
 
 def clip_polygon(points: np.ndarray, width: float, height: float) -> np.ndarray:

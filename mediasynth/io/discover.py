@@ -35,7 +35,7 @@ class Found:
     size_bytes: int
     problem: tuple[str, str] | None = None
     mtime_ns: int = 0
-    # what a dataset layout says of the file (see mediasynth/layouts): "label" (its class,
+    # what a dataset layout says of the file (see mediasynth/io/layouts): "label" (its class,
     # None for annotated images), "labels", "stratum" (the class it is split by), "name"
     # (the path that names its outputs), "annotation"; None for class folders
     info: dict | None = None

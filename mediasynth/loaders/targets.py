@@ -10,7 +10,7 @@ from pathlib import Path
 def layout_items(root: Path) -> tuple[list[tuple[str, dict | None]], list[str]] | None:
     """[(path, annotation)] and category names of an annotated source tree, or None when
     `root` is not one."""
-    from mediasynth.layouts import detect, get
+    from mediasynth.io.layouts import detect, get
 
     name = detect(root)
     if name in ("folders", "labels"):

@@ -11,7 +11,7 @@ import pytest
 from mediasynth.core.balance import balance_spec
 from mediasynth.core.errors import ConfigError
 from mediasynth.engine.sampler import object_variants
-from tests.layouts.helpers import FLIP, expand, noise_image, pipeline_file
+from tests.io.layouts.helpers import FLIP, expand, noise_image, pipeline_file
 
 pytest.importorskip("pycocotools")
 

@@ -13,7 +13,7 @@ from mediasynth.cli import main
 from mediasynth.core.media import Image
 from mediasynth.core.registry import lookup
 from tests.engine.helpers import make_tree
-from tests.layouts.helpers import box_iou, mask_box
+from tests.io.layouts.helpers import box_iou, mask_box
 
 
 def _img(seed, h=40, w=60):

@@ -8,7 +8,7 @@ import pytest
 
 from mediasynth.core.registry import build
 from mediasynth.loaders import MediaDataset
-from tests.layouts.test_coco import _hand_built
+from tests.io.layouts.test_coco import _hand_built
 
 
 def test_coco_source_items_carry_moved_targets(tmp_path):

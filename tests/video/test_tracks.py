@@ -10,7 +10,7 @@ import pytest
 
 from mediasynth.core.config import pipeline_from_config
 from mediasynth.video.handler import VideoHandler
-from tests.layouts.helpers import box_iou, mask_box
+from tests.io.layouts.helpers import box_iou, mask_box
 from tests.video.helpers import decode, encode_frames
 
 W, H, N, FPS = 96, 64, 30, 10

@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.discover import walk
-from mediasynth.layouts.base import LayoutRead, name_below, rel
+from mediasynth.io.layouts.base import LayoutRead, name_below, rel
 
 FILE_COLUMNS = ("filename", "file", "audio", "path", "file_name", "filepath")
 LABEL_COLUMNS = ("event_label", "label", "class", "event", "event_labels")

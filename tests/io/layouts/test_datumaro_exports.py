@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from mediasynth.layouts import detect, read_layout
-from tests.layouts.helpers import FLIP, expand, noise_image, pipeline_file
+from mediasynth.io.layouts import detect, read_layout
+from tests.io.layouts.helpers import FLIP, expand, noise_image, pipeline_file
 
 W, H = 120, 90
 

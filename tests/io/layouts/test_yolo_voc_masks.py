@@ -10,7 +10,7 @@ import pytest
 import yaml
 from PIL import Image as PILImage
 
-from tests.layouts.helpers import (
+from tests.io.layouts.helpers import (
     FLIP,
     IDENTITY,
     box_iou,
@@ -68,7 +68,7 @@ def test_darknet_yolo_1_1_reads_and_writes_its_own_layout(tmp_path):
 
 
 def test_coco_to_yolo_to_coco_round_trip_keeps_boxes(tmp_path):
-    from tests.layouts.test_coco import _hand_built
+    from tests.io.layouts.test_coco import _hand_built
 
     src, _, _ = _hand_built(tmp_path)
     identity = pipeline_file(tmp_path, IDENTITY)
@@ -149,7 +149,7 @@ def test_labels_table_with_several_labels(tmp_path):
 
 
 def test_ambiguous_layouts_are_refused_with_what_was_found(tmp_path, capsys):
-    from tests.layouts.test_coco import _hand_built
+    from tests.io.layouts.test_coco import _hand_built
 
     src, _, _ = _hand_built(tmp_path)
     (src / "data.yaml").write_text("names: [a]\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediasynth.layouts.base import LayoutRead
+from mediasynth.io.layouts.base import LayoutRead
 
 
 class ClassFoldersLayout:

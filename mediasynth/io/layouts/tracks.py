@@ -36,8 +36,8 @@ from pathlib import Path, PurePosixPath
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.discover import files_under, is_mediasynth_out, walk
+from mediasynth.io.layouts.base import LayoutRead, name_below, rel
 from mediasynth.io.sniff import extension_kind
-from mediasynth.layouts.base import LayoutRead, name_below, rel
 
 TRACK_SUFFIXES = (".txt", ".mot.csv")
 SPLIT_FOLDERS = {"train", "val", "valid", "validation", "test", "all", "default"}

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
-from mediasynth.layouts.base import LayoutRead
+from mediasynth.io.layouts.base import LayoutRead
 
 NAMES = ("labels.csv", "labels.jsonl")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.layouts.base import LayoutRead, name_below, rel, stratum
+from mediasynth.io.layouts.base import LayoutRead, name_below, polygon_area, rel, stratum
 
 OBJECT_FIELDS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd",
                  "keypoints", "num_keypoints"}
@@ -231,8 +231,6 @@ def _coco_object(obj: dict, ann_id: int, image_id: int, ids: dict) -> dict:
 
 def _polygons_area(polygons: list[list[float]]) -> float:
     import numpy as np
-
-    from mediasynth.image.annotations import polygon_area
 
     return float(sum(abs(polygon_area(np.asarray(p).reshape(-1, 2))) for p in polygons))
 

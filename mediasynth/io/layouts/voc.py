@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.layouts.base import LayoutRead, media_files, name_below, rel, stratum
+from mediasynth.io.layouts.base import LayoutRead, media_files, name_below, rel, stratum
 
 KNOWN = {"name", "bndbox", "part", "attributes"}
 LABELMAP = "labelmap.txt"

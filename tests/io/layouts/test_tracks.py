@@ -15,8 +15,8 @@ import pytest
 
 from mediasynth.cli import main
 from mediasynth.core.errors import ConfigError
-from mediasynth.layouts import detect, get
-from tests.layouts.helpers import box_iou, expand, mask_box, rows
+from mediasynth.io.layouts import detect, get
+from tests.io.layouts.helpers import box_iou, expand, mask_box, rows
 from tests.video.helpers import encode_frames
 
 PIPELINE = """video:

@@ -17,7 +17,7 @@ from mediasynth.core.config import load_pipeline  # noqa: E402
 from mediasynth.core.media import Image  # noqa: E402
 from mediasynth.core.transform import OpRecord  # noqa: E402
 from mediasynth.io.image_io import read_image  # noqa: E402
-from tests.layouts.helpers import (  # noqa: E402
+from tests.io.layouts.helpers import (  # noqa: E402
     FLIP,
     GEOMETRIC,
     box_iou,

@@ -19,17 +19,17 @@ import importlib
 from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
-from mediasynth.layouts.base import LayoutRead
+from mediasynth.io.layouts.base import LayoutRead
 
 LAYOUTS = {
-    "coco": "mediasynth.layouts.coco",
-    "yolo": "mediasynth.layouts.yolo",
-    "voc": "mediasynth.layouts.voc",
-    "masks": "mediasynth.layouts.masks",
-    "labels": "mediasynth.layouts.labels_table",
-    "tracks": "mediasynth.layouts.tracks",
-    "events": "mediasynth.layouts.events",
-    "folders": "mediasynth.layouts.folders",
+    "coco": "mediasynth.io.layouts.coco",
+    "yolo": "mediasynth.io.layouts.yolo",
+    "voc": "mediasynth.io.layouts.voc",
+    "masks": "mediasynth.io.layouts.masks",
+    "labels": "mediasynth.io.layouts.labels_table",
+    "tracks": "mediasynth.io.layouts.tracks",
+    "events": "mediasynth.io.layouts.events",
+    "folders": "mediasynth.io.layouts.folders",
 }
 EXPORT_FORMATS = ("coco", "yolo", "voc")
 

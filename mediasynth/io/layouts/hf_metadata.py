@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.layouts.base import name_below
+from mediasynth.io.layouts.base import name_below
 
 
 def category_names(meta: dict, splits: dict[str, list[dict]]) -> list[str]:

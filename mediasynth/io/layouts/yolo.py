@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.layouts.base import LayoutRead, media_files, name_below, rel, stratum
+from mediasynth.io.layouts.base import LayoutRead, media_files, name_below, rel, stratum
 
 
 def _names_from_yaml(path: Path) -> tuple[list[str], list | None]:

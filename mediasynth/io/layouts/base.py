@@ -75,3 +75,9 @@ def stratum(annotation: dict | None, fallback: str | None = None) -> str | None:
     for obj in objects:
         counts[obj["category"]] = counts.get(obj["category"], 0) + 1
     return min(counts, key=lambda c: (counts[c], c))
+
+
+def polygon_area(points) -> float:
+    """Signed area (shoelace) of an N x 2 polygon (a numpy array)."""
+    x, y = points[:, 0], points[:, 1]
+    return 0.5 * float(x[:-1] @ y[1:] - y[:-1] @ x[1:] + x[-1] * y[0] - y[-1] * x[0])

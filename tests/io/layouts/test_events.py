@@ -12,9 +12,9 @@ import soundfile as sf
 
 from mediasynth.cli import main
 from mediasynth.core.errors import ConfigError
-from mediasynth.layouts import detect, get
+from mediasynth.io.layouts import detect, get
 from tests.audio.event_edges import edge_errors_s
-from tests.layouts.helpers import expand, pipeline_file, rows
+from tests.io.layouts.helpers import expand, pipeline_file, rows
 
 SR = 16000
 DCASE_HEADER = "filename\tonset\toffset\tevent_label\n"

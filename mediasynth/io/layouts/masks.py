@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediasynth.layouts.base import LayoutRead, media_files, name_below, rel
+from mediasynth.io.layouts.base import LayoutRead, media_files, name_below, rel
 
 MASK_DIRS = ("masks", "labels", "annotations")
 
