@@ -32,6 +32,10 @@ class AudioHandler:
             fmt = FALLBACK_FORMAT
         return "." + fmt
 
+    def needs_ffmpeg(self, source_format: str) -> bool:
+        """Formats libsndfile does not read are decoded by FFmpeg."""
+        return source_format not in SOUNDFILE_FORMATS
+
     def check(self, path: Path, budgets) -> None:
         """Cheap checks from headers (raise MediaError): readable, not empty ("empty"), within
         the duration budget ("too_large"), not holding less data than the header declares

@@ -19,7 +19,7 @@ from mediasynth.engine import manifest as M
 from mediasynth.engine import previews
 from mediasynth.engine.background import background_sources
 from mediasynth.engine.exports import AnnotatedRows, export_annotations
-from mediasynth.engine.handlers import output_extension
+from mediasynth.engine.handlers import handler_for, output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
 from mediasynth.engine.sampler import nearest_same_class
@@ -27,7 +27,6 @@ from mediasynth.engine.shards import member_digests, pack
 from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folders
 from mediasynth.engine.sources import Sources, find_sources
 from mediasynth.engine.worker import (
-    AUDIO_ONLY,
     DAMAGE_CODES,
     MAX_ATTEMPTS,
     FatalOutputError,
@@ -35,7 +34,6 @@ from mediasynth.engine.worker import (
     failure_rows,
     process_source,
 )
-from mediasynth.io.audio_io import SOUNDFILE_FORMATS
 from mediasynth.io.discover import Found
 
 
@@ -141,8 +139,8 @@ def _neighbour_search(found: list[Found], pipeline: Pipeline, pool):
 
 def needs_ffmpeg(found: list[Found]) -> bool:
     """Whether any source will go through FFmpeg (its version is then recorded)."""
-    return any(f.kind == "video" or (f.kind == "audio" and f.format not in SOUNDFILE_FORMATS)
-               for f in found)
+    return any(getattr(handler_for(f.kind), "needs_ffmpeg", lambda fmt: False)(f.format)
+               for f in found if f.kind)
 
 
 def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bool = False
@@ -188,18 +186,12 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bo
             problem = ("crashed", f"reading the header crashed the process (exit code {value})")
         else:
             problem = ("timeout", f"reading the header took longer than {value:g} s")
-        if problem == AUDIO_ONLY:
-            found[todo[index]] = dataclasses.replace(items[index], kind="audio",
-                                                     format=_audio_format(items[index]))
+        if problem is not None and problem[0] == "as":
+            found[todo[index]] = dataclasses.replace(items[index], kind=problem[1],
+                                                     format=problem[2])
         elif problem is not None and not (keep_damaged and problem[0] in DAMAGE_CODES):
             found[todo[index]] = dataclasses.replace(items[index], problem=tuple(problem))
     return found
-
-
-def _audio_format(found: Found) -> str:
-    """The audio format name of a video container that holds only audio."""
-    return {"mp4": "m4a", "mov": "m4a", "webm": "webm", "matroska": "matroska"}.get(
-        found.format, found.format)
 
 
 def expand(src: str | Path, out: str | Path, pipeline: Pipeline,

@@ -87,25 +87,19 @@ def _check_size(size: int, budgets) -> None:
         raise MediaError("too_large", f"{size:,} bytes exceeds budgets.max_file_bytes")
 
 
-AUDIO_ONLY = ("audio_only", "a video container with audio and no video stream")
-
-
-def check_source(found, budgets) -> tuple[str, str] | None:
-    """Header check of one discovered file in a worker: None when usable, `AUDIO_ONLY` for a
-    video container that holds only audio (to be treated as audio), else a (code, message)
-    problem."""
+def check_source(found, budgets) -> tuple[str, ...] | None:
+    """Header check of one discovered file in a worker: None when usable, ("as", kind,
+    format) when its handler's `reclassify` finds it is another kind (a video container
+    that holds only audio), else a (code, message) problem."""
+    handler = handler_for(found.kind)
     try:
         _check_size(found.size_bytes, budgets)
-        handler_for(found.kind).check(found.path, budgets)
+        handler.check(found.path, budgets)
     except SOURCE_ERRORS as exc:
         reason = reason_of(exc)
-        if found.kind == "video" and reason[1].startswith("no video stream"):
-            try:
-                handler_for("audio").check(found.path, budgets)
-            except SOURCE_ERRORS:
-                return reason
-            return AUDIO_ONLY
-        return reason
+        reclassify = getattr(handler, "reclassify", None)
+        really = reclassify(found, budgets, reason) if reclassify else None
+        return ("as", *really) if really else reason
     return None
 
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mediasynth.core import modality
 from mediasynth.core.config import pipeline_from_config
+from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.transform import OpRecord
 from mediasynth.video.probe import check_video, load_video, verify_video
 from mediasynth.video.render import plan_clip, render_clip
@@ -19,6 +21,20 @@ class VideoHandler:
 
     def output_extension(self, source_format: str, output) -> str:
         return ".mp4"
+
+    def needs_ffmpeg(self, source_format: str) -> bool:
+        return True
+
+    def reclassify(self, found, budgets, reason: tuple[str, str]) -> tuple[str, str] | None:
+        """A container with audio and no video stream is audio: ("audio", its audio format
+        name), when the audio handler accepts it; else None (the reason stands)."""
+        if not reason[1].startswith("no video stream"):
+            return None
+        try:
+            modality.handler_for("audio").check(found.path, budgets)
+        except (MediaError, FFmpegError, OSError, ValueError):
+            return None
+        return "audio", {"mp4": "m4a", "mov": "m4a"}.get(found.format, found.format)
 
     def check(self, path: Path, budgets) -> None:
         """Header check: duration, frame size and worker memory from the header, and a
