@@ -23,7 +23,8 @@ from tests.conftest import scene, tone
 
 KINDS = ("image", "audio", "video")
 
-COMPOSITES = {"compose", "one_of", "some_of", "random_apply"}
+# composites are the registered classes that walk children (compose, one_of, some_of...)
+COMPOSITES = {n for n in registry.names() if hasattr(registry.lookup(n), "children")}
 
 
 def _noise_dir() -> str:
