@@ -14,7 +14,6 @@ its first task.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import multiprocessing as mp
 import os
 
@@ -65,12 +64,8 @@ def prepare_worker_process() -> None:
 
 
 def _keep_freed_memory(limit_bytes: int) -> None:
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+    try:  # the process's own symbols hold libc's (ctypes.util.find_library runs ldconfig)
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc (macOS, musl without mallopt...)
         return
     mallopt(_M_MMAP_THRESHOLD, limit_bytes)
