@@ -100,7 +100,7 @@ def main() -> None:
     table = [
         ("mediasynth expand (1 worker)", [py, "-m", "mediasynth", "expand", str(args.src),
                                           str(work), "-p", str(pipeline), "--workers", "1",
-                                          "-q", "--no-report"]),
+                                          "-q"]),
         ("audiomentations", [py, "-c", AUDIOMENTATIONS, str(args.src), str(work)]),
         ("read + write only", [py, "-c", READ_WRITE, str(args.src), str(work)]),
     ]

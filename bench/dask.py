@@ -42,7 +42,7 @@ def main() -> None:
     pipeline.write_text(PIPELINE)
     work = RESULTS / "dask_out"
     base = [sys.executable, "-m", "mediasynth", "expand", str(args.src), str(work), "-p",
-            str(pipeline), "--workers", str(args.workers), "-q", "--no-report"]
+            str(pipeline), "--workers", str(args.workers), "-q"]
     table = [("local pool", base), ("dask LocalCluster", [*base, "--executor", "dask"])]
     times = interleaved(table, repeats=args.repeats, work=work)
     rows = [(name, median(times[name]), len(photos) * VARIANTS) for name, _ in table]

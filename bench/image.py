@@ -96,7 +96,7 @@ def runners(src: Path, work: Path, scaling: bool) -> list[tuple[str, list[str]]]
 
     def ms(workers: int) -> list[str]:
         return [py, "-m", "mediasynth", "expand", str(src), str(work), "-p", str(pipeline),
-                "--workers", str(workers), "-q", "--no-report"]
+                "--workers", str(workers), "-q"]
 
     import importlib.util
 

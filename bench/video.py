@@ -93,7 +93,7 @@ def speed(args) -> None:
         for workers in sorted({1, cores}):
             table.append((f"mediasynth {path} path, {workers} worker{'s' * (workers > 1)}",
                           [py, "-m", "mediasynth", "expand", str(args.src), str(work), "-p",
-                           str(p), "--workers", str(workers), "-q", "--no-report"]))
+                           str(p), "--workers", str(workers), "-q"]))
     table.append(("ffmpeg command per clip", [py, "-c", FLOOR, str(args.src), str(work)]))
     try:
         import augly.video  # noqa: F401

@@ -1,5 +1,3 @@
-import sys
+from mediasynth.cli import run
 
-from mediasynth.cli import main
-
-sys.exit(main())
+run()

@@ -166,6 +166,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+def run() -> None:
+    """The console entry point: `main`, then exit without the interpreter's teardown.
+
+    Once a command returns, its files are closed and its workers stopped; the exit
+    handlers still run (multiprocessing's, tempfile's...), but freeing every module and
+    object one by one costs 0.1 s of an expand's wall time for nothing."""
+    import atexit
+    import os
+
+    code = main()
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        code = code or EXIT_OK
+    os._exit(code)
+
+
 def _silence_stdout() -> None:
     import os
 

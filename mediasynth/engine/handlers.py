@@ -4,7 +4,10 @@ modalities (core/modality.py).
 A handler:
     kind: str
     output_extension(source_format, output_options) -> ".ext"
-    check(path, budgets): header check, MediaError with a reason code when unusable
+    check(path, budgets) -> header | None: header check, MediaError with a reason code
+        when unusable. A handler may return what it read (a small picklable "header"):
+        the engine then hands it to `remember(header)` in the worker that renders the
+        file, before `load`/`verify`, so one read serves both phases
     load(path, budgets) -> loaded media (raises MediaError with a reason code)
     render(loaded, pipeline, rng, dest) -> (OpRecord, info): run the modality's chain and
         write the result to `dest` (a fresh temp path the engine renames into place); info

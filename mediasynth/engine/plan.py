@@ -55,6 +55,7 @@ class SourceJob:
     info: dict | None = None  # the layout's word on the source (labels, annotation)
     partner_info: dict | None = None  # partner source -> {"class", "annotation"}
     preview: bool = False  # the report shows it: FFmpeg makes its thumbnails on the way
+    header: object | None = field(default=None, compare=False, repr=False)  # Found.header
 
 
 @dataclass(frozen=True)
@@ -380,7 +381,7 @@ def make_plan(
                         for v, name in names)
         used = {p for o in outputs for p in o.partners}
         jobs.append(SourceJob(f.rel_path, f.kind, f.format, f.class_name, split, outputs,
-                              info=f.info, partner_info={
+                              info=f.info, header=f.header, partner_info={
                                   p: {"class": by_rel[p].class_name,
                                       "annotation": (by_rel[p].info or {}).get("annotation")}
                                   for p in sorted(used) if p in by_rel} or None))

@@ -166,8 +166,8 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bo
     failed: list[int] = []
     for index, status, value in pool.map(check_chunk, chunks, context, timeout_s=timeout):
         if status == "ok":
-            for j, problem in enumerate(value):
-                results[index * size + j] = ("ok", problem)
+            for j, checked in enumerate(value):
+                results[index * size + j] = ("ok", checked)
         else:
             failed += range(index * size, index * size + len(chunks[index]))
     # a chunk that crashed or hung: check its files one by one to find the culprit
@@ -179,7 +179,10 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bo
         status, value = results[index]
         problem = None
         if status == "ok":
-            problem = value
+            problem, header = value
+            if header is not None:
+                found[todo[index]] = items[index] = dataclasses.replace(items[index],
+                                                                        header=header)
         elif status == "error":
             problem = ("unreadable", f"{type(value).__name__}: {value}")
         elif status == "crashed":

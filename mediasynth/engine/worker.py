@@ -87,23 +87,23 @@ def _check_size(size: int, budgets) -> None:
         raise MediaError("too_large", f"{size:,} bytes exceeds budgets.max_file_bytes")
 
 
-def check_source(found, budgets) -> tuple[str, ...] | None:
-    """Header check of one discovered file in a worker: None when usable, ("as", kind,
-    format) when its handler's `reclassify` finds it is another kind (a video container
-    that holds only audio), else a (code, message) problem."""
+def check_source(found, budgets) -> tuple[tuple[str, ...] | None, object]:
+    """Header check of one discovered file in a worker: (problem, header). problem: None
+    when usable, ("as", kind, format) when its handler's `reclassify` finds it is another
+    kind (a video container that holds only audio), else a (code, message) pair. header:
+    what the handler's `check` returned (None, or what its `load` can reuse)."""
     handler = handler_for(found.kind)
     try:
         _check_size(found.size_bytes, budgets)
-        handler.check(found.path, budgets)
+        return None, handler.check(found.path, budgets)
     except SOURCE_ERRORS as exc:
         reason = reason_of(exc)
         reclassify = getattr(handler, "reclassify", None)
         really = reclassify(found, budgets, reason) if reclassify else None
-        return ("as", *really) if really else reason
-    return None
+        return ("as", *really) if really else reason, None
 
 
-def check_chunk(items, context) -> list[tuple[str, str] | None]:
+def check_chunk(items, context) -> list[tuple[tuple[str, ...] | None, object]]:
     """`check_source` over several files in one task (header checks are cheap), on
     `threads` threads. context: (budgets, threads)."""
     budgets, threads = context
@@ -241,6 +241,8 @@ def _load_checked(handler, path: Path, job: SourceJob, ctx: RunContext, warnings
     truncated or damaged source gets a warning instead of a skip: it is copied as it is, and
     rendered where it still loads; None is returned when only copies are wanted."""
     budgets = ctx.pipeline.budgets
+    if job.header is not None:  # what the header check read: not read again
+        handler.remember(job.header)
     try:
         if any(o.variant == ORIGINAL for o in job.outputs):
             handler.verify(path, budgets)

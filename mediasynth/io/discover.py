@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediasynth.io.sniff import extension_kind, sniff_bytes
@@ -39,6 +39,9 @@ class Found:
     # None for annotated images), "labels", "stratum" (the class it is split by), "name"
     # (the path that names its outputs), "annotation"; None for class folders
     info: dict | None = None
+    # what the handler's header check read, for the worker that renders the file (see
+    # engine/handlers.py); None until checked, or when the handler returns nothing
+    header: object | None = field(default=None, compare=False, repr=False)
 
     @property
     def class_name(self) -> str | None:

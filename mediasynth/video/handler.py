@@ -10,7 +10,7 @@ from mediasynth.core import modality
 from mediasynth.core.config import pipeline_from_config
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.transform import OpRecord
-from mediasynth.video.probe import check_video, load_video, verify_video
+from mediasynth.video.probe import VideoHeader, load_video, read_header, remember, verify_video
 from mediasynth.video.render import plan_clip, render_clip
 from mediasynth.video.tracks import move_tracks
 
@@ -36,10 +36,15 @@ class VideoHandler:
             return None
         return "audio", {"mp4": "m4a", "mov": "m4a"}.get(found.format, found.format)
 
-    def check(self, path: Path, budgets) -> None:
+    def check(self, path: Path, budgets) -> VideoHeader:
         """Header check: duration, frame size and worker memory from the header, and a
-        decodable first frame; MediaError otherwise."""
-        check_video(path, budgets)
+        decodable first frame; MediaError otherwise. Returns what it read, with the packet
+        scan `load` needs, for `remember` in the worker that renders the file."""
+        return read_header(path, budgets)
+
+    def remember(self, header: VideoHeader) -> None:
+        """Reuse a header read by `check` (in any process) while the file is unchanged."""
+        remember(header)
 
     def verify(self, path: Path, budgets) -> None:
         """Demux-only scan of every packet: MediaError('truncated') when the file ends early

@@ -17,7 +17,9 @@ and first video frame; `load_video` from the first decoded frame of each stream.
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from mediasynth.core.errors import MediaError
@@ -93,23 +95,91 @@ def video_memory_bytes(video: Video) -> int:
     return FRAMES_IN_MEMORY * w * h * 3
 
 
+@dataclass(frozen=True)
+class VideoHeader:
+    """What the engine's header check read of a file (probe facts and packet scan), handed
+    to the worker that renders it so the file is opened once per run, not once per phase.
+    Valid only for the file as it was: `load_video` ignores it when size or mtime differ."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    facts: dict
+    scan: object | None  # io.ffmpeg.PacketScan; None when the scan failed (load repeats it)
+    limit_s: float
+
+
+class _Memo:
+    """A small per-process cache of file facts keyed by (path, size, mtime_ns, ...), that
+    a VideoHeader can seed (an lru_cache cannot be)."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple, compute):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = compute()
+        self.put(key, value)
+        return value
+
+    def put(self, key: tuple, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_PROBES, _SCANS = _Memo(64), _Memo(16)
+
+
+def read_header(path: str | Path, budgets) -> VideoHeader:
+    """`check_video`, then the packet scan `load_video` needs (not judged here: a damaged
+    file is refused, or kept, where it is loaded), as a VideoHeader."""
+    path = Path(path).resolve()
+    check_video(path, budgets)
+    st = path.stat()
+    limit = float(budgets.max_video_duration_s)
+    try:
+        scan = _cached_scan(str(path), st.st_size, st.st_mtime_ns, limit)
+    except MediaError:
+        scan = None
+    return VideoHeader(str(path), st.st_size, st.st_mtime_ns, _facts(path), scan, limit)
+
+
+def remember(header: VideoHeader) -> None:
+    """Seed this process's caches with a header read elsewhere, if the file is unchanged."""
+    try:
+        st = Path(header.path).stat()
+    except OSError:
+        return
+    if (st.st_size, st.st_mtime_ns) != (header.size, header.mtime_ns):
+        return
+    key = (header.path, header.size, header.mtime_ns)
+    _PROBES.put(key, header.facts)
+    if header.scan is not None:
+        _SCANS.put((*key, header.limit_s), header.scan)
+
+
 def _facts(path: Path) -> dict:
     st = path.stat()
     return _cached_probe(str(path), st.st_size, st.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=64)
 def _cached_probe(path: str, size: int, mtime_ns: int) -> dict:
     from mediasynth.io.ffmpeg import probe
 
-    return probe(path)
+    return _PROBES.get((path, size, mtime_ns), lambda: probe(path))
 
 
-@functools.lru_cache(maxsize=16)
 def _cached_scan(path: str, size: int, mtime_ns: int, limit_s: float):
     from mediasynth.io.ffmpeg import scan_packets
 
-    return scan_packets(path, limit_s=limit_s)
+    return _SCANS.get((path, size, mtime_ns, limit_s),
+                      lambda: scan_packets(path, limit_s=limit_s))
 
 
 def _refuse_damage(scan) -> None:

@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # thread or from a thread that waits for it, and print both pids
 WORKER = """
 import os, sys, threading
+from mediasynth.io import ffmpeg
 from mediasynth.io.ffmpeg import run_ffmpeg
+if sys.argv[3] == "preexec":  # the route taken where util-linux's setpriv is missing
+    ffmpeg._pdeathsig_launcher = lambda: ()
 args = ["-re", "-f", "lavfi", "-i", "anullsrc=r=8000", "-t", "120", "-f", "wav", "-y", sys.argv[2]]
 print(os.getpid(), flush=True)
 if sys.argv[1] == "thread":
@@ -57,10 +60,11 @@ def _wait_for(predicate, timeout_s: float) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("route", ["default", "preexec"])
 @pytest.mark.parametrize("spawned_from", ["main", "thread"])
-def test_ffmpeg_dies_with_a_killed_worker(tmp_path, spawned_from):
+def test_ffmpeg_dies_with_a_killed_worker(tmp_path, spawned_from, route):
     out = tmp_path / "long.wav"
-    worker = subprocess.Popen([sys.executable, "-c", WORKER, spawned_from, str(out)],
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, spawned_from, str(out), route],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     child = None
     try:
