@@ -3,14 +3,24 @@ worker count), in one run.
 
     python bench/data.py --only photos
     python bench/dask.py [--repeats 3] [--workers 2]
+    python bench/dask.py --scaling [--repeats 3]
 
 The Dask runner starts a LocalCluster of single-threaded worker processes (no address), so
 cluster start-up is included, as it is for a user running `--executor dask` locally.
+
+`--scaling`: the distributed path measured for scale. Two clusters are started once and kept
+running, as a user's cluster is: one `dask worker` pinned to core 0 (taskset), and two pinned
+to cores 0 and 1, each with its own scheduler; every run is a fresh `mediasynth expand
+--executor dask --scheduler ADDRESS` (report on), interleaved between the two.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -28,11 +38,58 @@ from image import PIPELINE, VARIANTS  # noqa: E402
 single_thread_env()
 
 
+@contextlib.contextmanager
+def pinned_cluster(port: int, cores: list[int]):
+    """A scheduler on 127.0.0.1:`port` and one single-threaded worker per core, each pinned
+    with taskset; yields the address once every worker has joined."""
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    try:
+        for core in cores:
+            procs.append(subprocess.Popen(
+                ["taskset", "-c", str(core), dask, "worker", address, "--nworkers", "1",
+                 "--nthreads", "1", "--no-dashboard", "--no-nanny"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        # (in a child: this file's name shadows the dask package here)
+        wait = ("import sys; from distributed import Client; "
+                "c = Client(sys.argv[1], timeout=60); c.wait_for_workers(int(sys.argv[2]), "
+                "timeout=60); c.close()")
+        subprocess.run([sys.executable, "-c", wait, address, str(len(cores))], check=True,
+                       cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(10)
+
+
+def scaling(args, base: list[str], work: Path, photos: int) -> None:
+    if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        raise SystemExit("--scaling needs taskset and two cores")
+    with pinned_cluster(8791, [0]) as one, pinned_cluster(8792, [0, 1]) as two:
+        table = [("dask, 1 pinned worker", [*base[:-3], "--workers", "1", "-q",
+                                              "--executor", "dask", "--scheduler", one]),
+                 ("dask, 2 pinned workers", [*base[:-3], "--workers", "2", "-q",
+                                               "--executor", "dask", "--scheduler", two])]
+        times = interleaved(table, repeats=args.repeats, work=work)
+    rows = [(name, median(times[name]), photos * VARIANTS) for name, _ in table]
+    report(f"Dask scaling, image bench job, running clusters (median of {args.repeats})",
+           rows, "outputs", "dask, 1 pinned worker",
+           {"2 workers / 1 worker": f"{rows[0][1] / rows[1][1]:.2f}x"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--src", type=Path, default=DATA / "photos")
+    parser.add_argument("--scaling", action="store_true",
+                        help="1 vs 2 pinned workers of running clusters")
     args = parser.parse_args()
     photos = sorted(args.src.rglob("*.jpg"))
     if not photos:
@@ -43,6 +100,8 @@ def main() -> None:
     work = RESULTS / "dask_out"
     base = [sys.executable, "-m", "mediasynth", "expand", str(args.src), str(work), "-p",
             str(pipeline), "--workers", str(args.workers), "-q"]
+    if args.scaling:
+        return scaling(args, base, work, len(photos))
     table = [("local pool", base), ("dask LocalCluster", [*base, "--executor", "dask"])]
     times = interleaved(table, repeats=args.repeats, work=work)
     rows = [(name, median(times[name]), len(photos) * VARIANTS) for name, _ in table]
