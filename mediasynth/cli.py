@@ -142,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.command == "expand" and args.executor == "local":
+        from mediasynth.engine.worker_process import start_fork_server
+
+        start_fork_server()  # before anything heavy is imported: workers start warm sooner
     from mediasynth.core.errors import ConfigError, MediasynthError
 
     try:

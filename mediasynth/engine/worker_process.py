@@ -47,6 +47,16 @@ def worker_context(extra_preload: tuple[str, ...] = ()):
     return ctx
 
 
+def start_fork_server() -> None:
+    """Start the fork server now (it imports PRELOAD in its own process, which is most of a
+    worker's start-up), so that it overlaps the caller's own imports and reading of the
+    pipeline and sources; the pool's first worker then comes from a server already warm."""
+    import multiprocessing.forkserver
+
+    if worker_context().get_start_method() == "forkserver":
+        multiprocessing.forkserver.ensure_running()
+
+
 def prepare_worker_process() -> None:
     """Apply the settings above (idempotent; best effort where a platform lacks one)."""
     global _done
