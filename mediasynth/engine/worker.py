@@ -120,6 +120,7 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     if job.problem is not None:
         return failure_rows(job, ctx, "skipped", *job.problem, outputs=())
     src_path = Path(ctx.src) / job.source
+    _made_folders.clear()  # a folder is made once per source (it may be gone since)
     handler = handler_for(job.kind)
     budgets = ctx.pipeline.budgets
     warnings: list[dict] = []
@@ -327,12 +328,17 @@ def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, s
     raise AssertionError("unreachable")
 
 
+_made_folders: set[Path] = set()  # output folders made for the current source's outputs
+
+
 @contextlib.contextmanager
 def _temp_beside(dest: Path):
     """A fresh temp path in dest's folder (dest's suffix kept for encoders); removed unless
     committed. OS errors that mean OUT is unusable become FatalOutputError."""
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.parent not in _made_folders:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _made_folders.add(dest.parent)
         tmp = dest.parent / f"{TEMP_PREFIX}{os.getpid()}-{dest.name}"
     except OSError as exc:
         raise _fatal_or(exc) from None
@@ -341,8 +347,9 @@ def _temp_beside(dest: Path):
     except OSError as exc:
         raise _fatal_or(exc) from None
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if os.path.lexists(tmp):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def _fatal_or(exc: OSError) -> Exception:

@@ -20,30 +20,33 @@ from mediasynth.io.image_io import (
     verify_image,
 )
 
+_EQUAL_WEIGHTS = np.full((1, 3), 1.0 / 3.0, np.float32)
+
 
 def image_stats(pixels: np.ndarray) -> dict:
-    """Luma mean and standard deviation (0-255) and a 64-bit difference hash, computed on a
-    copy shrunk to at most 64 pixels a side: halved by 2 x 2 means (OpenCV's fast path)
-    while it is over 128 pixels, then area-resampled (0.1 ms for a 640x480 image; one
-    area resampling from full size takes 0.3 ms)."""
+    """Luma mean and standard deviation (0-255; luma here: the mean of R, G and B) and a
+    64-bit difference hash, computed on a copy halved by 2 x 2 means (OpenCV's fast path)
+    until it is under 128 pixels a side: 0.15 ms for a 640x480 image (a resampling to a
+    fixed size by a non-integer factor costs more than all of it)."""
     import cv2
 
-    h, w = pixels.shape[:2]
-    scale = min(1.0, 64.0 / max(h, w))
-    size = (max(9, round(w * scale)), max(8, round(h * scale)))
     small = pixels
     while max(small.shape[:2]) >= 128 and min(small.shape[:2]) >= 32:
         half = (small.shape[1] // 2, small.shape[0] // 2)
         small = cv2.resize(small[: half[1] * 2, : half[0] * 2], half,
                            interpolation=cv2.INTER_AREA)
-    small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
     if small.ndim == 2:
         small = small[:, :, None]
     full = {np.dtype(np.uint8): 1.0, np.dtype(np.uint16): 255.0 / 65535.0}.get(small.dtype, 255.0)
-    gray = small[:, :, : min(3, small.shape[2])].astype(np.float32).mean(axis=2) * full
+    channels = small[:, :, : min(3, small.shape[2])].astype(np.float32)
+    if channels.shape[2] == 3:
+        gray = cv2.transform(channels, _EQUAL_WEIGHTS * np.float32(full))
+    else:
+        gray = channels[:, :, 0] * np.float32(full)
     tiny = cv2.resize(gray, (9, 8), interpolation=cv2.INTER_AREA)
     bits = np.packbits((tiny[:, 1:] > tiny[:, :-1]).flatten())
-    return {"luma_mean": round(float(gray.mean()), 3), "luma_std": round(float(gray.std()), 3),
+    mean, std = cv2.meanStdDev(gray)
+    return {"luma_mean": round(float(mean[0, 0]), 3), "luma_std": round(float(std[0, 0]), 3),
             "dhash": bits.tobytes().hex()}
 
 
