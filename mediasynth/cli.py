@@ -180,6 +180,8 @@ def run() -> None:
     import os
 
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # a profiler or debugger wraps the run: it reports after main
     atexit._run_exitfuncs()
     try:
         sys.stdout.flush()

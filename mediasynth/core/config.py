@@ -245,7 +245,8 @@ def load_pipeline(path: str | Path) -> Pipeline:
     path = Path(path)
     data = _read_document(path)
     try:
-        if _bridge().is_saved_transform(data):
+        if isinstance(data, dict) and set(data) <= {"__version__", "transform"} and \
+                "transform" in data and _bridge().is_saved_transform(data):
             return _saved_albumentations_pipeline(data, path)
         return pipeline_from_config(data or {}, path=str(path))
     except ConfigError as exc:

@@ -2,9 +2,10 @@
 
 The report shows SAMPLES_PER_KIND sources of each kind (evenly spaced in sorted order), each
 with its first VARIANTS_SHOWN + 1 outputs. The plan marks those sources (`SourceJob.preview`);
-a worker rendering them through FFmpeg has it write thumbnails from the frames it decodes
-and encodes anyway (video: a strip of 3 frames at 10, 50 and 90 %, see video/render.py), so
-the report lays them out without decoding a clip again. A preview is named by the sha256 of
+a worker rendering them makes their thumbnails from the media it holds anyway (video: its
+FFmpeg writes a strip of 3 frames at 10, 50 and 90 %, see video/render.py; images: a 160 px
+tile of the pixels before encoding, image/thumbnails.py), so the report lays them out
+without decoding them again. A preview is named by the sha256 of
 the media it shows (`OUT/.mediasynth/previews/<sha256>.png`), so it can never describe
 other bytes; previews of media the manifest no longer lists are pruned after every run.
 """

@@ -11,6 +11,7 @@ from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
 from mediasynth.image.annotations import Limits, run_annotated
 from mediasynth.image.samples import annotated_sample
+from mediasynth.image.thumbnails import thumbnail_png
 from mediasynth.io.image_io import (
     check_header,
     encode_image,
@@ -57,6 +58,7 @@ def _limits(pipeline) -> Limits:
 
 class ImageHandler:
     kind = "image"
+    makes_previews = True  # render(..., previews=...): the report's tiles, from the pixels
 
     def output_extension(self, source_format: str, output) -> str:
         fmt = source_format if output.image_format == "same" else output.image_format
@@ -96,17 +98,25 @@ class ImageHandler:
         out, record = chain.run(image, rng)
         return {"image": out.pixels}, record
 
-    def render(self, image, pipeline, rng, dest: Path, annotation: dict | None = None):
+    def render(self, image, pipeline, rng, dest: Path, annotation: dict | None = None,
+               previews: tuple[str, ...] = ()):
         """Run the image chain and write the result; with an `annotation` (see
         image/annotations.py) its objects and mask move with the pixels and info carries
-        "annotation", "dropped_objects" and "side" (the moved mask's PNG bytes)."""
+        "annotation", "dropped_objects" and "side" (the moved mask's PNG bytes). With
+        `previews` ("output", "source"), info["previews"] holds the report's tiles of
+        them (PNG thumbnails, engine/previews.py), made from the pixels in hand."""
         if annotation is None:
             out, record = run_chain(pipeline.image, image, rng)
-            return record, self._write(out, pipeline, dest)
-        out, record, moved, dropped, side = run_annotated(
-            pipeline.image, image, annotation, _limits(pipeline), rng=rng)
-        info = self._write(out, pipeline, dest)
-        return record, {**info, "annotation": moved, "dropped_objects": dropped, "side": side}
+            info = self._write(out, pipeline, dest)
+        else:
+            out, record, moved, dropped, side = run_annotated(
+                pipeline.image, image, annotation, _limits(pipeline), rng=rng)
+            info = {**self._write(out, pipeline, dest), "annotation": moved,
+                    "dropped_objects": dropped, "side": side}
+        if previews:
+            shown = {"output": out, "source": image}
+            info["previews"] = {what: thumbnail_png(shown[what].pixels) for what in previews}
+        return record, info
 
     def replay(self, image, pipeline, record: OpRecord, dest: Path,
                annotation: dict | None = None):

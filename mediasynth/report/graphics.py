@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mediasynth.image.thumbnails import thumbnail  # noqa: F401 - the report's tiles
+
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6",
            "#9d755d"]
 
@@ -67,6 +69,16 @@ def histogram(values: list[float], *, title: str, bins: int = 20, width: int = 3
     return "".join(parts)
 
 
+def read_png(path: Path) -> np.ndarray:
+    """An RGB uint8 array of a PNG the report or a worker wrote."""
+    import cv2
+
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError(f"cannot read {path.name}")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
 def write_png(path: Path, rgb: np.ndarray) -> None:
     import cv2
 
@@ -75,25 +87,6 @@ def write_png(path: Path, rgb: np.ndarray) -> None:
                            [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if ok:
         path.write_bytes(buf.tobytes())
-
-
-def thumbnail(pixels: np.ndarray, size: int = 160) -> np.ndarray:
-    """RGB uint8 thumbnail whose longer side is `size`."""
-    import cv2
-
-    px = pixels
-    if px.dtype != np.uint8:
-        top = 65535.0 if px.dtype == np.uint16 else 1.0
-        px = np.clip(px.astype(np.float32) / top * 255.0, 0, 255).astype(np.uint8)
-    if px.shape[2] == 1:
-        px = np.repeat(px, 3, axis=2)
-    elif px.shape[2] == 4:
-        alpha = px[:, :, 3:4].astype(np.float32) / 255.0
-        px = (px[:, :, :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
-    h, w = px.shape[:2]
-    scale = size / max(h, w)
-    return cv2.resize(px, (max(1, round(w * scale)), max(1, round(h * scale))),
-                      interpolation=cv2.INTER_AREA)
 
 
 def draw_boxes(rgb: np.ndarray, boxes: list[list[float]], scale: float) -> np.ndarray:

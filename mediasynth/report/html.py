@@ -205,14 +205,24 @@ class _Page:
         return f"<p><a href='{_esc(self._href(path))}'>{_esc(path.name)}</a></p>"
 
     def _image_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
-        from mediasynth.io.image_io import read_image
-
-        image = read_image(path)
-        thumb = gfx.thumbnail(image.pixels)
-        boxes = _boxes_of(row or {})
-        if boxes:
-            thumb = gfx.draw_boxes(thumb, boxes, thumb.shape[1] / image.width)
+        """The thumbnail the worker made while it held the pixels (engine/previews.py)
+        when there is one, else one decoded here; the row's boxes drawn on it."""
         dest, rel = self.asset("thumb")
+        made = preview_path(self.out, sha256) if sha256 else None
+        width = ((row or {}).get("info") or {}).get("width")
+        boxes = _boxes_of(row or {})
+        if made is not None and made.is_file() and (width or not boxes):
+            if not boxes:
+                shutil.copyfile(made, dest)
+                return f"<img src='{rel}' alt='{_esc(path.name)}'>"
+            thumb = gfx.read_png(made)
+        else:
+            from mediasynth.io.image_io import read_image
+
+            image = read_image(path)
+            thumb, width = gfx.thumbnail(image.pixels), image.width
+        if boxes:
+            thumb = gfx.draw_boxes(thumb, boxes, thumb.shape[1] / width)
         gfx.write_png(dest, thumb)
         return f"<img src='{rel}' alt='{_esc(path.name)}'>"
 

@@ -1,6 +1,6 @@
-"""Video previews made by the worker's FFmpeg on the way (engine/previews.py): the report's
-keyframe strips come from them, they show the output's (not the source's) pixels, and a
-re-run prunes the ones of media no longer listed."""
+"""Previews made by the worker on the way (engine/previews.py): the report's video
+keyframe strips and image tiles come from them, they show the output's (not the source's)
+pixels, and a re-run prunes the ones of media no longer listed."""
 
 from __future__ import annotations
 
@@ -67,3 +67,26 @@ def test_no_report_makes_no_previews(tmp_path):
     out = tmp_path / "out"
     assert _expand(src.parent, out, True, "--no-report") == 0
     assert not (out / ".mediasynth" / "previews").exists()
+
+
+def test_image_tiles_come_from_the_worker_and_show_the_output(tmp_path):
+    src = tmp_path / "src" / "pics"
+    src.mkdir(parents=True)
+    pixels = np.zeros((120, 200, 3), np.uint8)
+    pixels[:, :100, 0] = 255  # red on the left, blue on the right
+    pixels[:, 100:, 2] = 255
+    Image.fromarray(pixels).save(src / "a.png")
+    pipe = tmp_path / "flip.yaml"
+    pipe.write_text("image:\n  - {type: image.flip_horizontal}\n")
+    out = tmp_path / "out"
+    assert main(["expand", str(src.parent), str(out), "-p", str(pipe), "-n", "2", "-q"]) == 0
+    rows = [r for r in _rows(out) if r["status"] == "ok"]
+    for row in rows:
+        tile = np.asarray(Image.open(preview_path(out, row["output_sha256"])).convert("RGB"))
+        assert tile.shape == (96, 160, 3)  # the longer side is 160 px
+        assert tile[:, :40, 2].mean() > 200 and tile[:, -40:, 0].mean() > 200  # flipped
+    source = np.asarray(Image.open(preview_path(out, rows[0]["source_sha256"])).convert("RGB"))
+    assert source[:, :40, 0].mean() > 200
+    assets = sorted((out / "report_assets").glob("*-thumb.png"))
+    made = {preview_path(out, r["output_sha256"]).read_bytes() for r in rows}
+    assert len(assets) == 3 and sum(a.read_bytes() in made for a in assets) == 2
