@@ -1,17 +1,7 @@
-"""Modules the worker fork server imports once, so each worker starts warm: the engine,
-every modality's handler, every registered transform (unpickling a pipeline needs them) and
-the codec and probing libraries."""
+"""What the worker fork server imports once, so each worker starts warm: the engine's worker
+side and NumPy. Modality handlers, transforms and codec libraries are imported by the
+workers that need them (a handler on its kind's first source, a transform module when the
+pipeline is unpickled), so an image job does not pay for PyAV or the audio transforms,
+and on a machine with as many cores as workers the imports run side by side."""
 
-from mediasynth.core import modality, registry
 from mediasynth.engine import worker  # noqa: F401
-
-for _m in modality.modalities():
-    modality.handler_for(_m.kind)
-registry.load_all()
-
-try:  # the codec and probing libraries, if installed
-    import av  # noqa: F401
-    import cv2  # noqa: F401
-    import soundfile  # noqa: F401
-except ImportError:  # pragma: no cover - all are dependencies
-    pass
