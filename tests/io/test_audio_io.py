@@ -199,3 +199,26 @@ def test_a_flac_damaged_mid_stream_is_damaged_not_ok(tmp_path):
     with pytest.raises(MediaError) as info:
         read_audio(path)
     assert info.value.code == DAMAGED and DAMAGED in ("damaged", "unreadable")
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3])
+def test_pcm16_wav_matches_what_libsndfile_writes(tmp_path, channels):
+    import soundfile as sf
+
+    from mediasynth.core.media import Audio
+    from mediasynth.io.audio_io import write_audio
+
+    rng = np.random.default_rng(channels)
+    x = (rng.standard_normal((channels, 4000)) * 0.2).astype(np.float32)
+    x[0, :4] = [1.5, -1.5, np.nan, 0.25]  # clipped, clipped, not a number, exact
+    ours = tmp_path / "ours.wav"
+    clipped = write_audio(Audio(x, 22050), ours, subtype="PCM_16")
+    theirs = tmp_path / "theirs.wav"
+    sf.write(str(theirs), np.clip(np.nan_to_num(x), -1, 1).T, 22050, subtype="PCM_16")
+    assert clipped == 2
+    assert ours.read_bytes()[:44] == theirs.read_bytes()[:44]  # the same header
+    a = sf.read(str(ours), dtype="int16", always_2d=True)[0]
+    b = sf.read(str(theirs), dtype="int16", always_2d=True)[0]
+    assert a.shape == b.shape == (4000, channels)
+    assert np.abs(a.astype(int) - b).max() <= 1  # rounding only
+    assert a[0, 0] == 32767 and a[1, 0] == -32768 and a[2, 0] == 0 and a[3, 0] == 8192
