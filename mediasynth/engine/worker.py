@@ -91,11 +91,13 @@ def check_source(found, budgets) -> tuple[tuple[str, ...] | None, object]:
     """Header check of one discovered file in a worker: (problem, header). problem: None
     when usable, ("as", kind, format) when its handler's `reclassify` finds it is another
     kind (a video container that holds only audio), else a (code, message) pair. header:
-    what the handler's `check` returned (None, or what its `load` can reuse)."""
+    what the handler's `check` returned, for its `remember` (None for a handler without
+    one)."""
     handler = handler_for(found.kind)
     try:
         _check_size(found.size_bytes, budgets)
-        return None, handler.check(found.path, budgets)
+        header = handler.check(found.path, budgets)
+        return None, header if hasattr(handler, "remember") else None
     except SOURCE_ERRORS as exc:
         reason = reason_of(exc)
         reclassify = getattr(handler, "reclassify", None)
