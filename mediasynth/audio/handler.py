@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mediasynth.audio.previews import sound_tile_png
 from mediasynth.audio.retime import retime_events, with_partner_events
 from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
@@ -21,6 +22,7 @@ FALLBACK_FORMAT = "flac"  # for sources in formats we cannot write (e.g. WMA, Op
 
 class AudioHandler:
     kind = "audio"
+    makes_previews = True  # render(..., previews=...): the report's pictures, from the samples
 
     def output_extension(self, source_format: str, output) -> str:
         fmt = source_format if output.audio_format == "same" else output.audio_format
@@ -64,16 +66,24 @@ class AudioHandler:
             audio, record = chain.run(audio, rng)
         return {"audio": audio.samples, "sample_rate": audio.sample_rate}, record
 
-    def render(self, audio, pipeline, rng, dest: Path, annotation: dict | None = None):
+    def render(self, audio, pipeline, rng, dest: Path, annotation: dict | None = None,
+               previews: tuple[str, ...] = ()):
         """Run the audio chain and write the result; with an `annotation` (sound events, see
         layouts/events.py) the events are retimed by the chain's record and info carries
         "annotation" (events in the output's seconds, its duration) and "dropped_objects"
         (events with nothing left in the output). When the chain starts with a partner step
         (audio.mix), `audio.meta["partners"]` holds its (partner, annotation) pairs and the
         partners' events it mixed in are merged first (those it clipped away entirely are
-        not counted as dropped)."""
+        not counted as dropped). With `previews` ("output", "source"), info["previews"]
+        holds the report's pictures of them (waveform over mel spectrogram, PNG,
+        audio/previews.py), drawn from the samples in hand."""
         out, record = run_chain(pipeline.audio, audio, rng)
         info = self._write(out, pipeline, dest)
+        if previews:
+            shown = {"output": out, "source": audio}
+            info["previews"] = {what: sound_tile_png(shown[what].samples,
+                                                     shown[what].sample_rate)
+                                for what in previews}
         return record, {**info, **self._retimed(annotation, pipeline, record, audio, out)}
 
     def replay(self, audio, pipeline, record: OpRecord, dest: Path,

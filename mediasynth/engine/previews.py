@@ -4,8 +4,9 @@ The report shows SAMPLES_PER_KIND sources of each kind (evenly spaced in sorted 
 with its first VARIANTS_SHOWN + 1 outputs. The plan marks those sources (`SourceJob.preview`);
 a worker rendering them makes their thumbnails from the media it holds anyway (video: its
 FFmpeg writes a strip of 3 frames at 10, 50 and 90 %, see video/render.py; images: a 160 px
-tile of the pixels before encoding, image/thumbnails.py), so the report lays them out
-without decoding them again. A preview is named by the sha256 of
+tile of the pixels before encoding, image/thumbnails.py; audio: the waveform over the mel
+spectrogram of the samples, audio/previews.py), so the report lays them out without
+decoding them again. A preview is named by the sha256 of
 the media it shows (`OUT/.mediasynth/previews/<sha256>.png`), so it can never describe
 other bytes; previews of media the manifest no longer lists are pruned after every run.
 """

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasynth.image.thumbnails import thumbnail  # noqa: F401 - the report's tiles
+from mediasynth.audio.previews import sound_tile_png  # noqa: F401 - the report's tiles
+from mediasynth.image.thumbnails import thumbnail  # noqa: F401
 
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6",
            "#9d755d"]
@@ -98,39 +99,3 @@ def draw_boxes(rgb: np.ndarray, boxes: list[list[float]], scale: float) -> np.nd
         cv2.rectangle(out, (round(x0 * scale), round(y0 * scale)),
                       (round(x1 * scale) - 1, round(y1 * scale) - 1), color, 1)
     return out
-
-
-def _colormap(values: np.ndarray) -> np.ndarray:
-    """[0, 1] -> RGB with a perceptual (viridis-like) ramp."""
-    import cv2
-
-    idx = np.clip(values * 255, 0, 255).astype(np.uint8)
-    return cv2.cvtColor(cv2.applyColorMap(idx, cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGB)
-
-
-def waveform(samples: np.ndarray, width: int = 320, height: int = 64) -> np.ndarray:
-    img = np.full((height, width, 3), 255, np.uint8)
-    x = samples.mean(axis=0)
-    if x.size == 0:
-        return img
-    edges = np.linspace(0, x.size, width + 1).astype(int)
-    mid = height // 2
-    for i in range(width):
-        seg = x[edges[i] : max(edges[i + 1], edges[i] + 1)]
-        lo, hi = float(seg.min()), float(seg.max())
-        y0 = int(mid - hi * (mid - 2))
-        y1 = int(mid - lo * (mid - 2))
-        img[max(0, y0) : min(height, y1 + 1), i] = (76, 120, 168)
-    return img
-
-
-def spectrogram(samples: np.ndarray, sample_rate: int, width: int = 320,
-                height: int = 96) -> np.ndarray:
-    import cv2
-
-    from mediasynth.audio.spectrogram import mel_spectrogram
-
-    mel = mel_spectrogram(samples.mean(axis=0, keepdims=True), sample_rate=sample_rate,
-                          n_mels=64)[0]
-    norm = np.clip((mel + 80.0) / 80.0, 0, 1)[::-1]
-    return cv2.resize(_colormap(norm), (width, height), interpolation=cv2.INTER_NEAREST)

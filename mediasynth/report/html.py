@@ -227,14 +227,18 @@ class _Page:
         return f"<img src='{rel}' alt='{_esc(path.name)}'>"
 
     def _audio_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
-        from mediasynth.io.audio_io import read_audio
+        """Waveform over mel spectrogram: the one the worker drew from the samples it held
+        (engine/previews.py) when there is one, else drawn here from the file."""
+        dest, rel = self.asset("sound")
+        made = preview_path(self.out, sha256) if sha256 else None
+        if made is not None and made.is_file():
+            shutil.copyfile(made, dest)
+        else:
+            from mediasynth.io.audio_io import read_audio
 
-        audio = read_audio(path)
-        wave_dest, wave_rel = self.asset("wave")
-        gfx.write_png(wave_dest, gfx.waveform(audio.samples))
-        spec_dest, spec_rel = self.asset("mel")
-        gfx.write_png(spec_dest, gfx.spectrogram(audio.samples, audio.sample_rate))
-        return (f"<img src='{wave_rel}' alt='waveform'><img src='{spec_rel}' alt='mel spectrogram'>"
+            audio = read_audio(path)
+            dest.write_bytes(gfx.sound_tile_png(audio.samples, audio.sample_rate))
+        return (f"<img src='{rel}' alt='waveform and mel spectrogram'>"
                 f"<audio controls preload='none' src='{_esc(self._href(path))}'></audio>")
 
     def _video_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:

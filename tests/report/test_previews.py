@@ -90,3 +90,31 @@ def test_image_tiles_come_from_the_worker_and_show_the_output(tmp_path):
     assets = sorted((out / "report_assets").glob("*-thumb.png"))
     made = {preview_path(out, r["output_sha256"]).read_bytes() for r in rows}
     assert len(assets) == 3 and sum(a.read_bytes() in made for a in assets) == 2
+
+
+def test_audio_pictures_come_from_the_worker_and_show_the_output(tmp_path):
+    from mediasynth.io.audio_io import write_audio
+    from tests.conftest import tone as sine
+
+    src = tmp_path / "src" / "beeps"
+    src.mkdir(parents=True)
+    sound = sine(1, sample_rate=16000, seconds=1.0)
+    sound.samples[:, 8000:] = 0.0  # a tone, then silence: reversed, the silence comes first
+    write_audio(sound, src / "a.wav")
+    pipe = tmp_path / "reverse.yaml"
+    pipe.write_text("audio:\n  - {type: audio.reverse}\n")
+    out = tmp_path / "out"
+    assert main(["expand", str(src.parent), str(out), "-p", str(pipe), "-n", "1", "-q"]) == 0
+    row, = [r for r in _rows(out) if r["status"] == "ok"]
+
+    def wave_columns(sha):  # the waveform band (top 64 px): columns holding the trace
+        rgb = np.asarray(Image.open(preview_path(out, sha)).convert("RGB"))
+        assert rgb.shape == (160, 320, 3)  # waveform 64 px over mel spectrogram 96 px
+        return (rgb[:64, :, 0] < 200).sum(axis=0) > 4
+
+    played = wave_columns(row["output_sha256"])
+    assert not played[:150].any() and played[170:].all()  # reversed: silence first
+    assert wave_columns(row["source_sha256"])[:150].all()
+    assets = sorted((out / "report_assets").glob("*-sound.png"))
+    assert preview_path(out, row["output_sha256"]).read_bytes() in {a.read_bytes()
+                                                                      for a in assets}

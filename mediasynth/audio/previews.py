@@ -1,0 +1,57 @@
+"""The report's picture of a sound: its waveform over its mel spectrogram, one PNG, made by the
+worker that holds the samples (engine/previews.py) or by the report from a file."""
+
+from __future__ import annotations
+
+import numpy as np
+
+WIDTH_PX, WAVE_HEIGHT_PX, MEL_HEIGHT_PX = 320, 64, 96
+WAVE_RGB = (76, 120, 168)
+FLOOR_DB = 80.0  # the spectrogram shows the top 80 dB
+
+
+def waveform(samples: np.ndarray, width: int = WIDTH_PX, height: int = WAVE_HEIGHT_PX
+             ) -> np.ndarray:
+    """RGB image of the channels' mean: each column spans the min..max of its samples."""
+    img = np.full((height, width, 3), 255, np.uint8)
+    x = samples.mean(axis=0)
+    if x.size == 0:
+        return img
+    starts = np.linspace(0, x.size, width + 1).astype(int)[:-1]
+    # reduceat spans each start to the next; a repeated start (more columns than samples)
+    # gives the sample itself
+    lo, hi = np.minimum.reduceat(x, starts), np.maximum.reduceat(x, starts)
+    mid = height // 2
+    top = np.clip((mid - hi * (mid - 2)).astype(int), 0, height)
+    bottom = np.clip((mid - lo * (mid - 2)).astype(int) + 1, 0, height)
+    rows = np.arange(height)[:, None]
+    img[(rows >= top) & (rows < bottom)] = WAVE_RGB
+    return img
+
+
+def spectrogram(samples: np.ndarray, sample_rate: int, width: int = WIDTH_PX,
+                height: int = MEL_HEIGHT_PX) -> np.ndarray:
+    """RGB image of the channels' mean mel spectrogram (64 bands, top FLOOR_DB dB, low
+    frequencies at the bottom, a viridis ramp)."""
+    import cv2
+
+    from mediasynth.audio.spectrogram import mel_spectrogram
+
+    mel = mel_spectrogram(samples.mean(axis=0, keepdims=True), sample_rate=sample_rate,
+                          n_mels=64)[0]
+    norm = np.clip((mel + FLOOR_DB) / FLOOR_DB, 0, 1)[::-1]
+    idx = np.ascontiguousarray(np.clip(norm * 255, 0, 255).astype(np.uint8))
+    rgb = cv2.cvtColor(cv2.applyColorMap(idx, cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGB)
+    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def sound_tile_png(samples: np.ndarray, sample_rate: int) -> bytes:
+    """`waveform` over `spectrogram` as PNG bytes."""
+    import cv2
+
+    tile = np.concatenate([waveform(samples), spectrogram(samples, sample_rate)], axis=0)
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(tile, cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise ValueError("PNG encoding of a sound tile failed")
+    return buf.tobytes()
