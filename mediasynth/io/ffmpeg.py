@@ -133,11 +133,13 @@ def _pdeathsig_launcher() -> tuple[str, ...]:
                None) or shutil.which("setpriv")
     if exe is None:
         return ()
-    try:
-        usage = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=5)
+    launcher = (exe, "--pdeathsig", "KILL")
+    try:  # the whole route once: the option exists, prctl is allowed, the exec works
+        usage = subprocess.run([*launcher, exe, "--help"], capture_output=True, text=True,
+                               timeout=5)
     except (OSError, subprocess.SubprocessError):
         return ()
-    return (exe, "--pdeathsig", "KILL") if "--pdeathsig" in usage.stdout else ()
+    return launcher if usage.returncode == 0 and "--pdeathsig" in usage.stdout else ()
 
 
 def input_arg(path: str | Path) -> str:
