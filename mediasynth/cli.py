@@ -177,17 +177,16 @@ def run() -> None:
     handlers still run (multiprocessing's, tempfile's...), but freeing every module and
     object one by one costs 0.1 s of an expand's wall time for nothing."""
     import atexit
+    import contextlib
     import os
 
     code = main()
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)  # a profiler or debugger wraps the run: it reports after main
     atexit._run_exitfuncs()
-    try:
+    with contextlib.suppress(BrokenPipeError, ValueError):  # the reader left, or closed
         sys.stdout.flush()
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        code = code or EXIT_OK
     os._exit(code)
 
 

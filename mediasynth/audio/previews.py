@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from mediasynth.core.media import Image
+from mediasynth.io.image_io import encode_image
+
 WIDTH_PX, WAVE_HEIGHT_PX, MEL_HEIGHT_PX = 320, 64, 96
 WAVE_RGB = (76, 120, 168)
 FLOOR_DB = 80.0  # the spectrogram shows the top 80 dB
@@ -47,11 +50,5 @@ def spectrogram(samples: np.ndarray, sample_rate: int, width: int = WIDTH_PX,
 
 def sound_tile_png(samples: np.ndarray, sample_rate: int) -> bytes:
     """`waveform` over `spectrogram` as PNG bytes."""
-    import cv2
-
     tile = np.concatenate([waveform(samples), spectrogram(samples, sample_rate)], axis=0)
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(tile, cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not ok:
-        raise ValueError("PNG encoding of a sound tile failed")
-    return buf.tobytes()
+    return encode_image(Image(tile), "png")

@@ -245,8 +245,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
     path = Path(path)
     data = _read_document(path)
     try:
-        if isinstance(data, dict) and set(data) <= {"__version__", "transform"} and \
-                "transform" in data and _bridge().is_saved_transform(data):
+        if is_saved_transform(data):
             return _saved_albumentations_pipeline(data, path)
         return pipeline_from_config(data or {}, path=str(path))
     except ConfigError as exc:
@@ -422,6 +421,14 @@ def _chain(cfg: Any, kind: str, where: str | None = None) -> Compose | None:
 DEFAULT_PIPELINE = PIPELINES_DIR / "default.yaml"
 
 
+def is_saved_transform(data: Any) -> bool:
+    """Whether `data` is the content of an `albumentations.save` file (told here, without
+    importing the bridge or any transform)."""
+    return (isinstance(data, dict) and isinstance(data.get("transform"), dict)
+            and "__class_fullname__" in data["transform"]
+            and set(data) <= {"__version__", "transform"})
+
+
 def _bridge():
     """The albumentations bridge module (imported by name: core has no static import of
     the modality packages; albumentations itself loads only when a step needs it)."""
@@ -447,7 +454,7 @@ def _image_chain(cfg: Any, where: str, base_dir: Path) -> Compose | None:
     line = _line(cfg, "albumentations")
     try:
         data = _read_document(file)
-        if not _bridge().is_saved_transform(data):
+        if not is_saved_transform(data):
             raise ConfigError("not a file written by albumentations.save")
         return _chain(_bridge().saved_steps(data), "image", where)
     except ConfigError as exc:

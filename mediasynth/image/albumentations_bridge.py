@@ -447,13 +447,6 @@ def _rebuild(short_name: str, args_json: str, p: float) -> AlbumentationsStep:
 _SEQUENCES = ("Compose", "Sequential")
 
 
-def is_saved_transform(data: Any) -> bool:
-    """Whether `data` is the content of an `albumentations.save` file."""
-    return (isinstance(data, dict) and isinstance(data.get("transform"), dict)
-            and "__class_fullname__" in data["transform"]
-            and set(data) <= {"__version__", "transform"})
-
-
 def saved_steps(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Step configs of an image chain equivalent to a saved albumentations transform: the
     top-level Compose's children in order (as one `compose` step when its p is below 1), or

@@ -27,7 +27,7 @@ _EQUAL_WEIGHTS = np.full((1, 3), 1.0 / 3.0, np.float32)
 def image_stats(pixels: np.ndarray) -> dict:
     """Luma mean and standard deviation (0-255; luma here: the mean of R, G and B) and a
     64-bit difference hash, computed on a copy halved by 2 x 2 means (OpenCV's fast path)
-    until it is under 128 pixels a side: 0.15 ms for a 640x480 image (a resampling to a
+    until it is under 128 pixels a side: 0.2 ms for a 640x480 image (a resampling to a
     fixed size by a non-integer factor costs more than all of it)."""
     import cv2
 

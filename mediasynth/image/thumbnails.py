@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from mediasynth.core.media import Image
+from mediasynth.io.image_io import encode_image
+
 TILE_PX = 160
 
 
@@ -32,10 +35,4 @@ def thumbnail(pixels: np.ndarray, size: int = TILE_PX) -> np.ndarray:
 
 def thumbnail_png(pixels: np.ndarray) -> bytes:
     """`thumbnail(pixels)` as PNG bytes."""
-    import cv2
-
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(thumbnail(pixels), cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not ok:
-        raise ValueError("PNG encoding of a thumbnail failed")
-    return buf.tobytes()
+    return encode_image(Image(thumbnail(pixels)), "png")

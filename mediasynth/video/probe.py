@@ -99,7 +99,7 @@ def video_memory_bytes(video: Video) -> int:
 class VideoHeader:
     """What the engine's header check read of a file (probe facts and packet scan), handed
     to the worker that renders it so the file is opened once per run, not once per phase.
-    Valid only for the file as it was: `load_video` ignores it when size or mtime differ."""
+    Valid only for the file as it was: `remember` ignores it when size or mtime differ."""
 
     path: str
     size: int
