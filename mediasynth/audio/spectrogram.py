@@ -51,7 +51,7 @@ def mel_spectrogram(samples: np.ndarray, *, sample_rate: int, n_mels: int = 64,
     if x.shape[1] < n_fft:
         x = np.pad(x, ((0, 0), (0, n_fft - x.shape[1])))
     power = power_spectrogram(x, n_fft=n_fft, hop_length=hop_length)
-    mel = np.einsum("mf,cft->cmt", mel_filterbank(sample_rate, n_fft, n_mels), power)
+    mel = mel_filterbank(sample_rate, n_fft, n_mels) @ power  # (m, f) @ (c, f, t): BLAS
     if to_db:
         ref = float(mel.max()) if mel.max() > 0 else 1.0
         mel = 10.0 * np.log10(np.maximum(mel, 1e-10) / ref)

@@ -11,21 +11,19 @@ NOISE_COLORS = {"white": 0.0, "pink": 1.0, "brown": 2.0, "blue": -1.0, "violet":
 
 def colored_noise(shape: tuple[int, int], *, color: str, seed: int) -> np.ndarray:
     """Noise whose power spectrum falls as 1/f^k (white 0, pink 1, brown 2, blue -1,
-    violet -2), unit RMS per channel, float32."""
+    violet -2), zero mean and unit RMS per channel, float32 (sums in float64)."""
     exponent = NOISE_COLORS[color]
-    rng = np.random.default_rng(seed)
-    white = rng.standard_normal(shape)
-    if exponent == 0.0:
-        out = white
-    else:
-        spectrum = np.fft.rfft(white, axis=1)
+    out = np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+    if exponent != 0.0:
+        spectrum = np.fft.rfft(out, axis=1)
         freqs = np.fft.rfftfreq(shape[1])
         freqs[0] = freqs[1] if len(freqs) > 1 else 1.0
         spectrum *= freqs ** (-exponent / 2.0)
-        out = np.fft.irfft(spectrum, n=shape[1], axis=1)
-    out -= out.mean(axis=1, keepdims=True)
-    scale = np.sqrt(np.mean(out**2, axis=1, keepdims=True))
-    return (out / np.maximum(scale, 1e-12)).astype(np.float32)
+        out = np.fft.irfft(spectrum, n=shape[1], axis=1).astype(np.float32)
+    out -= out.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
+    power = np.einsum("ij,ij->i", out, out, dtype=np.float64)[:, None] / max(shape[1], 1)
+    out *= (1.0 / np.maximum(np.sqrt(power), 1e-12)).astype(np.float32)
+    return out
 
 
 def mix_at_snr(samples: np.ndarray, noise: np.ndarray, *, snr_db: float) -> np.ndarray:
