@@ -110,3 +110,12 @@ def test_stretch_is_deterministic_even_when_phases_are_randomised():
     a = stretch(x, sample_rate=16000, semitones=-12.0, rate=2.5)  # time factor 5 > 2
     b = stretch(x, sample_rate=16000, semitones=-12.0, rate=2.5)
     assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("sample_rate,block", [(8000, 512), (16000, 1024), (22050, 2048),
+                                               (44100, 4096), (48000, 4096), (96000, 8192)])
+def test_stretch_blocks_are_the_largest_power_of_two_within_the_default(sample_rate, block):
+    from mediasynth.audio.functional.stretch import BLOCK_S, block_samples
+
+    assert block_samples(sample_rate) == block
+    assert block <= BLOCK_S * sample_rate < 2 * block

@@ -163,3 +163,17 @@ def test_a_file_that_kills_its_worker_costs_one_source(tmp_path):
     status = {r["source"]: r["status"] for r in rows}
     assert status.pop("c/05.png") == "failed"
     assert len(status) == 11 and set(status.values()) == {"ok"}
+
+
+def test_a_local_cluster_does_not_import_pandas_into_the_client(source, tmp_path):
+    """distributed preloads pandas and lz4 into a fork server it starts; ours runs already,
+    so the client must not pay for importing them (0.3 s of its start-up)."""
+    src, _ = source
+    script = ("import sys; from mediasynth.cli import main; "
+              "code = main(['expand', sys.argv[1], sys.argv[2], '-n', '1', '-q', '--no-report', "
+              "'--executor', 'dask', '--workers', '1']); "
+              "print(code, 'pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script, str(src), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.split()[-2:] == ["3", "False"], done.stderr[-2000:]
