@@ -96,7 +96,7 @@ def opencv_pass(paths: list[Path], out: Path) -> dict[str, float]:
             a, b = rng.uniform(0.8, 1.2), rng.uniform(-0.2, 0.2) * 255
             px = cv2.LUT(px, np.clip(np.arange(256) * a + b, 0, 255).astype(np.uint8))
             s.mark("pixel ops")
-            ok, buf = cv2.imencode(".jpg", cv2.cvtColor(px, cv2.COLOR_RGB2BGR),
+            _, buf = cv2.imencode(".jpg", cv2.cvtColor(px, cv2.COLOR_RGB2BGR),
                                    [cv2.IMWRITE_JPEG_QUALITY, 95])
             s.mark("encode")
             (out / f"{path.stem}__v{variant:03d}.jpg").write_bytes(buf.tobytes())
