@@ -64,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--balance", choices=("none", "oversample", "undersample", "synthesize"),
                    help="even out class sizes (default: the pipeline's, none in default)")
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
+    p.add_argument("--resplit", action="store_true",
+                   help="re-split a dataset that declares its own splits (default: keep them)")
+    p.add_argument("--group-by", metavar="REGEX",
+                   help="sources whose paths give the same match (first capture group) stay "
+                   "in one split, e.g. 'spk\\d+' or '(.+)_frame\\d+'")
+    p.add_argument("--near-duplicates", choices=("group", "warn", "off"),
+                   help="near-identical sources: group them in one split (default), only "
+                   "warn, or off")
+    p.add_argument("--folds", type=int, metavar="K",
+                   help="deal the non-test sources into K stratified, grouped folds")
     p.add_argument("--layout", choices=("auto", *LAYOUTS),
                    help="how SRC is organised (default: detected): class folders, COCO JSON, "
                    "YOLO (Ultralytics or Darknet), Pascal VOC, image/mask pairs, labels.csv")

@@ -34,6 +34,7 @@ def _pipeline_from_args(args):
         dataset["split"] = split
     if args.keep_originals:
         dataset["keep_originals"] = True
+    dataset.update(_grouping_from_args(args))
     if getattr(args, "layout", None):
         dataset["layout"] = args.layout
     if getattr(args, "annotations", None):
@@ -58,6 +59,20 @@ def _pipeline_from_args(args):
     if budgets:
         changes["budgets"] = budgets
     return pipeline.with_overrides(**changes) if changes else pipeline
+
+
+def _grouping_from_args(args) -> dict:
+    """dataset changes from --group-by, --near-duplicates, --folds and --resplit."""
+    changes: dict = {}
+    if getattr(args, "group_by", None):
+        changes["group_by"] = args.group_by
+    if getattr(args, "near_duplicates", None):
+        changes["near_duplicates"] = args.near_duplicates
+    if getattr(args, "folds", None) is not None:
+        changes["folds"] = args.folds
+    if getattr(args, "resplit", False):
+        changes["resplit"] = True
+    return changes
 
 
 def cmd_expand(args) -> int:

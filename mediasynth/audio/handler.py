@@ -44,6 +44,17 @@ class AudioHandler:
         ("truncated": WAV/AIFF data size, FLAC final frame, MP4/M4A boxes)."""
         probe_audio(path, max_duration_s=budgets.max_audio_duration_s)
 
+    def signature(self, path: Path, budgets) -> bytes:
+        """Near-duplicate fingerprint (audio/signature.py) of the decoded recording."""
+        from mediasynth.audio.signature import file_signature
+
+        return file_signature(path, budgets.max_audio_duration_s)
+
+    def near_pairs(self, signatures: dict[str, bytes]) -> list[tuple[str, str, float]]:
+        from mediasynth.audio.signature import near_pairs
+
+        return near_pairs(signatures)
+
     def verify(self, path: Path, budgets) -> None:
         """Decode the whole file (for originals copied byte for byte, which are never decoded
         otherwise; audio decodes fast): MediaError "truncated" when it yields fewer frames

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -100,6 +101,13 @@ class DatasetOptions:
             falls below this (0-1).
         min_box_area_px: drop a transformed object whose box is smaller than this (pixels).
         empty_outputs: keep | redraw an augmented output whose objects all left the frame.
+        group_by: a regular expression searched in each source's path relative to SRC; its
+            first capture group (or the whole match) names the source's group, and a group
+            never spans two splits or folds (e.g. 'spk\\d+', '(.+)_frame\\d+').
+        near_duplicates: group (near-identical sources form a group, the default) | warn
+            (reported only) | off.
+        folds: K >= 2 deals the non-test sources into K stratified, grouped folds (0: none).
+        resplit: re-split a source tree that declares its own splits (default: keep them).
     """
 
     balance: str = "none"
@@ -113,6 +121,10 @@ class DatasetOptions:
     min_box_visibility: float = 0.0
     min_box_area_px: float = 1.0
     empty_outputs: str = "keep"
+    group_by: str | None = None
+    near_duplicates: str = "group"
+    folds: int = 0
+    resplit: bool = False
 
 
 @dataclass(frozen=True)
@@ -324,6 +336,7 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     _check_dataset_annotations(dataset, data.get("dataset"))
     if dataset.split is not None:
         validate_split(dataset.split)
+    check_grouping(dataset, data.get("dataset"))
     output = _section(data, "output", OutputOptions)
     _check_keys(output.video, VIDEO_OUTPUT_KEYS, "output.video")
     if output.format not in ("folder", "webdataset"):
@@ -365,6 +378,24 @@ def _check_dataset_annotations(dataset: DatasetOptions, node) -> None:
     if dataset.empty_outputs not in ("keep", "redraw"):
         raise ConfigError("dataset.empty_outputs must be keep or redraw",
                           line=_line(node, "empty_outputs"))
+
+
+def check_grouping(dataset: DatasetOptions, node) -> None:
+    if dataset.group_by is not None:
+        try:
+            re.compile(dataset.group_by)
+        except (re.error, TypeError) as exc:
+            raise ConfigError(f"dataset.group_by is not a valid regular expression: {exc}",
+                              line=_line(node, "group_by")) from None
+    if dataset.near_duplicates not in ("group", "warn", "off"):
+        raise ConfigError("dataset.near_duplicates must be group, warn or off",
+                          line=_line(node, "near_duplicates"))
+    if not isinstance(dataset.folds, int) or dataset.folds == 1 or not 0 <= dataset.folds <= 100:
+        raise ConfigError("dataset.folds must be 0 (none) or 2-100", line=_line(node, "folds"))
+    if dataset.folds and dataset.split and set(dataset.split) - {"train", "test"} and any(
+            v > 0 for k, v in dataset.split.items() if k not in ("train", "test")):
+        raise ConfigError("with folds, validation comes from the folds: give the split as "
+                          "TRAIN,0,TEST (or no split)", line=_line(node, "folds"))
 
 
 def validate_split(split: dict[str, float]) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from mediasynth.engine.plan import partner_step, split_stable
+from mediasynth.engine.plan import partner_step
+from mediasynth.engine.split import SplitItem, SplitSpec, split_items
 from mediasynth.io.discover import Found, discover
 
 PREFIX = "bg:"
@@ -35,9 +36,9 @@ def background_sources(pipeline, check) -> list[Found]:
     found = check([f for f in discover(folder) if f.kind == "audio" and f.problem is None])
     usable = [dataclasses.replace(f, rel_path=PREFIX + f.rel_path) for f in found
               if f.problem is None and f.kind == "audio"]
-    splits = split_stable([(f.rel_path, None) for f in usable], pipeline.dataset.split,
-                          pipeline.seed)
-    return [dataclasses.replace(f, info={"split": splits[f.rel_path]}) for f in usable]
+    placed = split_items([SplitItem(f.rel_path) for f in usable],
+                         SplitSpec(pipeline.dataset.split, seed=pipeline.seed))
+    return [dataclasses.replace(f, info={"split": placed.split_of(f.rel_path)}) for f in usable]
 
 
 def partner_path(src_root: str | Path, pipeline, rel: str) -> Path:

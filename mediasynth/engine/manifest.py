@@ -61,6 +61,8 @@ class Row:
     mix: dict = ABSENT  # {method, lambda, partners} of a mixed (synthesized) output
     sources: list = ABSENT  # [{path, sha256}] every source a mixed output is made from
     soft_labels: dict = ABSENT  # {class: share} when partners of other classes were mixed
+    group: str = ABSENT  # the group the source was split with (--group-by, near-duplicates)
+    fold: int = ABSENT  # the source's fold (0..K-1) under --folds K
 
     def to_dict(self) -> dict:
         return {"class" if f.name == "cls" else f.name: v for f in fields(self)
@@ -166,12 +168,13 @@ class ManifestAppender:
         self._fh.close()
 
 
-LABEL_COLUMNS = ["path", "class", "split", "source", "variant", "soft_labels"]
+LABEL_COLUMNS = ["path", "class", "split", "source", "variant", "soft_labels", "group", "fold"]
 
 
 def _labels_writer(fh):
-    """labels.csv rows: the output, its class, split, source, variant, and its soft labels
-    as JSON ({"cat": 0.7, "dog": 0.3}) when partners of other classes were mixed in."""
+    """labels.csv rows: the output, its class, split, source, variant, its soft labels
+    as JSON ({"cat": 0.7, "dog": 0.3}) when partners of other classes were mixed in, the
+    group it was split with and its fold (empty when none)."""
     writer = csv.writer(fh, lineterminator="\n")
     writer.writerow(LABEL_COLUMNS)
 
@@ -180,7 +183,9 @@ def _labels_writer(fh):
             soft = row.get("soft_labels")
             writer.writerow([row["output"], row["class"] or "", row["split"] or "",
                              row["source"] or "", row["variant"],
-                             json.dumps(soft, sort_keys=True) if soft else ""])
+                             json.dumps(soft, sort_keys=True) if soft else "",
+                             row.get("group") or "", "" if row.get("fold") is None
+                             else row["fold"]])
     return write
 
 

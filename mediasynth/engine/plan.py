@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -19,6 +20,14 @@ from mediasynth.core.rng import stable_hash
 from mediasynth.engine.previews import shown_sources
 from mediasynth.engine.sampler import categories_of, object_variants, synthesized
 from mediasynth.engine.sampler import class_targets as sampler_targets
+from mediasynth.engine.split import (
+    SplitItem,
+    SplitResult,
+    SplitSpec,
+    group_of_path,
+    split_items,
+    union_groups,
+)
 from mediasynth.io.discover import Found
 
 ORIGINAL = -1  # variant number of a copied original
@@ -55,6 +64,8 @@ class SourceJob:
     info: dict | None = None  # the layout's word on the source (labels, annotation)
     partner_info: dict | None = None  # partner source -> {"class", "annotation"}
     preview: bool = False  # the report shows it: FFmpeg makes its thumbnails on the way
+    group: str | None = None  # the group it was split with (engine/split.py)
+    fold: int | None = None  # its fold under dataset.folds
     header: object | None = field(default=None, compare=False, repr=False)  # Found.header
 
 
@@ -63,6 +74,7 @@ class Plan:
     jobs: tuple[SourceJob, ...]
     splits: tuple[str, ...]
     counts: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what the splitter has to say (engine/split.py)
 
     def outputs(self) -> int:
         return sum(len(j.outputs) for j in self.jobs)
@@ -93,124 +105,29 @@ def parse_split(text: str) -> dict[str, float]:
     return dict(zip(names, parts))
 
 
-def assign_splits(sources: list[Found], split: dict[str, float] | None,
-                  seed: int) -> dict[str, str | None]:
-    """Split of each source, stratified by class and stable (see `split_stable`)."""
-    return split_stable([(f.rel_path, f.stratum) for f in sources], split, seed)
-
-
-def split_stable(items: list[tuple[str, str | None]], split: dict[str, float] | None,
-                 seed: int) -> dict[str, str | None]:
-    """Assign each (key, class) to a split, stable per key.
-
-    Each key draws u in [0, 1) from a hash of (seed, key) and takes the split whose share of
-    the cumulative fractions holds u, so adding or deleting other keys never moves it. Within
-    a class, a split whose expected count is at least 0.5 but that drew no key borrows the
-    key nearest its interval from the fullest split (small classes would otherwise leave val
-    or test empty); only such borrowed keys can depend on the other keys of their class."""
-    if not split:
-        return {key: None for key, _ in items}
-    names = list(split)
-    total = sum(split.values()) or 1.0
-    bounds, start = {}, 0.0
-    for name in names:
-        bounds[name] = (start, start + split[name] / total)
-        start += split[name] / total
-    by_class: dict[str | None, list[str]] = defaultdict(list)
-    for key, cls in items:
-        by_class[cls].append(key)
-    out: dict[str, str | None] = {}
-    for keys in by_class.values():
-        draws = {key: _unit_draw(seed, key) for key in keys}
-        members: dict[str, list[str]] = {name: [] for name in names}
-        for key in sorted(keys):
-            members[_interval_of(draws[key], names, bounds)].append(key)
-        _fill_empty_splits(members, draws, bounds, split, total, len(keys))
-        for name, chosen in members.items():
-            out.update(dict.fromkeys(chosen, name))
-    return out
-
-
-def _unit_draw(seed: int, key: str) -> float:
-    digest = hashlib.blake2b(f"split\x00{seed}\x00{key}".encode("utf-8", "surrogateescape"),
-                             digest_size=8).digest()
-    return int.from_bytes(digest, "little") / 2.0**64
-
-
-def _interval_of(u: float, names: list[str], bounds: dict) -> str:
-    for name in names:
-        lo, hi = bounds[name]
-        if lo <= u < hi:
-            return name
-    return names[-1]
-
-
-def _fill_empty_splits(members: dict[str, list[str]], draws: dict[str, float], bounds: dict,
-                       split: dict[str, float], total: float, n: int) -> None:
-    def minimum(name: str) -> int:
-        return 1 if n * split[name] / total >= 0.5 else 0
-
-    for name in members:
-        if members[name] or not minimum(name):
-            continue
-        donors = [d for d in members if len(members[d]) > minimum(d)]
-        if not donors:
-            continue
-        donor = max(donors, key=lambda d: (len(members[d]), -list(members).index(d)))
-        lo, hi = bounds[name]
-        key = min(members[donor], key=lambda k: (max(lo - draws[k], draws[k] - hi), k))
-        members[donor].remove(key)
-        members[name].append(key)
-
-
-def split_keys(items: list[tuple[str, str | None]], split: dict[str, float] | None,
-               seed: int) -> dict[str, str | None]:
-    """Assign each (key, class) to a split with exact counts (for generated sets, whose keys
-    never change): stratified by class, deterministic from the seed and the keys. Each
-    class's counts use largest-remainder rounding, with at least one key in every split
-    whose expected count is at least 0.5."""
-    if not split:
-        return {key: None for key, _ in items}
-    by_class: dict[str | None, list[str]] = defaultdict(list)
-    for key, cls in items:
-        by_class[cls].append(key)
-    names = list(split)
-    out: dict[str, str | None] = {}
-    for cls, keys in sorted(by_class.items(), key=lambda kv: kv[0] or ""):
-        keys = sorted(keys)
-        rng = np.random.default_rng(np.random.SeedSequence(
-            seed, spawn_key=(stable_hash("split"), stable_hash(cls or ""))))
-        order = [keys[i] for i in rng.permutation(len(keys))]
-        counts = _with_minimum_one(largest_remainder([split[n] * len(keys) for n in names]),
-                                   [split[n] * len(keys) for n in names])
-        start = 0
-        for name, count in zip(names, counts):
-            for key in order[start : start + count]:
-                out[key] = name
-            start += count
-    return out
-
-
-def _with_minimum_one(counts: list[int], shares: list[float]) -> list[int]:
-    """Give every split whose share is at least 0.5 one item, taken from the largest."""
-    counts = list(counts)
-    for i, share in enumerate(shares):
-        if counts[i] == 0 and share >= 0.5:
-            donor = max(range(len(counts)), key=lambda j: (counts[j], -j))
-            if counts[donor] > 1:
-                counts[donor] -= 1
-                counts[i] += 1
-    return counts
-
-
-def largest_remainder(shares: list[float]) -> list[int]:
-    """Round shares to integers that add up to round(sum(shares))."""
-    floors = [int(np.floor(s)) for s in shares]
-    left = int(round(sum(shares))) - sum(floors)
-    order = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
-    return floors
+def assign_splits(sources: list[Found], opts, seed: int,
+                  near_pairs: list[tuple[str, str]] = ()) -> SplitResult:
+    """Split (and fold, and group) of each usable source through the one splitter
+    (engine/split.py): groups from the layout's `group`, `opts.group_by` and, with
+    `near_duplicates: group`, the near-duplicate pairs; declared subsets from the layout."""
+    pattern = re.compile(opts.group_by) if opts.group_by else None
+    explicit: dict[str, str | None] = {}
+    unmatched = 0
+    for f in sources:
+        group = (f.info or {}).get("group")
+        if group is None and pattern is not None:
+            group = group_of_path(pattern, f.rel_path)
+            unmatched += group is None
+        explicit[f.rel_path] = group
+    pairs = list(near_pairs) if opts.near_duplicates == "group" else []
+    groups = union_groups([f.rel_path for f in sources], explicit, pairs)
+    items = [SplitItem(f.rel_path, f.stratum, groups[f.rel_path], (f.info or {}).get("subset"))
+             for f in sources]
+    result = split_items(items, SplitSpec(opts.split, opts.folds, opts.resplit, seed))
+    if unmatched:
+        result.notes.append(f"--group-by {opts.group_by!r} matched nothing in {unmatched} "
+                            f"source path(s): each is a group of its own")
+    return result
 
 
 def variants_per_source(
@@ -317,17 +234,20 @@ def make_plan(
     side_files=None,
     neighbours=None,
     background=None,
+    near_pairs: list[tuple[str, str]] = (),
 ) -> Plan:
     """The full plan. `output_extension(kind, source_format) -> '.ext'` comes from the
     modality handlers, `media_folder(split, class) -> folder` and `side_files(output path)
     -> paths` from the layout, `neighbours(train sources by class) -> {source: nearest
     same-class sources}` from the engine (for `balance: synthesize`); everything else from
-    the pipeline (seed, variants, dataset options)."""
+    the pipeline (seed, variants, dataset options); `near_pairs` are near-duplicate sources
+    (grouped into one split unless dataset.near_duplicates says otherwise)."""
     opts = pipeline.dataset
     media = [_refuse_reserved(f, opts.split) for f in found if f.kind is not None]
     media = [_refuse_unchained(f, pipeline) for f in media]
     usable = [f for f in media if f.problem is None]
-    splits = assign_splits(usable, opts.split, pipeline.seed)
+    assigned = assign_splits(usable, opts, pipeline.seed, near_pairs)
+    splits = {key: a.split for key, a in assigned.assignments.items()}
     train_like = {None, "train"}
     by_class: dict[str | None, list[str]] = defaultdict(list)
     for f in usable:
@@ -360,7 +280,7 @@ def make_plan(
         split = splits[f.rel_path]
         augment = (split in train_like or opts.augment_eval) and pipeline.has_chain(f.kind)
         n = counts.get(f.rel_path, pipeline.variants) if augment else 0
-        keep_original = opts.keep_originals or not augment
+        keep_original = opts.keep_originals or bool(opts.folds) or not augment
         folder = PurePosixPath(media_folder(split, f.class_name))
         ext = output_extension(f.kind, f.format)
         names = []
@@ -380,19 +300,33 @@ def make_plan(
                                "interpolate" if v >= n else (step.name if v in chosen else None))
                         for v, name in names)
         used = {p for o in outputs for p in o.partners}
+        where = assigned.assignments[f.rel_path]
         jobs.append(SourceJob(f.rel_path, f.kind, f.format, f.class_name, split, outputs,
-                              info=f.info, header=f.header, partner_info={
+                              info=f.info, header=f.header, group=where.group,
+                              fold=where.fold, partner_info={
                                   p: {"class": by_rel[p].class_name,
                                       "annotation": (by_rel[p].info or {}).get("annotation")}
                                   for p in sorted(used) if p in by_rel} or None))
     shown = shown_sources(jobs)
     jobs = [dataclasses.replace(j, preview=True) if j.source in shown else j for j in jobs]
     before = Counter(f.class_name for f in usable if splits[f.rel_path] in train_like)
-    return Plan(tuple(jobs), tuple(opts.split or ()), {"train_sources_per_class": dict(before)})
+    return Plan(tuple(jobs), _split_names(opts.split, splits.values()),
+                {"train_sources_per_class": dict(before)}, tuple(assigned.notes))
+
+
+def _split_names(asked: dict | None, assigned) -> tuple[str, ...]:
+    """The splits of the plan: the asked ones, then declared ones, train/val/test first."""
+    names = list(asked or ())
+    order = {"train": 0, "val": 1, "test": 2}
+    for name in sorted({s for s in assigned if s}, key=lambda s: (order.get(s, 3), s)):
+        if name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 def _refuse_reserved(f: Found, split: dict | None) -> Found:
-    if f.problem is None and not split and f.class_name in RESERVED_NAMES:
+    if f.problem is None and not split and f.class_name in RESERVED_NAMES and not (
+            f.info or {}).get("subset"):
         return dataclasses.replace(f, problem=(
             "unsupported", f"class folder {f.class_name!r} has the name of one of OUT's own "
                            "files (mediasynth's metadata); rename the folder"))

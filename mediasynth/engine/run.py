@@ -16,7 +16,7 @@ from mediasynth.core.balance import balance_spec
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
-from mediasynth.engine import previews
+from mediasynth.engine import near_duplicates, previews
 from mediasynth.engine.background import background_sources
 from mediasynth.engine.exports import AnnotatedRows, export_annotations
 from mediasynth.engine.handlers import handler_for, output_extension
@@ -82,11 +82,21 @@ class ExpandResult:
 
 
 def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | None = None,
-               keep_damaged: bool = False) -> Plan:
+               keep_damaged: bool = False, cache_dir: Path | None = None) -> Plan:
     """Check every discovered file's header in worker processes (so balancing and splitting
-    count only usable sources), then plan (outputs where the layout puts them)."""
+    count only usable sources, with their near-duplicate signatures), then plan (outputs
+    where the layout puts them, near-duplicates grouped). `cache_dir`: the OUT whose
+    signature cache is read and updated (None: neither)."""
+    near_mode = pipeline.dataset.near_duplicates
+    if cache_dir is not None and near_mode != "off":
+        found = near_duplicates.with_cached(found, cache_dir)
     found = check_headers(found, pipeline, pool, keep_damaged)
-    placement = {}
+    pairs = near_duplicates.find_pairs(found) if near_mode != "off" else []
+    if cache_dir is not None and near_mode != "off":
+        (cache_dir / ".mediasynth").mkdir(parents=True, exist_ok=True)
+        near_duplicates.save_cache(found, cache_dir)
+        near_duplicates.save_pairs(pairs, cache_dir)
+    placement: dict = {"near_pairs": [(p.a, p.b) for p in pairs]}
     if sources is not None and sources.read.annotated:
         layout, meta = sources.layout, sources.read.meta
         placement["media_folder"] = lambda split, _cls: layout.media_folder(split, meta)
@@ -107,8 +117,10 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
     if background:
         placement["background"] = [(f.rel_path, f.info["split"]) for f in background]
     try:
-        return make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
+        plan = make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
             kind, fmt, pipeline.output), **placement)
+        return dataclasses.replace(plan, notes=(
+            *near_duplicates.warnings_of(pairs, near_mode), *plan.notes))
     except ValueError as exc:  # a plan that cannot be made (no background for a split...)
         raise FatalError(str(exc)) from None
 
@@ -161,7 +173,8 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bo
     size = max(1, min(32, -(-len(items) // (2 * workers))))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     timeout = pipeline.budgets.ffmpeg_timeout_s * size
-    context = (pipeline.budgets, max(1, (os.cpu_count() or 1) // workers))
+    context = (pipeline.budgets, max(1, (os.cpu_count() or 1) // workers),
+               pipeline.dataset.near_duplicates != "off")
     results: dict[int, tuple] = {}
     failed: list[int] = []
     for index, status, value in pool.map(check_chunk, chunks, context, timeout_s=timeout):
@@ -179,10 +192,11 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bo
         status, value = results[index]
         problem = None
         if status == "ok":
-            problem, header = value
-            if header is not None:
-                found[todo[index]] = items[index] = dataclasses.replace(items[index],
-                                                                        header=header)
+            problem, header, signature = value
+            if header is not None or signature is not None:
+                found[todo[index]] = items[index] = dataclasses.replace(
+                    items[index], header=header,
+                    signature=signature if signature is not None else items[index].signature)
         elif status == "error":
             problem = ("unreadable", f"{type(value).__name__}: {value}")
         elif status == "crashed":
@@ -231,7 +245,8 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
                          "class folders SRC/<class>/... or an annotated layout)")
     with ThreadPoolExecutor(1) as background:  # versions are read during the header checks
         library_versions = background.submit(versions, needs_ffmpeg(found))
-        plan = build_plan(found, pipeline, pool, sources, options.on_damaged == "keep")
+        plan = build_plan(found, pipeline, pool, sources, options.on_damaged == "keep",
+                          None if options.dry_run else out)
     result = ExpandResult(plan, out, warnings=sources.warnings + _plan_warnings(
         plan, found, pipeline))
     if options.dry_run:
@@ -320,7 +335,7 @@ def _side_files(plan: Plan, refs: list[M.Ref]) -> set[str]:
 
 def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[str]:
     """What a user should know before trusting the plan."""
-    warnings = []
+    warnings = list(plan.notes)
     usable = [j for j in plan.jobs if j.problem is None]
     if usable and all(j.class_name is None and j.info is None for j in usable):
         warnings.append("SRC has no class folders (SRC/<class>/...): outputs carry no labels")
@@ -337,7 +352,7 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
             per_class.setdefault(key, Counter())[j.split] += 1
         for cls, counts in sorted(per_class.items(), key=lambda kv: kv[0] or ""):
             empty = [s for s in plan.splits if not counts.get(s) and
-                     pipeline.dataset.split.get(s, 0) > 0]
+                     (pipeline.dataset.split or {}).get(s, 0) > 0]
             if empty:
                 what = f"class {cls!r}" if cls is not None else "the dataset"
                 warnings.append(f"{what} ({sum(counts.values())} sources) is too small "

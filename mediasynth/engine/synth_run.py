@@ -26,8 +26,9 @@ from pathlib import Path, PurePosixPath
 from mediasynth.core import registry
 from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
-from mediasynth.engine.plan import largest_remainder, row_id, split_keys
+from mediasynth.engine.plan import row_id
 from mediasynth.engine.sink import is_ours
+from mediasynth.engine.split import SplitItem, SplitSpec, largest_remainder, split_items
 from mediasynth.synth.base import Generator
 
 RUNNER_KEYS = ("count", "class_counts", "class_weights", "split")
@@ -122,7 +123,9 @@ def run_synth(generator: Generator, out: str | Path, *, count: int, seed: int = 
     with OutLock(out):
         classes = class_plan(generator.classes(), count, class_counts=class_counts,
                              class_weights=class_weights)
-        splits = split_keys([(str(i), c) for i, c in enumerate(classes)], split, seed)
+        placed = split_items([SplitItem(str(i), c) for i, c in enumerate(classes)],
+                             SplitSpec(split, seed=seed))
+        splits = {key: a.split for key, a in placed.assignments.items()}
         items = [(i, c, splits[str(i)]) for i, c in enumerate(classes)]
         config = {"generator": generator.to_config(), "count": len(items), "seed": seed,
                   "split": split, "class_counts": class_counts, "class_weights": class_weights}

@@ -55,7 +55,9 @@ def base_row(job: SourceJob, ctx: RunContext, **fields) -> Row:
     labels = job.info.get("labels") if job.info else None
     return Row(source=job.source, cls=job.class_name, split=job.split, kind=job.kind,
                pipeline_sha256=ctx.pipeline_sha256, versions=ctx.versions,
-               labels=labels or ABSENT, **fields)
+               labels=labels or ABSENT,
+               group=job.group if job.group is not None else ABSENT,
+               fold=job.fold if job.fold is not None else ABSENT, **fields)
 
 
 def failure_rows(job: SourceJob, ctx: RunContext, status: str, code: str, message: str,
@@ -87,34 +89,44 @@ def _check_size(size: int, budgets) -> None:
         raise MediaError("too_large", f"{size:,} bytes exceeds budgets.max_file_bytes")
 
 
-def check_source(found, budgets) -> tuple[tuple[str, ...] | None, object]:
-    """Header check of one discovered file in a worker: (problem, header). problem: None
-    when usable, ("as", kind, format) when its handler's `reclassify` finds it is another
-    kind (a video container that holds only audio), else a (code, message) pair. header:
-    what the handler's `check` returned, for its `remember` (None for a handler without
-    one)."""
+def check_source(found, budgets, signatures: bool = False
+                 ) -> tuple[tuple[str, ...] | None, object, bytes | None]:
+    """Header check of one discovered file in a worker: (problem, header, signature).
+    problem: None when usable, ("as", kind, format) when its handler's `reclassify` finds it
+    is another kind (a video container that holds only audio), else a (code, message) pair.
+    header: what the handler's `check` returned, for its `remember` (None for a handler
+    without one). signature: the handler's near-duplicate signature when `signatures` is
+    asked and the file is usable (None when it cannot be made: the file is then simply not
+    compared)."""
     handler = handler_for(found.kind)
     try:
         _check_size(found.size_bytes, budgets)
         header = handler.check(found.path, budgets)
-        return None, header if hasattr(handler, "remember") else None
     except SOURCE_ERRORS as exc:
         reason = reason_of(exc)
         reclassify = getattr(handler, "reclassify", None)
         really = reclassify(found, budgets, reason) if reclassify else None
-        return ("as", *really) if really else reason, None
+        return ("as", *really) if really else reason, None, None
+    signature = found.signature  # from the cache of an earlier run
+    if signatures and signature is None and hasattr(handler, "signature"):
+        try:
+            signature = handler.signature(found.path, budgets)
+        except Exception:  # noqa: BLE001 - a signature is advisory; the render reports errors
+            signature = None
+    return None, header if hasattr(handler, "remember") else None, signature
 
 
-def check_chunk(items, context) -> list[tuple[tuple[str, ...] | None, object]]:
+def check_chunk(items, context) -> list[tuple[tuple[str, ...] | None, object, bytes | None]]:
     """`check_source` over several files in one task (header checks are cheap), on
-    `threads` threads. context: (budgets, threads)."""
-    budgets, threads = context
+    `threads` threads. context: (budgets, threads, signatures)."""
+    budgets, threads, signatures = context
     if threads <= 1 or len(items) <= 1:
-        return [check_source(found, budgets) for found in items]
+        return [check_source(found, budgets, signatures) for found in items]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(min(threads, len(items))) as pool:
-        return list(pool.map(check_source, items, [budgets] * len(items)))
+        return list(pool.map(check_source, items, [budgets] * len(items),
+                             [signatures] * len(items)))
 
 
 def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:

@@ -72,6 +72,17 @@ class ImageHandler:
         check_header(path, max_pixels=budgets.max_image_pixels,
                      max_memory_bytes=budgets.max_worker_memory_bytes)
 
+    def signature(self, path: Path, budgets) -> bytes:
+        """Near-duplicate signature (image/signature.py), from a 1/8-scale decode."""
+        from mediasynth.image.signature import image_signature
+
+        return image_signature(path)
+
+    def near_pairs(self, signatures: dict[str, bytes]) -> list[tuple[str, str, float]]:
+        from mediasynth.image.signature import near_pairs
+
+        return near_pairs(signatures)
+
     def verify(self, path: Path, budgets) -> None:
         """Decode every frame in full (for originals copied byte for byte, which are never
         decoded otherwise): MediaError "truncated" for a file cut short, "damaged" for other

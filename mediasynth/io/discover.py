@@ -42,6 +42,8 @@ class Found:
     # what the handler's header check read, for the worker that renders the file (see
     # engine/handlers.py); None until checked, or when the handler returns nothing
     header: object | None = field(default=None, compare=False, repr=False)
+    # the handler's near-duplicate signature (engine/near_duplicates.py); None until made
+    signature: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def class_name(self) -> str | None:

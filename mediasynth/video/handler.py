@@ -46,6 +46,17 @@ class VideoHandler:
         """Reuse a header read by `check` (in any process) while the file is unchanged."""
         remember(header)
 
+    def signature(self, path: Path, budgets) -> bytes:
+        """Near-duplicate signature (video/signature.py): frames at fixed relative times."""
+        from mediasynth.video.signature import clip_signature
+
+        return clip_signature(path)
+
+    def near_pairs(self, signatures: dict[str, bytes]) -> list[tuple[str, str, float]]:
+        from mediasynth.video.signature import near_pairs
+
+        return near_pairs(signatures)
+
     def verify(self, path: Path, budgets) -> None:
         """Demux-only scan of every packet: MediaError('truncated') when the file ends early
         (demuxer's "partial file", or packets ending well before the header's duration),
