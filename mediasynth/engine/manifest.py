@@ -113,11 +113,14 @@ class Ref(NamedTuple):
     cls: str | None
     kind: str | None
     output: str | None = None  # as planned (a webdataset row's loose path, not its shard)
+    group: str | None = None
+    fold: int | None = None
 
 
 def ref_of(row: dict, offset: int, length: int) -> Ref:
     return Ref(offset, length, row.get("variant"), row["status"], row.get("split"),
-               row.get("class"), row.get("kind"), row.get("planned_output") or row.get("output"))
+               row.get("class"), row.get("kind"), row.get("planned_output") or row.get("output"),
+               row.get("group"), row.get("fold"))
 
 
 def scan(out_dir: Path):

@@ -99,7 +99,7 @@ def load_pairs(out: Path) -> list[NearPair]:
 
 
 def warnings_of(pairs: list[NearPair], mode: str) -> list[str]:
-    """One summary line, plus one line per label conflict (at most 10, then a count)."""
+    """One summary line, plus one line per label conflict (at most 3, then a count)."""
     if not pairs or mode == "off":
         return []
     lines = [f"{len(pairs)} near-duplicate pair(s) among the sources: "
@@ -107,9 +107,9 @@ def warnings_of(pairs: list[NearPair], mode: str) -> list[str]:
                 "not grouped (near_duplicates: warn), they may straddle splits")
              + " (listed in the report)"]
     conflicts = [p for p in pairs if p.conflict]
-    for p in conflicts[:10]:
+    for p in conflicts[:3]:
         lines.append(f"label conflict: {p.a} ({p.class_a}) and {p.b} ({p.class_b}) are "
                      f"near-identical {p.kind} files with different labels")
-    if len(conflicts) > 10:
-        lines.append(f"... and {len(conflicts) - 10} more label conflicts (see the report)")
+    if len(conflicts) > 3:
+        lines.append(f"... and {len(conflicts) - 3} more label conflicts (listed in the report)")
     return lines

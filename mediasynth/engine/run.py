@@ -275,8 +275,8 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
                      library_versions, options.fsync, options.on_damaged, options.previews)
     todo: list[SourceJob] = []
     for job in plan.jobs:
-        missing = tuple(o for o in job.outputs
-                        if o.row_id not in done or done[o.row_id].output != o.rel_path)
+        missing = tuple(o for o in job.outputs if o.row_id not in done
+                        or done[o.row_id][-3:] != (o.rel_path, job.group, job.fold))
         if job.problem is not None or missing:
             todo.append(job if len(missing) == len(job.outputs) else
                         dataclasses.replace(job, outputs=missing))
