@@ -139,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pipeline", metavar="PIPELINE",
                    help="pipeline YAML, bundled pipeline name or albumentations.save file")
 
+    p = sub.add_parser("audit", help="leakage audit of a split dataset (exit 4 on leakage)")
+    p.add_argument("dir", metavar="DIR", help="a mediasynth OUT, train/ val/ test/ folders, "
+                   "or an annotated layout with subsets")
+    p.add_argument("--group-by", metavar="REGEX",
+                   help="also report groups (first capture group) found in several splits")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument("--html", metavar="PATH", help="write a page with thumbnails of each pair")
+
     p = sub.add_parser("replay", help="re-render one output from its manifest row")
     p.add_argument("out", metavar="OUT")
     p.add_argument("row_id", metavar="ROW_ID")

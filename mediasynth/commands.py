@@ -209,5 +209,33 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    """Leakage audit: 0 clean, quality.audit.LEAKAGE_EXIT when leakage is found."""
+    import json
+    import re
+
+    from mediasynth.core.errors import MediasynthError
+    from mediasynth.quality.audit import LEAKAGE_EXIT, audit, table
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise MediasynthError(f"{root} is not a folder")
+    if args.group_by:
+        try:
+            re.compile(args.group_by)
+        except re.error as exc:
+            raise ConfigError(f"--group-by is not a valid regular expression: {exc}") from None
+    result = audit(root, group_by=args.group_by)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=1, ensure_ascii=True))
+    else:
+        print(table(result).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    if args.html:
+        from mediasynth.quality.audit_html import write_audit_html
+
+        write_audit_html(result, root, Path(args.html))
+    return LEAKAGE_EXIT if result.leaks else 0
+
+
 def eprint(*parts) -> None:
     print(*parts, file=sys.stderr)

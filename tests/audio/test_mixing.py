@@ -347,10 +347,12 @@ def test_background_recordings_come_through_the_engine_split_like_sources(tmp_pa
     rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     mixed = [r for r in rows if r.get("mix")]
     assert len(mixed) == len(rows)
-    from mediasynth.engine.plan import split_stable
+    from mediasynth.engine.split import SplitItem, SplitSpec, split_items
 
     names = [f"bg:hum{i}.wav" for i in range(8)]
-    split_of = split_stable([(n, None) for n in names], {"train": 0.5, "val": 0.5}, 0)
+    placed = split_items([SplitItem(n) for n in names],
+                         SplitSpec({"train": 0.5, "val": 0.5}, seed=0))
+    split_of = {n: placed.split_of(n) for n in names}
     for r in mixed:
         partner = r["mix"]["partners"][0]
         assert partner != "bg:too_long.wav" and split_of[partner] == r["split"]

@@ -1,0 +1,1 @@
+"""Quality commands above the engine: `audit` (leakage of split datasets)."""
