@@ -106,7 +106,8 @@ class DatasetOptions:
             never spans two splits or folds (e.g. 'spk\\d+', '(.+)_frame\\d+').
         near_duplicates: group (near-identical sources form a group, the default) | warn
             (reported only) | off.
-        folds: K >= 2 deals the non-test sources into K stratified, grouped folds (0: none).
+        folds: K >= 2 deals the non-test sources into K stratified, grouped folds (0: none);
+            the val share then joins train (the folds provide validation).
         resplit: re-split a source tree that declares its own splits (default: keep them).
     """
 
@@ -392,10 +393,6 @@ def check_grouping(dataset: DatasetOptions, node) -> None:
                           line=_line(node, "near_duplicates"))
     if not isinstance(dataset.folds, int) or dataset.folds == 1 or not 0 <= dataset.folds <= 100:
         raise ConfigError("dataset.folds must be 0 (none) or 2-100", line=_line(node, "folds"))
-    if dataset.folds and dataset.split and set(dataset.split) - {"train", "test"} and any(
-            v > 0 for k, v in dataset.split.items() if k not in ("train", "test")):
-        raise ConfigError("with folds, validation comes from the folds: give the split as "
-                          "TRAIN,0,TEST (or no split)", line=_line(node, "folds"))
 
 
 def validate_split(split: dict[str, float]) -> None:

@@ -310,7 +310,9 @@ def make_plan(
     shown = shown_sources(jobs)
     jobs = [dataclasses.replace(j, preview=True) if j.source in shown else j for j in jobs]
     before = Counter(f.class_name for f in usable if splits[f.rel_path] in train_like)
-    return Plan(tuple(jobs), _split_names(opts.split, splits.values()),
+    asked = {k: v for k, v in (opts.split or {}).items()
+             if not opts.folds or k == "test"} or None
+    return Plan(tuple(jobs), _split_names(asked, splits.values()),
                 {"train_sources_per_class": dict(before)}, tuple(assigned.notes))
 
 

@@ -352,7 +352,8 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
             per_class.setdefault(key, Counter())[j.split] += 1
         for cls, counts in sorted(per_class.items(), key=lambda kv: kv[0] or ""):
             empty = [s for s in plan.splits if not counts.get(s) and
-                     (pipeline.dataset.split or {}).get(s, 0) > 0]
+                     (pipeline.dataset.split or {}).get(s, 0) > 0
+                     and not (pipeline.dataset.folds and s != "test")]
             if empty:
                 what = f"class {cls!r}" if cls is not None else "the dataset"
                 warnings.append(f"{what} ({sum(counts.values())} sources) is too small "

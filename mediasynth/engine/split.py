@@ -108,6 +108,9 @@ def split_items(items: list[SplitItem], spec: SplitSpec) -> SplitResult:
             result.assignments[it.key] = Assignment(split, None, grouped)
     if spec.folds:
         _deal_folds(result, items, spec)
+        if any(v > 0 for k, v in (spec.shares or {}).items() if k not in ("train", "test")):
+            result.notes.append(f"--folds {spec.folds}: the val share joins train (each "
+                                "fold serves as validation in turn)")
     if spec.resplit:
         result.moved = sum(1 for it in items if it.subset and normalise_subset(it.subset)
                            != result.assignments[it.key].split)

@@ -40,6 +40,9 @@ class MediaDataset:
         pipeline: a Pipeline, the path of a pipeline YAML (or albumentations.save file), a
             bundled pipeline name ("image_classification"), or None (no augmentation).
         split: keep only this split (for an expanded OUT).
+        fold: with an OUT made with `--folds K`, serve fold `fold` (0..K-1) of the
+            cross-validation: split="train" gives every train row of the other folds
+            (variants and originals), split="val" the originals of this fold.
         kinds: media kinds to include (default: every registered modality).
         seed: root seed; call `set_epoch(e)` before each epoch.
         on_error: "raise" (MediaError naming the file) or "skip" (warn and return the next
@@ -67,13 +70,16 @@ class MediaDataset:
     """
 
     def __init__(self, root_or_manifest, pipeline=None, *, split: str | None = None,
+                 fold: int | None = None,
                  kinds: tuple[str, ...] | None = None, seed: int = 0, on_error: str = "raise",
                  return_record: bool = False, clip_frames: int = 8, clip_stride: int = 2,
                  clip_audio: bool = False, budgets=None, instance_masks: bool = False):
         if on_error not in ("raise", "skip"):
             raise ValueError("on_error must be 'raise' or 'skip'")
         self.pipeline = _load_pipeline(pipeline)
-        self.items = _items(root_or_manifest, split=split,
+        if fold is not None and split not in ("train", "val"):
+            raise ValueError("fold= needs split='train' or split='val'")
+        self.items = _items(root_or_manifest, split=split, fold=fold,
                             kinds=tuple(kinds) if kinds else modality.kinds())
         self.classes = sorted({item.label for item in self.items if item.label}
                               | {c for item in self.items for c in (item.soft_labels or {})})
@@ -163,7 +169,8 @@ def _load_pipeline(pipeline):
     return load_pipeline(resolve_pipeline_path(str(pipeline)))
 
 
-def _items(source, *, split: str | None, kinds: tuple[str, ...]) -> list[Item]:
+def _items(source, *, split: str | None, kinds: tuple[str, ...],
+           fold: int | None = None) -> list[Item]:
     from mediasynth.io.sniff import sniff_path
 
     if isinstance(source, (list, tuple)):
@@ -180,7 +187,9 @@ def _items(source, *, split: str | None, kinds: tuple[str, ...]) -> list[Item]:
     elif root.is_dir() and (root / "labels.csv").exists():
         root = root / "labels.csv"
     if root.is_file():
-        return _from_labels(root, split=split, kinds=kinds)
+        return _from_labels(root, split=split, kinds=kinds, fold=fold)
+    if fold is not None:
+        raise ValueError("fold= needs an OUT made with --folds (its manifest or labels.csv)")
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such folder or labels file")
     from mediasynth.loaders.targets import layout_items
@@ -195,23 +204,35 @@ def _items(source, *, split: str | None, kinds: tuple[str, ...]) -> list[Item]:
             if f.kind in kinds and f.problem is None and f.class_name is not None]
 
 
-def _from_labels(path: Path, *, split: str | None, kinds: tuple[str, ...]) -> list[Item]:
+def _from_labels(path: Path, *, split: str | None, kinds: tuple[str, ...],
+                 fold: int | None = None) -> list[Item]:
     from mediasynth.io.sniff import sniff_path
 
     base = path.parent
     if path.suffix == ".jsonl":
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         entries = [(r["output"], r["class"] or "", r["split"], r.get("annotation"),
-                    r.get("soft_labels")) for r in rows
+                    r.get("soft_labels"), r.get("fold"), r.get("variant")) for r in rows
                    if r["status"] == "ok" and r["output"] and not r.get("member")]
     else:
         with open(path, newline="") as fh:
             entries = [(r["path"], r["class"], r["split"], None,
-                        json.loads(r["soft_labels"]) if r.get("soft_labels") else None)
+                        json.loads(r["soft_labels"]) if r.get("soft_labels") else None,
+                        int(r["fold"]) if r.get("fold") else None,
+                        int(r["variant"]) if r.get("variant") not in (None, "") else None)
                        for r in csv.DictReader(fh)]
+    if fold is not None and not any(e[5] is not None for e in entries):
+        raise ValueError(f"{path} has no folds: expand with --folds K to use fold=")
     items = []
-    for rel, label, row_split, annotation, soft in entries:
-        if split is not None and row_split != split:
+    for rel, label, row_split, annotation, soft, row_fold, variant in entries:
+        if fold is not None:
+            if row_split != "train" or row_fold is None:
+                continue
+            if split == "train" and row_fold == fold:
+                continue
+            if split == "val" and (row_fold != fold or variant != -1):
+                continue
+        elif split is not None and row_split != split:
             continue
         full = base / rel
         items.append(Item(str(full), label, sniff_path(full).kind or "image", annotation,
