@@ -294,8 +294,10 @@ def _working_shares(spec: SplitSpec) -> dict[str, float] | None:
     """With folds, every share but test's becomes train (folds provide validation)."""
     if not spec.shares:
         return {"train": 1.0} if spec.folds else None
-    if not spec.folds:
-        return {k: v for k, v in spec.shares.items()}
+    if not spec.folds:  # a canonical order: the shares' key order must not matter
+        order = {name: i for i, name in enumerate(SPLIT_NAMES)}
+        return {k: spec.shares[k] for k in sorted(spec.shares,
+                                                  key=lambda k: (order.get(k, 3), k))}
     test = spec.shares.get("test", 0.0)
     return {"train": 1.0 - test, "test": test} if test > 0 else {"train": 1.0}
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 from mediasynth.core.config import DatasetOptions, Pipeline

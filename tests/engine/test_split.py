@@ -75,6 +75,13 @@ def test_same_items_in_any_order_same_result():
     assert a != split_items(items, SplitSpec(SHARES, seed=6)).assignments
 
 
+def test_key_order_of_the_shares_does_not_matter():
+    items = _items(90, 4, 2)
+    a = split_items(items, SplitSpec({"train": 0.7, "val": 0.2, "test": 0.1}, seed=1))
+    b = split_items(items, SplitSpec({"test": 0.1, "val": 0.2, "train": 0.7}, seed=1))
+    assert a.assignments == b.assignments
+
+
 def test_adding_or_deleting_k_sources_moves_at_most_3k_others():
     for seed in range(25):
         items = _items(200, 3 + seed % 7, seed)
