@@ -9,3 +9,17 @@ register_modality(Modality(
     extensions=(".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ogv", ".3gp", ".mpg",
                 ".mpeg", ".ts", ".mts", ".wmv", ".flv"),
     transforms="mediasynth.video.transforms", stats_keys=("duration_s",)), __name__)
+
+
+def __getattr__(name: str):
+    """Every registered video transform class by its class name, loaded on first use:
+    `from mediasynth.video import ...` gives the registry's own class."""
+    from mediasynth.core.registry import namespace_attribute
+
+    return namespace_attribute(__name__, "video", name)
+
+
+def __dir__() -> list[str]:
+    from mediasynth.core.registry import namespace_names
+
+    return sorted({*globals(), *namespace_names("video")})
