@@ -49,7 +49,7 @@ _EXPORTS = {
         "MediasynthError", "ConfigError", "KindMismatchError", "FatalError", "SourceNotFound",
         "OutLocked", "MediaError", "FFmpegError")},
 }
-_NAMESPACES = ("image", "audio", "video")
+_NAMESPACES = ("api", "image", "audio", "video")
 
 __all__ = ["__version__", *_EXPORTS, *_NAMESPACES]
 

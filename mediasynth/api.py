@@ -221,8 +221,9 @@ def _chain_key(kind: Any) -> str:
 
 def split_fractions(split: SplitSpec) -> dict[str, float] | None:
     """`split` as the pipeline's {name: fraction} mapping: (0.8, 0.2) or (0.8, 0.1, 0.1)
-    name train, val, test in order; "0.8,0.1,0.1" the same; a mapping is taken as is.
-    Fractions must be non-negative and sum to 1 (ConfigError)."""
+    name train, val, test in order; "0.8,0.1,0.1" the same; a mapping's keys may come in
+    any order (train, val, test first, then other names sorted: the same split whatever
+    the order). Fractions must be non-negative and sum to 1 (ConfigError)."""
     from mediasynth.core.config import validate_split
 
     if split is None:
@@ -241,7 +242,10 @@ def split_fractions(split: SplitSpec) -> dict[str, float] | None:
                           f"got {split!r}")
     if any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in fractions.values()):
         raise ConfigError(f"split fractions must be numbers, got {fractions!r}")
-    fractions = {k: float(v) for k, v in fractions.items()}
+    # one order whatever the mapping's: the plan lays fractions out in mapping order
+    order = sorted(fractions, key=lambda k: (SPLIT_NAMES.index(k) if k in SPLIT_NAMES
+                                             else len(SPLIT_NAMES), k))
+    fractions = {k: float(fractions[k]) for k in order}
     validate_split(fractions)
     return fractions
 
