@@ -1,5 +1,6 @@
 """Audio kernels (`functional/`), transforms (`transforms/`) and spectrogram helpers; the
-audio modality."""
+audio modality, and the public namespace of its transform classes (`from mediasynth.audio
+import AddNoise`, loaded on first use, the registry's own class)."""
 
 from mediasynth.core.modality import Modality, register_modality
 

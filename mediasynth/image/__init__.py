@@ -1,4 +1,8 @@
-"""Image kernels (`functional/`) and sampling transforms (`transforms/`); the image modality."""
+"""Image kernels (`functional/`) and sampling transforms (`transforms/`); the image modality.
+
+Also the public namespace of its transform classes: `from mediasynth.image import Rotate`
+(loaded on first use, the registry's own class; `HorizontalFlip`/`VerticalFlip` are
+albumentations' names of FlipHorizontal/FlipVertical)."""
 
 from mediasynth.core.modality import Modality, register_modality
 

@@ -1,5 +1,7 @@
 """Video: temporal transforms, probing, FFmpeg filtergraphs, streamed frame processing; the
-video modality (its frames go through an image chain, its soundtrack through an audio one)."""
+video modality (its frames go through an image chain, its soundtrack through an audio one),
+and the public namespace of its temporal transform classes (`from mediasynth.video import
+Speed`, loaded on first use, the registry's own class)."""
 
 from mediasynth.core.modality import Modality, register_modality
 
