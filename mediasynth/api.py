@@ -426,7 +426,8 @@ def synth(generator: str | None, out: str | Path, *, count: int | None = None, s
                               "section")
         loaded = as_pipeline(pipeline)
         if not loaded.source:
-            raise ConfigError(f"{loaded.path or 'the pipeline'} has no source: section")
+            named = pipeline if isinstance(pipeline, (str, Path)) else loaded.path
+            raise ConfigError(f"{named or 'the pipeline'} has no source: section")
         options = dict(loaded.source)
         type_name = options.pop("type", None)
         if not isinstance(type_name, str) or not type_name.startswith("synth."):

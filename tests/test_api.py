@@ -253,3 +253,38 @@ def test_split_mapping_keys_in_any_order_split_alike(tmp_path):
     splits = [{job.source: job.split for job in run.plan.jobs} for run in runs]
     assert splits[0] == splits[1] == splits[2] and set(splits[0].values()) >= {"train", "val",
                                                                                "test"}
+
+
+def test_synthesize_from_a_pipeline_source(tmp_path):
+    tones = ms.synthesize(None, tmp_path / "tones", pipeline="synth_tones", count=6, seed=1,
+                          report=False, progress=False)
+    assert (tones.items, tones.kind, tones.generator) == (6, "audio", "synth.tones")
+    with pytest.raises(ms.ConfigError, match="default has no source: section"):
+        ms.synthesize("pipeline", tmp_path / "none", pipeline="default", progress=False)
+
+
+def test_the_cli_goes_through_the_api(tmp_path, monkeypatch, capsys):
+    """`mediasynth expand` is `api.expand` with the options as keywords, its exceptions
+    mapped to exit codes."""
+    from mediasynth import api
+    from mediasynth.cli import main
+
+    calls = []
+    real = api.expand
+
+    def spy(*args, **kwargs):
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api, "expand", spy)
+    src = _photo_tree(tmp_path / "src", per_class=3)
+    assert main(["expand", str(src), str(tmp_path / "out"), "-n", "1", "--split", "0.5,0.5",
+                 "--seed", "3", "-q", "--no-report"]) == 3  # the empty file: exit 3
+    [(args, kwargs)] = calls
+    assert args == (str(src), str(tmp_path / "out"), None)
+    assert kwargs["variants"] == 1 and kwargs["seed"] == 3 and kwargs["report"] is False
+    assert kwargs["split"] == {"train": 0.5, "val": 0.5} and kwargs["progress"] is False
+    assert main(["expand", str(tmp_path / "nowhere"), str(tmp_path / "o2"), "-q"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["expand", str(src), str(tmp_path / "o3"), "-n", "-1", "-q"]) == 2
+    assert "-n/--variants must be >= 0" in capsys.readouterr().err
