@@ -287,9 +287,9 @@ def _print_wrapped(text: str, *, indent: int) -> None:
 
 
 def _cmd_validate(args) -> int:
-    from mediasynth.core.config import load_pipeline, resolve_pipeline_path
+    from mediasynth.api import load_pipeline
 
-    pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
+    pipeline = load_pipeline(args.pipeline)
     counts = []
     for key in modality.chain_kinds():
         chain = pipeline.chain(key)

@@ -1,64 +1,52 @@
-"""Implementations of the CLI subcommands (argparse namespace in, exit code out)."""
+"""Implementations of the CLI subcommands (argparse namespace in, exit code out): each
+checks its options, calls the public API (mediasynth/api.py) and prints what it returns."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
 
 
-def _pipeline_from_args(args):
-    from mediasynth.core.config import load_pipeline, resolve_pipeline_path, validate_split
+def _expand_keywords(args) -> dict:
+    """`mediasynth.api.expand`'s keywords from the expand options, each option checked here
+    so that its error names the option as typed."""
+    from mediasynth.api import split_fractions
     from mediasynth.engine.plan import parse_split
 
-    pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
-    changes: dict = {}
-    if args.variants is not None:
-        if args.variants < 0:
-            raise ConfigError("-n/--variants must be >= 0")
-        changes["variants"] = args.variants
-    if args.seed is not None:
-        if args.seed < 0:
-            raise ConfigError("--seed must be >= 0")
-        changes["seed"] = args.seed
-    dataset: dict = {}
-    if args.balance:
-        dataset["balance"] = args.balance
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError("--workers must be >= 1")
+    if args.variants is not None and args.variants < 0:
+        raise ConfigError("-n/--variants must be >= 0")
+    if args.seed is not None and args.seed < 0:
+        raise ConfigError("--seed must be >= 0")
+    split = None
     if args.split:
         try:
             split = parse_split(args.split)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        validate_split(split)
-        dataset["split"] = split
-    if args.keep_originals:
-        dataset["keep_originals"] = True
-    dataset.update(_grouping_from_args(args))
-    if getattr(args, "layout", None):
-        dataset["layout"] = args.layout
+        split = split_fractions(split)
+    annotations = None
     if getattr(args, "annotations", None):
         from mediasynth.io.layouts import EXPORT_FORMATS
 
-        formats = tuple(f.strip() for f in args.annotations.split(",") if f.strip())
-        bad = [f for f in formats if f not in EXPORT_FORMATS]
+        annotations = tuple(f.strip() for f in args.annotations.split(",") if f.strip())
+        bad = [f for f in annotations if f not in EXPORT_FORMATS]
         if bad:
             raise ConfigError(f"--annotations: unknown format {bad[0]!r} (formats: "
                               f"{', '.join(EXPORT_FORMATS)})")
-        dataset["annotations"] = formats
-    if args.augment_eval:
-        dataset["augment_eval"] = True
-    if dataset:
-        changes["dataset"] = dataset
-    if getattr(args, "format", None):
-        changes["output"] = {"format": args.format}
-    budgets = {k: v for k, v in (("max_image_pixels", args.max_image_pixels),
-                                 ("max_audio_duration_s", args.max_audio_seconds),
-                                 ("max_video_duration_s", args.max_video_seconds),
-                                 ("file_timeout_s", args.timeout)) if v is not None}
-    if budgets:
-        changes["budgets"] = budgets
-    return pipeline.with_overrides(**changes) if changes else pipeline
+    return dict(
+        variants=args.variants, seed=args.seed, split=split, balance=args.balance or None,
+        layout=getattr(args, "layout", None) or None, annotations=annotations or None,
+        output_format=getattr(args, "format", None) or None,
+        keep_originals=args.keep_originals, augment_eval=args.augment_eval,
+        workers=args.workers, executor=args.executor, scheduler=args.scheduler,
+        on_error=args.on_error, on_damaged=args.on_damaged,
+        max_image_pixels=args.max_image_pixels, max_audio_duration_s=args.max_audio_seconds,
+        max_video_duration_s=args.max_video_seconds, file_timeout_s=args.timeout,
+        dry_run=args.dry_run, overwrite=args.overwrite, fsync=args.fsync,
+        report=not args.no_report, progress=not args.quiet, **_grouping_from_args(args))
 
 
 def _grouping_from_args(args) -> dict:
@@ -76,106 +64,63 @@ def _grouping_from_args(args) -> dict:
 
 
 def cmd_expand(args) -> int:
-    import contextlib
+    """`expand SRC OUT`: `mediasynth.api.expand` (lock, pool, run, report), then the plan
+    (--dry-run) or the summary table; exit 3 when sources were skipped or failed."""
+    from mediasynth import api
 
-    from mediasynth.engine.pool import make_pool  # standard library only: starts at once
-    from mediasynth.engine.sink import OutLock, check_folders
-
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError("--workers must be >= 1")
-    check_folders(Path(args.src), Path(args.out))
-    # one writer per OUT, held through the report; the pool stops before the lock is freed.
-    # Workers start while the engine is imported, the pipeline read and SRC walked.
-    lock = contextlib.nullcontext() if args.dry_run else OutLock(args.out)
-    with lock, make_pool(args.executor, args.workers, args.scheduler).start_async() as pool:
-        return _expand(args, pool)
-
-
-def _expand(args, pool) -> int:
-    from mediasynth.engine.run import ExpandOptions, expand, summary_table
-
-    options = ExpandOptions(workers=args.workers, executor=args.executor,
-                            scheduler=args.scheduler, on_error=args.on_error,
-                            dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet,
-                            fsync=args.fsync, on_damaged=args.on_damaged,
-                            previews=not args.no_report)
-    pipeline = _pipeline_from_args(args)
-    result = expand(args.src, args.out, pipeline, options, pool=pool, locked=True)
+    result = api.expand(args.src, args.out, args.pipeline, **_expand_keywords(args))
     for warning in result.warnings:
         eprint(f"mediasynth: warning: {warning}")
     if args.dry_run:
+        pipeline = result.pipeline
         print(f"plan: {len(result.plan.jobs)} sources, {result.plan.outputs()} outputs "
               f"(seed {pipeline.seed}, {pipeline.variants} variants, balance "
               f"{pipeline.dataset.balance})")
         print(f"{'split':8s} {'class':20s} {'kind':6s} {'sources':>8s} {'outputs':>8s}")
         for split, cls, kind, n_src, n_out in result.plan.summary():
             print(f"{split:8s} {cls[:20]:20s} {kind:6s} {n_src:8d} {n_out:8d}")
-        problems = [j for j in result.plan.jobs if j.problem]
-        for job in problems:
-            print(f"skip     {job.problem[0]:11s} {job.source}: {job.problem[1]}")
+        for problem in result.problems:
+            print(f"skip     {problem.code:11s} {problem.source}: {problem.message}")
         return 0
-    if not args.no_report:
-        _try_report(Path(args.out))
     if not args.quiet:
-        print(summary_table(result))
+        print(result.summary())
     return result.exit_code
 
 
-def _try_report(out: Path) -> None:
-    try:
-        from mediasynth.report.html import write_report
-    except ImportError:
-        return
-    write_report(out)
-
-
 def cmd_replay(args) -> int:
-    from mediasynth.engine.replay import replay_row
+    from mediasynth import api
 
-    dest = Path(args.dest) if args.dest else None
-    dest, matches = replay_row(Path(args.out), args.row_id, dest)
-    print(f"wrote {dest}: {'byte-identical to' if matches else 'DIFFERS from'} the recorded output")
-    return 0 if matches else 1
+    result = api.replay(args.out, args.row_id, args.dest or None)
+    print(f"wrote {result.path}: "
+          f"{'byte-identical to' if result.identical else 'DIFFERS from'} the recorded output")
+    return 0 if result.identical else 1
 
 
 def cmd_synth(args) -> int:
     """`synth GENERATOR OUT` (or `synth pipeline OUT -p PIPELINE`, the generator named by the
-    pipeline's `source:`): --set values over the generator's settings, --count and --split
-    over its runner options; writes OUT (see engine/synth_run.py) and its report."""
-    from mediasynth.core.config import load_pipeline, resolve_pipeline_path, validate_split
-    from mediasynth.engine.plan import parse_split
-    from mediasynth.engine.synth_run import generator_and_options, run_synth
+    pipeline's `source:`): `mediasynth.api.synth` with the --set values over the
+    generator's settings, --count and --split over its runner options."""
+    from mediasynth import api
 
-    if args.generator == "pipeline":
-        if not args.pipeline:
-            raise ConfigError("`mediasynth synth pipeline OUT` needs -p PIPELINE with a source:")
-        pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
-        if not pipeline.source:
-            raise ConfigError(f"{args.pipeline} has no source: section")
-        settings = dict(pipeline.source)
-        type_name = settings.pop("type", None)
-        if not isinstance(type_name, str) or not type_name.startswith("synth."):
-            raise ConfigError("source.type must name a generator, e.g. synth.shapes")
-    else:
-        type_name, settings = f"synth.{args.generator}", {}
-    settings.update(parse_sets(args.set))
-    generator, runner = generator_and_options(type_name, settings)
-    count = int(args.count if args.count is not None else runner.get("count", 100))
-    if count < 1:
+    if args.generator == "pipeline" and not args.pipeline:
+        raise ConfigError("`mediasynth synth pipeline OUT` needs -p PIPELINE with a source:")
+    if args.count is not None and args.count < 1:
         raise ConfigError("--count must be >= 1")
-    split = runner.get("split")
+    split = None
     if args.split:
-        split = parse_split(args.split)
-    if split:
-        validate_split(split)
-    rows = run_synth(generator, args.out, count=count, seed=args.seed, split=split,
-                     class_counts=runner.get("class_counts"),
-                     class_weights=runner.get("class_weights"), workers=args.workers,
-                     quiet=args.quiet)
-    if not getattr(args, "no_report", False):
-        _try_report(Path(args.out))
+        from mediasynth.engine.plan import parse_split
+
+        try:
+            split = parse_split(args.split)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    result = api.synth(args.generator, args.out, count=args.count, seed=args.seed,
+                       split=split, workers=args.workers,
+                       pipeline=args.pipeline if args.generator == "pipeline" else None,
+                       settings=parse_sets(args.set),
+                       report=not getattr(args, "no_report", False), progress=not args.quiet)
     if not args.quiet:
-        print(f"wrote {len(rows)} {generator.media_kind} items to {args.out}")
+        print(f"wrote {result.items} {result.kind} items to {args.out}")
     return 0
 
 
@@ -194,38 +139,22 @@ def parse_sets(pairs: list[str]) -> dict:
 
 
 def cmd_report(args) -> int:
-    from mediasynth.core.errors import MediasynthError
-    from mediasynth.engine import manifest as M
-    from mediasynth.engine.sink import OutLock
-    from mediasynth.report.html import write_report
+    from mediasynth import api
 
-    out = Path(args.out)
-    if not (out / M.MANIFEST).is_file():
-        raise MediasynthError(f"{out} is not a mediasynth OUT (no {M.MANIFEST}): nothing to "
-                              "report")
-    with OutLock(out):
-        path = write_report(out)
-    print(f"wrote {path}")
+    print(f"wrote {api.report(args.out)}")
     return 0
 
 
 def cmd_audit(args) -> int:
-    """Leakage audit: 0 clean, quality.audit.LEAKAGE_EXIT when leakage is found."""
+    """`audit DIR`: `mediasynth.api.audit`, printed as a table (or JSON), optionally an HTML
+    page; exit 0 when clean, quality.audit.LEAKAGE_EXIT when leakage is found."""
     import json
-    import re
+    from pathlib import Path
 
-    from mediasynth.core.errors import MediasynthError
-    from mediasynth.quality.audit import LEAKAGE_EXIT, audit, table
+    from mediasynth import api
+    from mediasynth.quality.audit import LEAKAGE_EXIT, table
 
-    root = Path(args.dir)
-    if not root.is_dir():
-        raise MediasynthError(f"{root} is not a folder")
-    if args.group_by:
-        try:
-            re.compile(args.group_by)
-        except re.error as exc:
-            raise ConfigError(f"--group-by is not a valid regular expression: {exc}") from None
-    result = audit(root, group_by=args.group_by)
+    result = api.audit(args.dir, group_by=args.group_by)
     if args.json:
         print(json.dumps(result.to_json(), indent=1, ensure_ascii=True))
     else:
@@ -233,7 +162,7 @@ def cmd_audit(args) -> int:
     if args.html:
         from mediasynth.quality.audit_html import write_audit_html
 
-        write_audit_html(result, root, Path(args.html))
+        write_audit_html(result, Path(args.dir), Path(args.html))
     return LEAKAGE_EXIT if result.leaks else 0
 
 

@@ -150,7 +150,25 @@ class Compose(_Composite):
         return len(self.steps)
 
 
+def _positional_steps(cls: type) -> type:
+    """Let `cls([step, ...], weights=...)` take its steps positionally, as albumentations'
+    OneOf/SomeOf do (the dataclass's keyword-only `__init__` stays underneath)."""
+    keyword_init = cls.__init__
+
+    def __init__(self, *args, **fields):
+        if len(args) > 1 or (args and "steps" in fields):
+            raise TypeError(f"{cls.__name__}() takes its steps as one list, then keywords")
+        if args:
+            fields["steps"] = args[0]
+        keyword_init(self, **fields)
+
+    __init__.__doc__ = keyword_init.__doc__
+    cls.__init__ = __init__
+    return cls
+
+
 @register("one_of")
+@_positional_steps
 @dataclass(frozen=True, kw_only=True)
 class OneOf(_Composite):
     """Apply exactly one step, chosen by `weights` (uniform when omitted).
@@ -188,6 +206,7 @@ class OneOf(_Composite):
 
 
 @register("some_of")
+@_positional_steps
 @dataclass(frozen=True, kw_only=True)
 class SomeOf(_Composite):
     """Apply n distinct steps (n drawn from `n_range`), kept in their listed order.

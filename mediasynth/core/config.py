@@ -215,7 +215,7 @@ class Pipeline:
         cfg["output"] = _plain(dataclasses.asdict(self.output))
         cfg["budgets"] = dataclasses.asdict(self.budgets)
         if self.source is not None:
-            cfg["source"] = dict(self.source)
+            cfg["source"] = _builtin(self.source)
         return cfg
 
     def sha256(self) -> str:
@@ -227,6 +227,17 @@ class Pipeline:
         import yaml
 
         return yaml.safe_dump(self.to_config(), sort_keys=False)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the pipeline as YAML to `path` (replaced whole: a reader never sees half a
+        file); `load_pipeline(path)` gives back an equal pipeline with the same `sha256()`."""
+        import os
+
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        tmp.write_text(self.to_yaml(), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
 
     def with_overrides(self, **changes: Any) -> Pipeline:
         """A copy with top-level fields replaced; `dataset`/`budgets` take dicts of changes,
@@ -245,6 +256,16 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
+    return value
+
+
+def _builtin(value: Any) -> Any:
+    """`value` with the parser's line-tracking mappings made plain dicts and lists (YAML
+    writers refuse subclasses), None values kept."""
+    if isinstance(value, dict):
+        return {k: _builtin(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_builtin(v) for v in value]
     return value
 
 

@@ -1,4 +1,15 @@
-"""Error classes shared by every layer.
+"""Error classes shared by every layer: the public exception hierarchy.
+
+```
+MediasynthError            anything mediasynth raises on purpose
+├── ConfigError            a pipeline file, transform or option is invalid (CLI exit 2)
+│   └── KindMismatchError  a chain step works on another media kind than its chain
+├── FatalError             a run cannot go on; nothing further is written (CLI exit 1)
+│   ├── SourceNotFound     SRC does not exist or is not a folder
+│   └── OutLocked          another live run is writing OUT
+├── MediaError             one input file cannot be used (its `code` is a reason code)
+└── FFmpegError            an FFmpeg process failed
+```
 
 `MediaError` carries a machine-readable reason code that goes into manifest rows
 (`REASON_CODES`; docs/architecture.md explains each).
@@ -34,6 +45,28 @@ class ConfigError(MediasynthError):
 
 class KindMismatchError(ConfigError):
     """A step of a chain works on another media kind than the chain."""
+
+
+class FatalError(MediasynthError):
+    """The run cannot go on (bad folders, OUT unwritable or in use); nothing further is
+    written."""
+
+
+class SourceNotFound(FatalError):
+    """SRC does not exist or is not a folder. `path` is SRC as given."""
+
+    def __init__(self, message: str, *, path: str | None = None):
+        self.path = path
+        super().__init__(message)
+
+
+class OutLocked(FatalError):
+    """Another live mediasynth run holds OUT's lock. `pid` is that run's process id as it
+    recorded it ("unknown" when it wrote none)."""
+
+    def __init__(self, message: str, *, pid: str = "unknown"):
+        self.pid = pid
+        super().__init__(message)
 
 
 class MediaError(MediasynthError):

@@ -151,3 +151,43 @@ def _key_line(cfg: Any, key: str) -> int | None:
     if lines and key in lines:
         return lines[key]
     return getattr(cfg, "line", None)
+
+
+# Names a modality namespace also answers to: albumentations' names of our transforms.
+CLASS_ALIASES = {"image": {"HorizontalFlip": "image.flip_horizontal",
+                           "VerticalFlip": "image.flip_vertical"}}
+
+
+def classes_of_kind(kind: str) -> dict[str, type]:
+    """Every registered transform class of media `kind` by its class name: what a modality
+    namespace (`mediasynth.image`, ...) exports. Imports only that modality's transforms
+    (and the core plugins), not the other modalities'."""
+    known = {m.kind: m.transforms for m in modality.modalities() if m.transforms}
+    if kind in known:
+        importlib.import_module(known[kind])
+    else:
+        load_all()
+    return {cls.__name__: cls for cls in _REGISTRY.values()
+            if isinstance(getattr(cls, "kind", None), str) and str(cls.kind) == kind}
+
+
+def namespace_attribute(module: str, kind: str, name: str) -> type:
+    """A modality package's `__getattr__` (PEP 562): the transform class of `kind` called
+    `name` (or an alias in CLASS_ALIASES), the very class the registry holds. Anything else
+    is an AttributeError naming the closest class, so `from module import submodule` still
+    imports submodules."""
+    if not name[:1].isupper():
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    classes = classes_of_kind(kind)
+    if name in classes:
+        return classes[name]
+    alias = CLASS_ALIASES.get(kind, {}).get(name)
+    if alias is not None:
+        return lookup(alias)
+    raise AttributeError(f"module {module!r} has no attribute {name!r}"
+                         f"{did_you_mean(name, classes)}")
+
+
+def namespace_names(kind: str) -> list[str]:
+    """The class names (and aliases) a modality namespace exports, sorted."""
+    return sorted({*classes_of_kind(kind), *CLASS_ALIASES.get(kind, {})})

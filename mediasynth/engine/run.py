@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -392,10 +391,9 @@ def _run(jobs: list[SourceJob], ctx: RunContext, pool):
 
 
 def _progress(total: int, quiet: bool):
-    from tqdm import tqdm
+    from mediasynth.engine.progress import progress_bar
 
-    disable = quiet or not sys.stderr.isatty()
-    return tqdm(total=total, unit="file", desc="expand", disable=disable, leave=False)
+    return progress_bar(total, unit="file", desc="expand", quiet=quiet)
 
 
 def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],

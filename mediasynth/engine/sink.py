@@ -26,7 +26,7 @@ import os
 import shutil
 from pathlib import Path
 
-from mediasynth.core.errors import MediasynthError
+from mediasynth.core.errors import FatalError, OutLocked, SourceNotFound
 from mediasynth.engine import manifest as M
 from mediasynth.io.atomic import remove_stale_temps, write_bytes_atomic
 
@@ -34,11 +34,6 @@ STATE_DIR = ".mediasynth"
 LOCK = "lock"
 JOURNAL = "files"
 SOURCES = "sources.json"
-
-
-class FatalError(MediasynthError):
-    """The run cannot go on (bad folders, OUT unwritable or in use); nothing further is
-    written."""
 
 
 class OutLock:
@@ -62,9 +57,9 @@ class OutLock:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise FatalError(f"OUT {self.out} is being written by another mediasynth run "
-                                 f"(pid {holder}); wait for it to finish or choose another "
-                                 "OUT") from None
+                raise OutLocked(f"OUT {self.out} is being written by another mediasynth run "
+                                f"(pid {holder}); wait for it to finish or choose another "
+                                "OUT", pid=holder) from None
             raise FatalError(f"cannot lock OUT {self.out}: {exc.strerror}") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -96,7 +91,8 @@ def check_folders(src: Path, out: Path) -> None:
     """Refuse folder pairs that would write into SRC or mix outputs with foreign files."""
     src, out = Path(src), Path(out)
     if not src.is_dir():
-        raise FatalError(f"source folder {src} does not exist or is not a folder")
+        raise SourceNotFound(f"source folder {src} does not exist or is not a folder",
+                             path=str(src))
     s, o = src.resolve(), out.resolve()
     if s == o:
         raise FatalError("OUT must not be SRC: the source folder is never written")

@@ -157,12 +157,9 @@ def run_synth(generator: Generator, out: str | Path, *, count: int, seed: int = 
 
 
 def _bar(total: int, quiet: bool):
-    import sys
+    from mediasynth.engine.progress import progress_bar
 
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="item", desc="synth", disable=quiet or not sys.stderr.isatty(),
-                leave=False)
+    return progress_bar(total, unit="item", desc="synth", quiet=quiet)
 
 
 def _write_annotations(generator: Generator, out: Path, rows: list[dict]) -> list[str]:

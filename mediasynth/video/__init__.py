@@ -1,5 +1,7 @@
 """Video: temporal transforms, probing, FFmpeg filtergraphs, streamed frame processing; the
-video modality (its frames go through an image chain, its soundtrack through an audio one)."""
+video modality (its frames go through an image chain, its soundtrack through an audio one),
+and the public namespace of its temporal transform classes (`from mediasynth.video import
+Speed`, loaded on first use, the registry's own class)."""
 
 from mediasynth.core.modality import Modality, register_modality
 
@@ -9,3 +11,17 @@ register_modality(Modality(
     extensions=(".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ogv", ".3gp", ".mpg",
                 ".mpeg", ".ts", ".mts", ".wmv", ".flv"),
     transforms="mediasynth.video.transforms", stats_keys=("duration_s",)), __name__)
+
+
+def __getattr__(name: str):
+    """Every registered video transform class by its class name, loaded on first use:
+    `from mediasynth.video import ...` gives the registry's own class."""
+    from mediasynth.core.registry import namespace_attribute
+
+    return namespace_attribute(__name__, "video", name)
+
+
+def __dir__() -> list[str]:
+    from mediasynth.core.registry import namespace_names
+
+    return sorted({*globals(), *namespace_names("video")})

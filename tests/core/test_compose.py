@@ -62,3 +62,18 @@ def test_record_round_trips_through_dict():
     _, rec = Compose([Rotate(), ColorJitter()]).run(scene(), np.random.default_rng(0))
     assert OpRecord.from_dict(rec.to_dict()) == rec
     assert rec.applied_names() == ["image.rotate", "image.color_jitter"]
+
+
+def test_one_of_and_some_of_take_their_steps_positionally_like_albumentations():
+    import pickle
+
+    from mediasynth.core.registry import build, lookup
+
+    flip, invert = FlipHorizontal(), lookup("image.invert")()
+    assert OneOf([flip, invert], weights=[1, 3]) == OneOf(steps=[flip, invert], weights=[1, 3])
+    some = SomeOf([flip, invert], n_range=(1, 2), p=0.5)
+    assert some == SomeOf(steps=(flip, invert), n_range=(1, 2), p=0.5)
+    assert pickle.loads(pickle.dumps(some)) == some
+    assert SomeOf.from_config(some.to_config(), build) == some
+    with pytest.raises(TypeError, match="steps as one list"):
+        OneOf([flip], steps=[invert])
