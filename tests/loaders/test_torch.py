@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,3 +79,83 @@ def test_spawn_workers_too(tmp_path):
     first = [b["image"] for b in loader]
     again = [b["image"] for b in loader]
     assert all(torch.equal(a, b) for a, b in zip(first, again))
+
+
+def _mixed_mode_tree(root, per_mode: int = 30, size=(40, 30)):
+    """Two classes of small images in every mode a folder mixes: gray, RGB and CMYK JPEGs;
+    gray, gray + alpha, RGB, RGBA, palette (with and without transparency), 16-bit gray and
+    16-bit RGB PNGs; some names not UTF-8. Returns {path: what PIL's convert("RGB") gives
+    (8-bit files) or the 16-bit values / 257}."""
+    import os
+
+    import cv2
+    from PIL import Image as PILImage
+
+    rng = np.random.default_rng(0)
+    w, h = size
+    expected = {}
+    for i in range(per_mode):
+        cls = root / ("cats" if i % 2 else "dogs")
+        cls.mkdir(parents=True, exist_ok=True)
+        rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        alpha = rng.integers(0, 256, (h, w, 1), dtype=np.uint8)
+        pil = {
+            "L.jpg": PILImage.fromarray(rgb[:, :, 0], "L"),
+            "RGB.jpg": PILImage.fromarray(rgb, "RGB"),
+            "CMYK.jpg": PILImage.fromarray(rgb, "RGB").convert("CMYK"),
+            "L.png": PILImage.fromarray(rgb[:, :, 0], "L"),
+            "LA.png": PILImage.fromarray(np.concatenate([rgb[:, :, :1], alpha], 2), "LA"),
+            "RGB.png": PILImage.fromarray(rgb, "RGB"),
+            "RGBA.png": PILImage.fromarray(np.concatenate([rgb, alpha], 2), "RGBA"),
+            "P.png": PILImage.fromarray(rgb, "RGB").quantize(64),
+        }
+        transparent = PILImage.fromarray(rgb, "RGB").quantize(16)
+        transparent.info["transparency"] = 0
+        pil["Pt.png"] = transparent
+        for suffix, im in pil.items():
+            name = f"{i:03d}-{suffix}" if i % 10 else os.fsdecode(f"{i:03d}-\xe9t\xe9-".encode(
+                "latin-1")) + suffix  # a Latin-1 name: not valid UTF-8
+            path = cls / name
+            im.save(path, **({"quality": 95} if suffix.endswith("jpg") else {}))
+            with PILImage.open(path) as back:
+                expected[path] = np.asarray(back.convert("RGB"))
+        deep = rng.integers(0, 65536, (h, w, 3), dtype=np.uint16)
+        cv2.imwrite(str(cls / f"{i:03d}-RGB16.png"), deep[:, :, ::-1])
+        cv2.imwrite(str(cls / f"{i:03d}-L16.png"), deep[:, :, 0])
+        expected[cls / f"{i:03d}-RGB16.png"] = ((deep.astype(np.uint32) + 128) // 257
+                                                 ).astype(np.uint8)
+        expected[cls / f"{i:03d}-L16.png"] = np.repeat(
+            ((deep[:, :, :1].astype(np.uint32) + 128) // 257).astype(np.uint8), 3, axis=2)
+    return expected
+
+
+def test_a_folder_mixing_gray_colour_alpha_palette_and_16_bit_batches_as_rgb(tmp_path):
+    expected = _mixed_mode_tree(tmp_path / "src")
+    assert len(expected) == 330
+    ds = MediaDataset(tmp_path / "src", kinds=("image",))
+    assert len(ds) == 330
+    loader = torch.utils.data.DataLoader(ds, batch_size=32, num_workers=0, collate_fn=collate)
+    seen = 0
+    for batch in loader:
+        assert batch["image"].shape[1:] == (3, 30, 40) and batch["image"].dtype == torch.float32
+        for image, path in zip(batch["image"], batch["path"]):
+            want = expected[Path(path)]
+            got = np.rint(image.permute(1, 2, 0).numpy() * 255).astype(np.int16)
+            # JPEG: OpenCV's and Pillow's libjpeg builds may round an odd value differently
+            tolerance = 2 if path.endswith(".jpg") else 0
+            assert np.abs(got - want.astype(np.int16)).max() <= tolerance, path
+        seen += len(batch["path"])
+    assert seen == 330
+
+
+def test_mode_gray_and_rgba_and_as_stored(tmp_path):
+    expected = _mixed_mode_tree(tmp_path / "src", per_mode=2)
+    gray = MediaDataset(tmp_path / "src", kinds=("image",), mode="L")
+    batch = collate([gray[i] for i in range(len(gray))])
+    assert batch["image"].shape == (len(expected), 1, 30, 40)
+    rgba = MediaDataset(tmp_path / "src", kinds=("image",), mode="RGBA")
+    assert {rgba[i]["image"].shape for i in range(len(rgba))} == {(30, 40, 4)}
+    stored = MediaDataset(tmp_path / "src", kinds=("image",), mode=None)
+    assert {stored[i]["image"].shape[2] for i in range(len(stored))} == {1, 3, 4}
+    with pytest.raises(ValueError, match="mode must be one of"):
+        MediaDataset(tmp_path / "src", mode="CMYK")
