@@ -230,9 +230,11 @@ def test_partners_of_another_mode_take_the_sources_channels_and_depth(step):
 def test_mixup_of_a_gray_source_with_a_colour_partner_mixes_the_partners_luma():
     gray = _mode_variants(0)["L"]
     colour = _mode_variants(1)["RGB"]
-    out, record = lookup("image.mixup")().run(gray.replace(meta={"partners": [(colour, None)]}),
-                                              np.random.default_rng(0))
+    step = lookup("image.mixup")(alpha=100.0)  # lambda near 0.5: both images count
+    out, record = step.run(gray.replace(meta={"partners": [(colour, None)]}),
+                           np.random.default_rng(0))
     lam = record.params["lambda"]
+    assert 0.3 < lam < 0.7
     luma = colour.pixels.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     want = lam * gray.pixels[:, :, 0] + (1 - lam) * np.rint(luma)
     assert np.abs(out.pixels[:, :, 0].astype(np.float64) - want).max() <= 1.0
