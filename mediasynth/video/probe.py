@@ -36,8 +36,9 @@ TRUNCATION_SHARE = 0.05
 
 
 def probe_video(path: str | Path, *, max_duration_s: float) -> Video:
-    """The header and first frame of `path` as a Video (duration from the header), after
-    the header's duration check; the probe is cached per process for an unchanged file,
+    """The header and first frame of `path` as a Video (duration from the header, or
+    measured from the packets when the header states more than `max_duration_s`), after
+    the duration check; the probe is cached per process for an unchanged file,
     so the engine's header check and the later load in the same worker cost one probe."""
     path = Path(path).resolve()
     return _describe(path, _facts(path), max_duration_s)
