@@ -1,4 +1,5 @@
-"""The FFmpeg binary, one safe process runner, PyAV probing and a demux-only packet scan.
+"""The FFmpeg binary, one safe process runner, PyAV probing, a demux-only packet scan and a
+full decode check (`decode_failure`).
 
 Binary: `$MEDIASYNTH_FFMPEG`, else the one bundled in imageio-ffmpeg (a pinned, recent build:
 what mediasynth is tested with), else `ffmpeg` on PATH (platforms without the wheel's binary).

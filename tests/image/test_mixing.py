@@ -242,9 +242,9 @@ def test_mixup_of_a_gray_source_with_a_colour_partner_mixes_the_partners_luma():
 
 def test_expand_mixes_a_folder_of_gray_colour_alpha_and_16_bit_images(tmp_path):
     from mediasynth.io.image_io import read_image
-    from tests.loaders.test_torch import _mixed_mode_tree
+    from tests.image.helpers import mixed_mode_tree
 
-    _mixed_mode_tree(tmp_path / "src", per_mode=8)
+    mixed_mode_tree(tmp_path / "src", per_mode=8)
     out = tmp_path / "out"
     pipeline = tmp_path / "mosaic.yaml"
     pipeline.write_text("version: 1\nvariants: 1\nimage:\n  - {type: image.mosaic}\n")
