@@ -40,6 +40,7 @@ from mediasynth.core.media import Audio, Image, Video
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.atomic import TEMP_PREFIX
 from mediasynth.io.ffmpeg import (
+    decode_failure,
     decoder_failure,
     ffmpeg_binary,
     input_arg,
@@ -102,6 +103,10 @@ def render_clip(plan: ClipPlan, pipeline, dest: Path, previews: tuple[str, ...] 
         message = decoder_failure(exc)
         if message is None:
             raise
+        # its decoders ran in parallel threads: the reason comes from a pass of one stream
+        # at a time, the same on every run
+        message = decode_failure(plan.source.path,
+                                 timeout_s=pipeline.budgets.ffmpeg_timeout_s) or message
         raise MediaError("damaged", f"the source does not decode: {message}") from None
 
 

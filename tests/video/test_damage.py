@@ -149,6 +149,9 @@ def test_a_bit_flipped_mp4_passes_the_packet_scan_but_not_verify(tmp_path):
         handler.verify(bad, BUDGETS)
     assert info.value.code == "damaged" and "h264" in info.value.message
     assert "0x" not in info.value.message  # no addresses: the same reason on every run
+    with pytest.raises(MediaError) as again:
+        handler.verify(bad, BUDGETS)
+    assert again.value.message == info.value.message
     handler.verify(tmp_path / "good.mp4", BUDGETS)
 
 
@@ -162,6 +165,23 @@ def test_a_bit_flipped_mp4_does_not_render(tmp_path, path):
     with pytest.raises(MediaError) as info:
         handler.render(video, pipeline, np.random.default_rng(0), tmp_path / "out.mp4")
     assert info.value.code == "damaged" and "h264" in info.value.message
+
+
+def test_a_clip_damaged_in_both_streams_gets_the_same_reason_on_every_path(tmp_path):
+    bad = _bit_flipped(_clip(tmp_path / "good.mp4", seconds=4), tmp_path / "bad.mp4", flips=80)
+    handler = VideoHandler()
+    video = handler.load(bad, BUDGETS)
+    reasons = set()
+    for path in ("fused", "frames", "fused"):
+        pipeline = pipeline_from_config({"version": 1, "output": {"video": {"path": path}},
+                                         "video": {"frames": [{"type": "image.flip_horizontal"}]}})
+        with pytest.raises(MediaError) as info:
+            handler.render(video, pipeline, np.random.default_rng(0), tmp_path / "out.mp4")
+        reasons.add(info.value.message)
+    with pytest.raises(MediaError) as info:
+        handler.verify(bad, BUDGETS)
+    reasons.add(info.value.message)
+    assert len(reasons) == 1, reasons
 
 
 def test_expand_refuses_to_copy_a_bit_flipped_original(tmp_path):
