@@ -10,6 +10,7 @@ import numpy as np
 from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
 from mediasynth.image.annotations import Limits, run_annotated
+from mediasynth.image.modes import convert
 from mediasynth.image.samples import annotated_sample
 from mediasynth.image.thumbnails import thumbnail_png
 from mediasynth.io.image_io import (
@@ -97,9 +98,13 @@ class ImageHandler:
                           max_memory_bytes=budgets.max_worker_memory_bytes)
 
     def sample(self, item, pipeline, rng, dataset) -> tuple[dict, OpRecord | None]:
-        """A data loader's sample (loaders/dataset.py) and its record: "image" and, for an
-        annotated item, its moved targets (image/samples.py)."""
+        """A data loader's sample (loaders/dataset.py) and its record: "image" (converted
+        to `dataset.mode` before the chain, see image/modes.py) and, for an annotated item,
+        its moved targets (image/samples.py)."""
         image = self.load(item.path, dataset.budgets)
+        mode = getattr(dataset, "mode", None)
+        if mode is not None:
+            image = image.replace(pixels=convert(image.pixels, mode))
         chain = pipeline.chain("image") if pipeline is not None else None
         if item.annotation is not None:
             return annotated_sample(image, item.annotation, chain, rng, dataset.categories,

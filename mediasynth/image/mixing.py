@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from mediasynth.core.media import Image
+from mediasynth.image.modes import match_channels
 
 EMBED_THUMB_PX = 8
 EMBED_BINS = 8
@@ -32,7 +33,9 @@ def _as_rgb_unit(pixels: np.ndarray) -> np.ndarray:
 
 def interpolate(image: Image, partner: Image, lam: float) -> Image:
     """lam * image + (1 - lam) * partner, the partner resized to the image's size and given
-    its channel count and dtype (rounded back to integers for integer images)."""
+    its channel count and dtype (rounded back to integers for integer images): a gray
+    partner of a colour image is repeated, a colour partner of a gray one becomes its luma,
+    alpha is dropped or added opaque (image/modes.match_channels)."""
     import cv2
 
     other = partner.pixels
@@ -40,7 +43,7 @@ def interpolate(image: Image, partner: Image, lam: float) -> Image:
         other = cv2.resize(other, (image.width, image.height), interpolation=cv2.INTER_AREA)
         if other.ndim == 2:
             other = other[:, :, None]
-    other = _match_channels(_match_dtype(other, image.pixels.dtype), image.channels)
+    other = match_channels(_match_dtype(other, image.pixels.dtype), image.channels)
     mixed = lam * image.pixels.astype(np.float32) + (1.0 - lam) * other.astype(np.float32)
     if image.pixels.dtype.kind in "ui":
         info = np.iinfo(image.pixels.dtype)
@@ -53,18 +56,5 @@ def _match_dtype(pixels: np.ndarray, dtype) -> np.ndarray:
         return pixels
     top = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
     unit = pixels.astype(np.float32) / top.get(pixels.dtype, 1.0)
-    return (unit * top.get(np.dtype(dtype), 1.0)).astype(dtype)
-
-
-def _match_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
-    have = pixels.shape[2]
-    if have == channels:
-        return pixels
-    if channels == 1:
-        return pixels[:, :, :3].mean(axis=2, keepdims=True).astype(pixels.dtype)
-    rgb = np.repeat(pixels, 3, axis=2) if have == 1 else pixels[:, :, :3]
-    if channels == 4:
-        alpha = np.full(rgb.shape[:2] + (1,), np.iinfo(rgb.dtype).max if rgb.dtype.kind == "u"
-                        else 1.0, rgb.dtype)
-        return np.concatenate([rgb, alpha], axis=2)
-    return rgb
+    scaled = unit * top.get(np.dtype(dtype), 1.0)
+    return (np.rint(scaled) if np.dtype(dtype).kind in "ui" else scaled).astype(dtype)

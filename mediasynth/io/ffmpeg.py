@@ -1,4 +1,5 @@
-"""The FFmpeg binary, one safe process runner, PyAV probing and a demux-only packet scan.
+"""The FFmpeg binary, one safe process runner, PyAV probing, a demux-only packet scan and a
+full decode check (`decode_failure`).
 
 Binary: `$MEDIASYNTH_FFMPEG`, else the one bundled in imageio-ffmpeg (a pinned, recent build:
 what mediasynth is tested with), else `ffmpeg` on PATH (platforms without the wheel's binary).
@@ -18,6 +19,7 @@ import contextlib
 import ctypes
 import functools
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -185,12 +187,21 @@ def run_ffmpeg(
         kill_process(proc)
         raise
     if proc.returncode != 0:
-        tail = err.decode("utf-8", "replace").strip().splitlines()[-8:]
         raise FFmpegError(
             f"ffmpeg exited with {proc.returncode}", returncode=proc.returncode,
-            stderr_tail="\n".join(tail),
+            stderr_tail=stderr_tail(err.decode("utf-8", "replace"), 8),
         )
     return out or b""
+
+
+def stderr_tail(text: str, lines: int) -> str:
+    """The last `lines` lines of FFmpeg's stderr, after the first decoder complaint when it
+    is earlier (the lines a failure ends with are about the streams it stopped)."""
+    all_lines = text.strip().splitlines()
+    tail = all_lines[-lines:]
+    first = next((line for line in all_lines if any(m in line for m in _DECODER_MARKERS)),
+                 None)
+    return "\n".join([first, *tail] if first is not None and first not in tail else tail)
 
 
 def kill_process(proc: subprocess.Popen) -> None:
@@ -204,7 +215,8 @@ def kill_process(proc: subprocess.Popen) -> None:
 DECODE_FAILURE_EXIT = 69
 # how FFmpeg 4-9 report a packet its decoder refused
 _DECODER_MARKERS = ("Error submitting packet to decoder", "Decoding error",
-                    "Error while decoding")
+                    "Error while decoding", "corrupt decoded frame",
+                    "Error processing packet in decoder")
 
 
 def decoder_failure(exc: FFmpegError) -> str | None:
@@ -212,10 +224,32 @@ def decoder_failure(exc: FFmpegError) -> str | None:
     media), else None (an FFmpeg failure of another kind)."""
     lines = exc.stderr_tail.splitlines()
     hits = [line for line in lines if any(m in line for m in _DECODER_MARKERS)]
-    if hits:
-        return hits[0].strip()
+    if hits:  # "[vist#0:0/h264 @ 0x55..] [dec:h264 @ 0x55..] corrupt ..." -> "h264: corrupt ..."
+        line = hits[0].strip()
+        names = re.findall(r"\[(?:dec:)?([\w#:/.-]+) @ 0x[0-9a-fA-F]+\]\s*", line)
+        text = re.sub(r"\[[^\]]* @ 0x[0-9a-fA-F]+\]\s*", "", line)
+        return f"{names[-1].split('/')[-1]}: {text}" if names else text
     if exc.returncode == DECODE_FAILURE_EXIT:
         return lines[0].strip() if lines else "most frames failed to decode"
+    return None
+
+
+def decode_failure(path: str | Path, *, timeout_s: float) -> str | None:
+    """Decode every audio and video stream of `path` in full, stopping at the first error
+    a decoder reports (FFmpeg's -xerror: a packet refused or a frame decoded corrupt);
+    returns that message, or None when everything decodes. Video first, then audio, each
+    in its own pass, so the message is the same on every run (decoders of one process run
+    in parallel threads). Costs one decode of the file without any encode (measured: 0.20-
+    0.25 s of CPU for 10 s of 640x360 H.264 + AAC, a fifth of one rendered variant).
+    MediaError('timeout') past `timeout_s`."""
+    for streams in ("0:v?", "0:a?"):
+        try:
+            run_ffmpeg(["-xerror", *safe_input(path), "-map", streams, "-f", "null", "-"],
+                       timeout_s=timeout_s)
+        except FFmpegError as exc:
+            lines = exc.stderr_tail.strip().splitlines()
+            return decoder_failure(exc) or (lines[0].strip() if lines
+                                            else f"ffmpeg exited with {exc.returncode}")
     return None
 
 
@@ -259,7 +293,12 @@ def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True
     with container:
         streams = []
         for s in container.streams:
-            info = {"index": s.index, "type": s.type, "codec": s.codec_context.name or ""}
+            context = s.codec_context  # None for data and attachment streams (tmcd, fonts)
+            info = {"index": s.index, "type": s.type,
+                    "codec": (context.name or "") if context is not None else ""}
+            if context is None:
+                streams.append(info)
+                continue
             if s.type == "video":
                 rate = s.average_rate or s.guessed_rate
                 base = s.base_rate or s.guessed_rate or rate
@@ -285,7 +324,8 @@ def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True
         duration = container.duration / 1_000_000 if container.duration else None
         video = [i for i in streams if i["type"] == "video"]
         if video and timestamps:
-            video[0]["variable_fps"] = _timestamps_vary(container, video[0]["index"])
+            video[0]["variable_fps"] = _timestamps_vary(container, video[0]["index"],
+                                                        video[0]["fps"])
         if first_frame and video:
             try:
                 stream = container.streams.video[0]
@@ -301,14 +341,16 @@ def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True
                 "streams": streams}
 
 
-def _timestamps_vary(container, index: int, packets: int = 240) -> bool:
-    """True when the spacing of the first frames' timestamps varies (variable frame rate).
+def _timestamps_vary(container, index: int, fps: float, packets: int = 240) -> bool:
+    """True when the spacing of the first frames' timestamps varies (variable frame rate)
+    or is typically over 1.5 frames of the stated rate `fps` (a sparse stream, such as an
+    AVI whose repeated frames were left out: its frames are not `fps` a second either).
     Only demuxes (no decoding); timestamps are sorted to undo B-frame reordering."""
     stream = container.streams[index]
     pts = []
     try:
         for packet in container.demux(stream):
-            if packet.pts is not None:
+            if packet.pts is not None and packet.size:  # an AVI's skipped frame: no data
                 pts.append(packet.pts)
             if len(pts) >= packets:
                 break
@@ -319,6 +361,8 @@ def _timestamps_vary(container, index: int, packets: int = 240) -> bool:
     if deltas.size < 3:
         return False
     typical = float(np.median(deltas))
+    if fps > 0 and stream.time_base is not None and typical * float(stream.time_base) > 1.5 / fps:
+        return True
     return bool(typical > 0 and np.mean(np.abs(deltas - typical) > 0.25 * typical) > 0.05)
 
 

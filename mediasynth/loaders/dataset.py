@@ -53,12 +53,18 @@ class MediaDataset:
         clip_audio: video samples also carry the soundtrack under their frames.
         budgets: input limits (defaults of the pipeline, or mediasynth's).
         instance_masks: annotated images also return "masks", (N, H, W) uint8.
+        mode: the pixel mode every image is converted to when read, before the pipeline,
+            as Pillow's `convert` makes it (image/modes.py): "RGB" (default, as
+            torchvision's ImageFolder: gray, gray + alpha, palette, RGBA, CMYK and 16-bit
+            files all become (H, W, 3) uint8, alpha dropped), "L" ((H, W, 1) uint8 luma),
+            "RGBA" ((H, W, 4) uint8), or None (what the file holds: 1, 3 or 4 channels,
+            uint8/uint16/float32; such a folder may not stack into one batch).
 
     Video items go through the whole video section of the pipeline (temporal edits, frame
     chain, audio chain) as `mediasynth expand` renders them (video.clips.read_clip): the
     same generator gives the same frames, and a sample's record replays to them.
 
-    Each sample is a dict: "image" (H x W x C uint8/uint16/float32) or "audio" ((C, N)
+    Each sample is a dict: "image" (H x W x C in `mode`) or "audio" ((C, N)
     float32) + "sample_rate" or "video" ((T, H, W, C) uint8) + "fps" + "frame_indices"
     (positions in the edited clip) [+ "audio" ((C, N) float32, (1, 0) for a clip without
     sound) + "sample_rate" with clip_audio]; plus "label" (int; -1 for annotated images),
@@ -73,9 +79,13 @@ class MediaDataset:
                  fold: int | None = None,
                  kinds: tuple[str, ...] | None = None, seed: int = 0, on_error: str = "raise",
                  return_record: bool = False, clip_frames: int = 8, clip_stride: int = 2,
-                 clip_audio: bool = False, budgets=None, instance_masks: bool = False):
+                 clip_audio: bool = False, budgets=None, instance_masks: bool = False,
+                 mode: str | None = "RGB"):
         if on_error not in ("raise", "skip"):
             raise ValueError("on_error must be 'raise' or 'skip'")
+        from mediasynth.image.modes import check_mode
+
+        self.mode = check_mode(mode)
         self.pipeline = _load_pipeline(pipeline)
         if fold is not None and split not in ("train", "val"):
             raise ValueError("fold= needs split='train' or split='val'")

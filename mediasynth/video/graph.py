@@ -22,15 +22,17 @@ from mediasynth.video.timeline import edit_class
 def source_filters(video: Video) -> list[str]:
     """The first frame at time 0 (the origin the soundtrack is placed against, see
     `audio_source_filters`), square pixels, even size (odd sizes lose their last
-    row/column), constant frame rate for variable-rate sources. Rotation is applied by
-    FFmpeg's autorotate."""
+    row/column), constant frame rate for variable-rate and sparse sources (ending with the
+    source's last frame). Rotation is applied by FFmpeg's autorotate."""
     out = ["setpts=PTS-STARTPTS"]
     if abs(video.pixel_aspect - 1.0) > 1e-3:
         out += ["scale=trunc(iw*sar/2)*2:trunc(ih/2)*2", "setsar=1"]
     elif video.width % 2 or video.height % 2:
         out.append("crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0")
     if video.variable_fps:
-        out.append(f"fps={video.fps:.6f}")
+        # fps= holds the last frame for the gap before it: the trim ends the stream where
+        # the source ends (frame_count: measured from the packets by probe.load_video).
+        out += [f"fps={video.fps:.6f}", f"trim=end_frame={video.frame_count}"]
     return out
 
 

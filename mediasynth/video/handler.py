@@ -10,7 +10,14 @@ from mediasynth.core import modality
 from mediasynth.core.config import pipeline_from_config
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.transform import OpRecord
-from mediasynth.video.probe import VideoHeader, load_video, read_header, remember, verify_video
+from mediasynth.video.probe import (
+    VideoHeader,
+    load_video,
+    read_header,
+    remember,
+    verify_decoding,
+    verify_video,
+)
 from mediasynth.video.render import plan_clip, render_clip
 from mediasynth.video.tracks import move_tracks
 
@@ -58,11 +65,15 @@ class VideoHandler:
         return near_pairs(signatures)
 
     def verify(self, path: Path, budgets) -> None:
-        """Demux-only scan of every packet: MediaError('truncated') when the file ends early
-        (demuxer's "partial file", or packets ending well before the header's duration),
-        MediaError('damaged') for other demuxer errors, MediaError('too_large') when the
-        measured content passes budgets.max_video_duration_s."""
+        """The full check of an original copied as it is. A scan of every packet:
+        MediaError('truncated') when the file ends early (demuxer's "partial file", or
+        packets ending well before the header's duration), MediaError('damaged') for other
+        demuxer errors, MediaError('too_large') when the measured content passes
+        budgets.max_video_duration_s; then a decode of every frame: MediaError('damaged')
+        at the first error a decoder reports (rendered outputs get the same from their own
+        decode, see video/render.py)."""
         verify_video(path, budgets)
+        verify_decoding(path, budgets)
 
     def load(self, path: Path, budgets):
         """`check` + `verify`; the Video carries the measured duration and audio offset."""

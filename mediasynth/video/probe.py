@@ -2,8 +2,9 @@
 
 Two depths:
 - `probe_video` / `check_video`: the header and the first frame (cheap: the engine's header
-  check). Budgets: the header's duration, frame size (max_video_pixels) and the memory a
-  worker needs for its frames (max_worker_memory_bytes).
+  check). Budgets: the duration (the header's; measured from the packets when the header
+  states more than the budget), frame size (max_video_pixels) and the memory a worker
+  needs for its frames (max_worker_memory_bytes).
 - `load_video`: also reads every packet without decoding (`verify_video`): refuses
   truncated and damaged files, bounds the work by the content's *measured* length (a header
   can claim 1 s for 10 minutes of packets) and measures where the soundtrack starts
@@ -35,8 +36,9 @@ TRUNCATION_SHARE = 0.05
 
 
 def probe_video(path: str | Path, *, max_duration_s: float) -> Video:
-    """The header and first frame of `path` as a Video (duration from the header), after
-    the header's duration check; the probe is cached per process for an unchanged file,
+    """The header and first frame of `path` as a Video (duration from the header, or
+    measured from the packets when the header states more than `max_duration_s`), after
+    the duration check; the probe is cached per process for an unchanged file,
     so the engine's header check and the later load in the same worker cost one probe."""
     path = Path(path).resolve()
     return _describe(path, _facts(path), max_duration_s)
@@ -69,9 +71,21 @@ def verify_video(path: str | Path, budgets):
     st = path.stat()
     limit = float(budgets.max_video_duration_s)
     scan = _cached_scan(str(path), st.st_size, st.st_mtime_ns, limit)
-    _refuse_damage(scan)
+    _refuse_damage(scan, limit)
     _refuse_measured_length(scan, limit)
     return scan
+
+
+def verify_decoding(path: str | Path, budgets) -> None:
+    """Decode every audio and video frame of `path` (io.ffmpeg.decode_failure): for an
+    original copied byte for byte, which nothing else decodes. MediaError('damaged') with
+    the decoder's message at the first error (a bit flipped in the media data passes the
+    packet scan), MediaError('timeout') past budgets.ffmpeg_timeout_s."""
+    from mediasynth.io.ffmpeg import decode_failure
+
+    message = decode_failure(Path(path).resolve(), timeout_s=float(budgets.ffmpeg_timeout_s))
+    if message is not None:
+        raise MediaError("damaged", f"the source does not decode: {message}")
 
 
 def check_size_budgets(video: Video, budgets) -> None:
@@ -182,7 +196,11 @@ def _cached_scan(path: str, size: int, mtime_ns: int, limit_s: float):
                       lambda: scan_packets(path, limit_s=limit_s))
 
 
-def _refuse_damage(scan) -> None:
+def _refuse_damage(scan, limit_s: float = float("inf")) -> None:
+    """Truncation and demuxer errors. The packets ending well before the header's duration
+    mean a cut file, unless the header states more than `limit_s` (the duration budget):
+    such a header is not trusted (measured instead, see `_measured_within`), and only the
+    demuxer's own words tell a cut."""
     if scan.over_limit:
         return  # stopped early: an ending cannot be judged (the length check refuses it)
     if scan.truncation:
@@ -191,7 +209,7 @@ def _refuse_damage(scan) -> None:
         code = "truncated" if "end of file" in scan.error.lower() else "damaged"
         raise MediaError(code, f"demuxing failed: {scan.error}")
     header, content = scan.header_duration_s, scan.content_s
-    if header and content is not None and \
+    if header and header <= limit_s and content is not None and \
             header - content > max(TRUNCATION_MIN_S, TRUNCATION_SHARE * header):
         raise MediaError("truncated", f"packets end at {content:.2f} s of the "
                          f"{header:.2f} s the header states")
@@ -244,9 +262,9 @@ def _describe(path: Path, facts: dict, max_duration_s: float) -> Video:
     duration = facts.get("duration_s") or v.get("duration_s") or 0.0
     if duration <= 0:
         raise MediaError("unreadable", "video has no duration")
+    frames = int(v["frames"])
     if duration > max_duration_s:
-        raise MediaError("too_large", f"{duration:.1f} s exceeds the budget of "
-                         f"{max_duration_s:g} s (budgets.max_video_duration_s)")
+        duration, frames = _measured_within(path, duration, max_duration_s), 0
     fps = v["fps"] or v["base_fps"]
     if not fps or fps <= 0 or fps > 1000:
         raise MediaError("unreadable", f"video has no usable frame rate ({fps})")
@@ -262,11 +280,27 @@ def _describe(path: Path, facts: dict, max_duration_s: float) -> Video:
             meta["audio_offset_s"] = round(tracks[0]["start_s"] - v["start_s"], 6)
     return Video(
         path=str(Path(path).resolve()), width=int(v["width"]), height=int(v["height"]),
-        fps=float(fps), frame_count=int(v["frames"]) or int(round(duration * fps)),
+        fps=float(fps), frame_count=frames or int(round(duration * fps)),
         duration_s=float(duration), variable_fps=variable, rotation_deg=int(v["rotation_deg"]),
         pixel_aspect=float(v["sar"] or 1.0), codec=v["codec"], pix_fmt=v["pix_fmt"],
         audio=audio, meta=meta,
     )
+
+
+def _measured_within(path: Path, header_s: float, limit_s: float) -> float:
+    """The length of a file whose header states more than `limit_s`, measured from its
+    packets (the scan stops past the limit): a header can claim 10 hours for a 2 s clip.
+    MediaError('too_large') when the content is longer too, or has no timestamps."""
+    st = path.stat()
+    scan = _cached_scan(str(path), st.st_size, st.st_mtime_ns, limit_s)
+    content = scan.content_s
+    if scan.over_limit or content is None or content > limit_s:
+        measured = "has no timestamps to measure" if content is None and not scan.over_limit \
+            else "runs past it too, measured from its packets"
+        raise MediaError("too_large", f"the header states {header_s:.1f} s, over the budget "
+                         f"of {limit_s:g} s (budgets.max_video_duration_s), and the content "
+                         f"{measured}")
+    return content
 
 
 def upright_size(video: Video) -> tuple[int, int]:

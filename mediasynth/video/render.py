@@ -17,8 +17,9 @@ Paths:
 Both paths share one time base: the first frame is time 0 (graph.source_filters) and the
 soundtrack is placed against it, its start offset included (see video/soundtrack.py, which
 also says when the audio goes through Python and is muxed from a temporary WAV).
-FFmpeg children die with the worker (io.ffmpeg.popen_ffmpeg); a source that stops decoding
-on the way is MediaError('damaged').
+FFmpeg children die with the worker (io.ffmpeg.popen_ffmpeg); the source is decoded with
+-xerror, so a source that stops decoding on the way, or whose decoder reports a packet it
+refused or a frame it decoded corrupt, is MediaError('damaged').
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from mediasynth.core.media import Audio, Image, Video
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.atomic import TEMP_PREFIX
 from mediasynth.io.ffmpeg import (
+    decode_failure,
     decoder_failure,
     ffmpeg_binary,
     input_arg,
@@ -46,6 +48,7 @@ from mediasynth.io.ffmpeg import (
     popen_ffmpeg,
     run_ffmpeg,
     safe_input,
+    stderr_tail,
 )
 from mediasynth.video import graph as G
 from mediasynth.video import soundtrack as S
@@ -100,6 +103,10 @@ def render_clip(plan: ClipPlan, pipeline, dest: Path, previews: tuple[str, ...] 
         message = decoder_failure(exc)
         if message is None:
             raise
+        # its decoders ran in parallel threads: the reason comes from a pass of one stream
+        # at a time, the same on every run
+        message = decode_failure(plan.source.path,
+                                 timeout_s=pipeline.budgets.ffmpeg_timeout_s) or message
         raise MediaError("damaged", f"the source does not decode: {message}") from None
 
 
@@ -186,7 +193,7 @@ def _fused(plan, pipeline, frame_filters, stream, audio_wav, dest, timeout, reco
     if "source" in strips:
         extra += _strip_output([*G.source_filters(plan.source),
                                 _pick(plan.source.frame_count)], strips["source"])
-    run_ffmpeg([*safe_input(plan.source.path), *inputs, "-map", "0:v:0", "-vf",
+    run_ffmpeg(["-xerror", *safe_input(plan.source.path), *inputs, "-map", "0:v:0", "-vf",
                 ",".join(video_chain), *audio, *_encoder_args(pipeline, stream, dest), *extra],
                timeout_s=timeout)
 
@@ -237,11 +244,27 @@ def decoder_command(plan: ClipPlan, *, edits: list[dict] | None = None,
     python_edits = [{**e, "frames_in": facts[id(e)][0], "fps_in": facts[id(e)][1]}
                     for e in python_edits]
     seek = ["-ss", f"{seek_s:.6f}"] if seek_s else []
-    cmd = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-nostdin", *seek,
+    # The raw output is constant-rate: FFmpeg fills the gaps of a sparse stream (an AVI's
+    # skipped frames) with copies, and gives the last frame the length of the gap before
+    # it, so the stream would run past the source's end by that gap. Cut it where the
+    # frame maps say it ends.
+    cap = [] if seek_s else ["-frames:v", str(_frames_out(edits, python_edits, plan.source))]
+    cmd = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-nostdin", "-xerror", *seek,
            *safe_input(plan.source.path), "-map", "0:v:0",
-           "-vf", ",".join([*G.source_filters(plan.source), *vf]),
+           "-vf", ",".join([*G.source_filters(plan.source), *vf]), *cap,
            "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1"]
     return cmd, python_edits
+
+
+def _frames_out(edits: list[dict], python_edits: list[dict], source: Video) -> int:
+    """Frames of the decoder's stream: the source's, through the edits FFmpeg plays (those
+    before the ones left to Python, which are the last; `at_end` ones change no count)."""
+    n_frames, fps = source.frame_count, source.fps
+    played = [e for e in edits if not TL.edit_class(e["op"]).at_end]
+    for e in played[: len(played) - len(python_edits)]:
+        cls = TL.edit_class(e["op"])
+        n_frames, fps = len(cls.frame_map(e, n_frames, fps)), cls.fps_after(e, fps)
+    return max(1, n_frames)
 
 
 def _frames(plan, pipeline, stream, audio_wav, dest, timeout, record):
@@ -367,7 +390,7 @@ def _raise_failed(proc, err, what: str, expired: bool) -> None:
                          "(budgets.ffmpeg_timeout_s)")
     if proc.returncode != 0:
         err.seek(0)
-        tail = "\n".join(err.read().decode("utf-8", "replace").strip().splitlines()[-6:])
+        tail = stderr_tail(err.read().decode("utf-8", "replace"), 6)
         raise FFmpegError(f"ffmpeg {what} failed ({proc.returncode})",
                           returncode=proc.returncode, stderr_tail=tail)
 

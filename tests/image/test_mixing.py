@@ -198,3 +198,62 @@ def test_partners_from_neighbours_are_among_the_nearest(tmp_path):
     _, index = NearestNeighbors(n_neighbors=3).fit(vectors).kneighbors(vectors)
     nearest = {names[i]: {names[j] for j in row[1:]} for i, row in enumerate(index)}
     assert rows and all(r["mix"]["partners"][0] in nearest[r["source"]] for r in rows)
+
+
+def _mode_variants(seed: int) -> dict[str, Image]:
+    """One scene in the layouts read_image hands over: gray, RGB, RGBA, 16-bit gray, 16-bit
+    RGB (different sizes, so partners are resized too)."""
+    rng = np.random.default_rng(seed)
+    rgb = rng.integers(0, 256, (36, 52, 3), dtype=np.uint8)
+    gray = np.rint(rgb @ np.array([0.299, 0.587, 0.114]))[:, :, None].astype(np.uint8)
+    alpha = rng.integers(0, 256, (36, 52, 1), dtype=np.uint8)
+    return {"L": Image(gray), "RGB": Image(rgb),
+            "RGBA": Image(np.concatenate([rgb, alpha], 2)),
+            "I;16": Image(gray.astype(np.uint16) * 257),
+            "RGB;16": Image(rng.integers(0, 65536, (30, 40, 3), dtype=np.uint16))}
+
+
+@pytest.mark.parametrize("step", ["image.mixup", "image.cutmix", "image.mosaic"])
+def test_partners_of_another_mode_take_the_sources_channels_and_depth(step):
+    transform = lookup(step)()
+    sources, partners = _mode_variants(0), list(_mode_variants(1).values())
+    for name, source in sources.items():
+        needed = transform.partners_needed
+        for first in range(len(partners)):
+            chosen = [(partners[(first + k) % len(partners)], None) for k in range(needed)]
+            out, _ = transform.run(source.replace(meta={"partners": chosen}),
+                                   np.random.default_rng(first))
+            assert out.pixels.shape == source.pixels.shape, (name, first)
+            assert out.pixels.dtype == source.pixels.dtype, (name, first)
+
+
+def test_mixup_of_a_gray_source_with_a_colour_partner_mixes_the_partners_luma():
+    gray = _mode_variants(0)["L"]
+    colour = _mode_variants(1)["RGB"]
+    step = lookup("image.mixup")(alpha=100.0)  # lambda near 0.5: both images count
+    out, record = step.run(gray.replace(meta={"partners": [(colour, None)]}),
+                           np.random.default_rng(0))
+    lam = record.params["lambda"]
+    assert 0.3 < lam < 0.7
+    luma = colour.pixels.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    want = lam * gray.pixels[:, :, 0] + (1 - lam) * np.rint(luma)
+    assert np.abs(out.pixels[:, :, 0].astype(np.float64) - want).max() <= 1.0
+
+
+def test_expand_mixes_a_folder_of_gray_colour_alpha_and_16_bit_images(tmp_path):
+    from mediasynth.io.image_io import read_image
+    from tests.image.helpers import mixed_mode_tree
+
+    mixed_mode_tree(tmp_path / "src", per_mode=8)
+    out = tmp_path / "out"
+    pipeline = tmp_path / "mosaic.yaml"
+    pipeline.write_text("version: 1\nvariants: 1\nimage:\n  - {type: image.mosaic}\n")
+    assert main(["expand", str(tmp_path / "src"), str(out), "-p", str(pipeline),
+                 "--split", "1,0,0", "-q", "--no-report"]) == 0
+    rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
+    made = [r for r in rows if r["status"] == "ok" and r["variant"] == 0]
+    assert len(made) == 88
+    for row in made:
+        source = read_image(tmp_path / "src" / row["source"]).pixels
+        output = read_image(out / row["output"]).pixels
+        assert output.shape[2] == source.shape[2], row["source"]

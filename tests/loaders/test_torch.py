@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from mediasynth.core.config import pipeline_from_config  # noqa: E402
 from mediasynth.loaders import MediaDataset  # noqa: E402
 from mediasynth.loaders.torch import collate, to_tensor  # noqa: E402
 from tests.engine.helpers import make_tree  # noqa: E402
+from tests.image.helpers import mixed_mode_tree  # noqa: E402
 
 PIPELINE = pipeline_from_config({
     "version": 1,
@@ -78,3 +80,35 @@ def test_spawn_workers_too(tmp_path):
     first = [b["image"] for b in loader]
     again = [b["image"] for b in loader]
     assert all(torch.equal(a, b) for a, b in zip(first, again))
+
+
+def test_a_folder_mixing_gray_colour_alpha_palette_and_16_bit_batches_as_rgb(tmp_path):
+    expected = mixed_mode_tree(tmp_path / "src")
+    assert len(expected) == 330
+    ds = MediaDataset(tmp_path / "src", kinds=("image",))
+    assert len(ds) == 330
+    loader = torch.utils.data.DataLoader(ds, batch_size=32, num_workers=0, collate_fn=collate)
+    seen = 0
+    for batch in loader:
+        assert batch["image"].shape[1:] == (3, 30, 40) and batch["image"].dtype == torch.float32
+        for image, path in zip(batch["image"], batch["path"]):
+            want = expected[Path(path)]
+            got = np.rint(image.permute(1, 2, 0).numpy() * 255).astype(np.int16)
+            # JPEG: OpenCV's and Pillow's libjpeg builds may round an odd value differently
+            tolerance = 2 if path.endswith(".jpg") else 0
+            assert np.abs(got - want.astype(np.int16)).max() <= tolerance, path
+        seen += len(batch["path"])
+    assert seen == 330
+
+
+def test_mode_gray_and_rgba_and_as_stored(tmp_path):
+    expected = mixed_mode_tree(tmp_path / "src", per_mode=2)
+    gray = MediaDataset(tmp_path / "src", kinds=("image",), mode="L")
+    batch = collate([gray[i] for i in range(len(gray))])
+    assert batch["image"].shape == (len(expected), 1, 30, 40)
+    rgba = MediaDataset(tmp_path / "src", kinds=("image",), mode="RGBA")
+    assert {rgba[i]["image"].shape for i in range(len(rgba))} == {(30, 40, 4)}
+    stored = MediaDataset(tmp_path / "src", kinds=("image",), mode=None)
+    assert {stored[i]["image"].shape[2] for i in range(len(stored))} == {1, 3, 4}
+    with pytest.raises(ValueError, match="mode must be one of"):
+        MediaDataset(tmp_path / "src", mode="CMYK")

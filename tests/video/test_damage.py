@@ -115,3 +115,118 @@ def test_a_header_that_understates_the_length_does_not_pass_load(tmp_path):
         with pytest.raises(MediaError) as info:
             step(src, budgets)
         assert info.value.code == "too_large" and "measured" in info.value.message
+
+
+def _bit_flipped(src, dest, flips=40):
+    """`src` with `flips` bytes inverted in the middle half of its media data (mdat): the
+    container and every packet stay intact, the decoder finds the damage."""
+    data = bytearray(src.read_bytes())
+    start = data.index(b"mdat") + 8
+    size = len(data) - start
+    for at in np.random.default_rng(0).integers(start + size // 4, start + 3 * size // 4,
+                                                 flips):
+        data[at] ^= 0xFF
+    dest.write_bytes(bytes(data))
+    return dest
+
+
+def _silent_clip(path, *, seconds=4, size="320x180"):
+    subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"testsrc2=d={seconds}:r=30:s={size}", "-c:v", "libx264", "-preset",
+                    "veryfast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)],
+                   check=True)
+    return path
+
+
+def test_a_bit_flipped_mp4_passes_the_packet_scan_but_not_verify(tmp_path):
+    from mediasynth.video.probe import verify_video
+
+    bad = _bit_flipped(_silent_clip(tmp_path / "good.mp4"), tmp_path / "bad.mp4")
+    handler = VideoHandler()
+    handler.check(bad, BUDGETS)
+    verify_video(bad, BUDGETS)  # every packet is there: only decoding tells
+    with pytest.raises(MediaError) as info:
+        handler.verify(bad, BUDGETS)
+    assert info.value.code == "damaged" and "h264" in info.value.message
+    assert "0x" not in info.value.message  # no addresses: the same reason on every run
+    with pytest.raises(MediaError) as again:
+        handler.verify(bad, BUDGETS)
+    assert again.value.message == info.value.message
+    handler.verify(tmp_path / "good.mp4", BUDGETS)
+
+
+@pytest.mark.parametrize("path", ["fused", "frames"])
+def test_a_bit_flipped_mp4_does_not_render(tmp_path, path):
+    bad = _bit_flipped(_silent_clip(tmp_path / "good.mp4"), tmp_path / "bad.mp4")
+    handler = VideoHandler()
+    video = handler.load(bad, BUDGETS)
+    pipeline = pipeline_from_config({"version": 1, "output": {"video": {"path": path}},
+                                     "video": {"frames": [{"type": "image.flip_horizontal"}]}})
+    with pytest.raises(MediaError) as info:
+        handler.render(video, pipeline, np.random.default_rng(0), tmp_path / "out.mp4")
+    assert info.value.code == "damaged" and "h264" in info.value.message
+
+
+def test_a_clip_damaged_in_both_streams_gets_the_same_reason_on_every_path(tmp_path):
+    bad = _bit_flipped(_clip(tmp_path / "good.mp4", seconds=4), tmp_path / "bad.mp4", flips=80)
+    handler = VideoHandler()
+    video = handler.load(bad, BUDGETS)
+    reasons = set()
+    for path in ("fused", "frames", "fused"):
+        pipeline = pipeline_from_config({"version": 1, "output": {"video": {"path": path}},
+                                         "video": {"frames": [{"type": "image.flip_horizontal"}]}})
+        with pytest.raises(MediaError) as info:
+            handler.render(video, pipeline, np.random.default_rng(0), tmp_path / "out.mp4")
+        reasons.add(info.value.message)
+    with pytest.raises(MediaError) as info:
+        handler.verify(bad, BUDGETS)
+    reasons.add(info.value.message)
+    assert len(reasons) == 1, reasons
+
+
+def test_expand_refuses_to_copy_a_bit_flipped_original(tmp_path):
+    import json
+
+    from mediasynth.cli import main
+
+    src = tmp_path / "src" / "clips"
+    src.mkdir(parents=True)
+    _clip(src / "good.mp4")
+    _bit_flipped(_clip(tmp_path / "other.mp4"), src / "bad.mp4")
+    copy_only = tmp_path / "copy.yaml"
+    copy_only.write_text("version: 1\n")  # no video chain: every clip is copied as it is
+    out = tmp_path / "out"
+    assert main(["expand", str(tmp_path / "src"), str(out), "-p", str(copy_only),
+                 "--split", "1,0,0", "-q", "--no-report"]) == 3
+    rows = {r["source"]: r for r in map(json.loads,
+                                        (out / "manifest.jsonl").read_text().splitlines())}
+    assert rows["clips/good.mp4"]["status"] == "ok"
+    assert rows["clips/bad.mp4"]["status"] != "ok"
+    assert rows["clips/bad.mp4"]["reason"]["code"] == "damaged"
+    assert not list(out.rglob("bad*.mp4"))
+
+
+def test_decoding_a_copied_original_costs_less_than_rendering_it(tmp_path):
+    """The decode check of a copied original, against one rendered variant (CPU of the
+    FFmpeg children; a 10 s 640x360 H.264 + AAC clip)."""
+    import resource
+
+    from mediasynth.io.ffmpeg import decode_failure
+
+    src = _clip(tmp_path / "ten.mp4", seconds=10, size="640x360")
+
+    def child_cpu_s() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    before = child_cpu_s()
+    assert decode_failure(src, timeout_s=60) is None
+    decode_s = child_cpu_s() - before
+    handler = VideoHandler()
+    video = handler.load(src, BUDGETS)
+    pipeline = pipeline_from_config({"version": 1,
+                                     "video": {"frames": [{"type": "image.flip_horizontal"}]}})
+    before = child_cpu_s()
+    handler.render(video, pipeline, np.random.default_rng(0), tmp_path / "out.mp4")
+    render_s = child_cpu_s() - before
+    assert decode_s < 0.5 * render_s, (decode_s, render_s)
