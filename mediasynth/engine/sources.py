@@ -59,10 +59,13 @@ MAX_NESTED_CHECKS = 2000
 def _unclaimed(src: Path, layout_name: str, read: LayoutRead, found: list[Found],
                forced: bool) -> list[str]:
     """A warning when the user chose the layout and annotation-like files are left unread;
-    a ConfigError (exit 2) when the layout was detected."""
-    from mediasynth.core.errors import ConfigError
+    UnreadAnnotationsError (exit 2) when the layout was detected."""
     from mediasynth.io.layouts import LAYOUTS
-    from mediasynth.io.layouts.unclaimed import unclaimed_annotations, unclaimed_message
+    from mediasynth.io.layouts.unclaimed import (
+        UnreadAnnotationsError,
+        unclaimed_annotations,
+        unclaimed_message,
+    )
 
     files = unclaimed_annotations(src, read, (f.rel_path for f in found if f.kind is None))
     if not files:
@@ -70,7 +73,7 @@ def _unclaimed(src: Path, layout_name: str, read: LayoutRead, found: list[Found]
     message = unclaimed_message(src, layout_name, files, LAYOUTS, forced)
     if forced:
         return [message]
-    raise ConfigError(message)
+    raise UnreadAnnotationsError(message)
 
 
 def nested_datasets(src: Path) -> list[tuple[str, str]]:

@@ -13,8 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from mediasynth.core.errors import ConfigError
 from mediasynth.io.layouts.base import LayoutRead
 from mediasynth.io.layouts.coco import looks_like_coco
+
+
+class UnreadAnnotationsError(ConfigError):
+    """SRC holds annotation files the detected layout does not read (a usage error: the
+    user picks a layout)."""
+
 
 NAMES_FILES = {"classes.txt"}
 NAMES_SUFFIXES = {".names"}
