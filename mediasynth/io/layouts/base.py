@@ -38,6 +38,7 @@ class LayoutRead:
 
 
 SUBSET_ALIASES = {"valid": "val", "validation": "val"}
+SPLIT_NAMES = {"train", "val", "valid", "validation", "test"}  # folders that name a subset
 
 
 def normal_subset(name: str | None) -> str | None:
