@@ -249,8 +249,12 @@ def _subset_of_path(image_rel: str) -> str | None:
 
 
 def _ultralytics_images(src: Path, declared: dict[str, str]) -> list[Path]:
-    """Images below an `images` folder of SRC (any depth), and those the YAML lists."""
-    found = {p for p in media_files(src) if "images" in PurePosixPath(rel(p, src)).parts[:-1]}
+    """Images below SRC's `images/` or a `<subset>/images/` (Roboflow), and those the YAML
+    declares below an `images` folder."""
+    found = set(media_files(src / "images"))
+    for folder in sorted(src.iterdir()):
+        if folder.is_dir() and not folder.name.startswith("."):
+            found |= set(media_files(folder / "images"))
     found |= {src / key for key in declared
               if "images" in PurePosixPath(key).parts[:-1]}
     return sorted(found)
@@ -269,8 +273,8 @@ def _yaml_subsets(src: Path, yaml_path: Path, data: dict, result: LayoutRead
         values = data.get(key)
         for value in values if isinstance(values, list) else [values] if values else []:
             target = next((b / str(value) for b in bases if (b / str(value)).exists()), None)
-            if target is None:
-                continue
+            if target is None or not target.resolve().is_relative_to(src.resolve()):
+                continue  # a path outside SRC (the machine it was exported on) declares none
             subset = normal_subset(key)
             if target.is_dir():
                 for image in media_files(target):
@@ -280,7 +284,7 @@ def _yaml_subsets(src: Path, yaml_path: Path, data: dict, result: LayoutRead
                 for line in _lines(target):
                     image = next((b / line for b in (target.parent, *bases)
                                   if (b / line).is_file()), None)
-                    if image is None:
+                    if image is None or not image.resolve().is_relative_to(src.resolve()):
                         result.missing.append(line)
                     elif image.suffix.lower() in IMAGE_SUFFIXES:
                         subsets.setdefault(rel(image, src), subset)
