@@ -114,28 +114,34 @@ def _trailing_backslashes(a: np.ndarray, carried: int) -> int:
     return run + carried if run == len(a) else run
 
 
+MAX_KEY_BYTES = 1 << 16
+
+
 def _key_at(fh, quote_offset: int):
     """(key, first character of its value) for the string opening at `quote_offset` when a
-    `:` follows it; None for a string value; _INVALID for a string that is not JSON."""
+    `:` follows it; None for a string value (or one longer than any key); _INVALID for a
+    string that is not JSON."""
     fh.seek(quote_offset)
-    text = b""
+    text, size = b"", 256
     while True:
-        more = fh.read(4096)
+        more = fh.read(size)
         text += more
+        size = min(size * 4, MAX_KEY_BYTES)
+        decoded = text.decode("utf-8", "replace")
         try:
-            key, end = json.JSONDecoder().raw_decode(text.decode("utf-8", "replace"))
+            key, end = json.JSONDecoder().raw_decode(decoded)
         except ValueError:
-            if not more or len(text) > (1 << 20):
+            if len(text) >= MAX_KEY_BYTES:
+                return None  # a long string value (a key is never this long)
+            if not more:
                 return _INVALID
             continue
-        rest = text.decode("utf-8", "replace")[end:].lstrip()
-        if len(rest) < 2 and more:
-            continue
+        rest = decoded[end:].lstrip()
+        value = rest[1:].lstrip()
+        if more and (not rest or (rest.startswith(":") and not value)):
+            continue  # whitespace runs past what was read
         if not isinstance(key, str):
             return _INVALID
         if not rest.startswith(":"):
             return None
-        value = rest[1:].lstrip()
-        if not value and more:
-            continue
         return key, value[:1]

@@ -131,7 +131,8 @@ class YoloLayout:
             self._add(src, result, key, label_file, names, result.meta["kpt_shape"],
                       name_below(key, rel(image.parent, src)),
                       declared.get(key) or _subset_of_path(key))
-        _orphans(src, result, src / "labels")
+        for labels in (src / "labels", *sorted(src.glob("*/labels"))):
+            _orphans(src, result, labels)
         return result
 
     def _read_darknet(self, src: Path) -> LayoutRead:

@@ -25,7 +25,7 @@ def _value(rng: random.Random, depth: int = 0):
 def test_keys_match_json_loads_on_hostile_documents(tmp_path, chunk_bytes):
     rng = random.Random(chunk_bytes)
     path = tmp_path / "doc.json"
-    for _ in range(60):
+    for _ in range(40):
         doc = {f'key{j}\\"[{{': _value(rng) for j in range(rng.randint(0, 6))}
         path.write_text(json.dumps(doc, indent=rng.choice([None, 1]),
                                    sort_keys=rng.random() < 0.5, ensure_ascii=rng.random() < .5),
@@ -75,3 +75,13 @@ def test_byte_order_mark_whitespace_and_nested_images_keys(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf \n\t{ \"meta\" :\n {\"images\": []},\r\n \"images\"\n:\n [] }")
     assert top_level_keys(path) == {"meta": "{", "images": "["}
     assert top_level_keys(tmp_path / "absent.json") is None
+
+
+def test_a_long_string_value_at_the_top_is_skipped_not_decoded_as_a_key(tmp_path):
+    import time
+
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps({"data": "A" * (8 << 20), "images": [], "note": "x"}))
+    started = time.perf_counter()
+    assert top_level_keys(path) == {"data": '"', "images": "[", "note": '"'}
+    assert time.perf_counter() - started < 5
