@@ -34,6 +34,7 @@ from mediasynth.engine.worker import (
     process_source,
 )
 from mediasynth.io.discover import Found
+from mediasynth.io.layouts.unclaimed import UnreadAnnotationsError
 
 
 @dataclass
@@ -236,6 +237,8 @@ def _expand(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, po
 
     try:
         sources = find_sources(src, out, pipeline.dataset.layout)
+    except UnreadAnnotationsError:
+        raise  # a usage error (exit 2): the user chooses a layout
     except ConfigError as exc:
         raise FatalError(str(exc)) from None
     found = sources.found

@@ -35,6 +35,7 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
                                                                 "report.html"))]
     layout, read = read_layout(src, layout_name)
     warnings = [f"skipped {rel}/: it holds an earlier mediasynth OUT" for rel in outs_inside]
+    warnings += read.warnings
     if read.missing:
         warnings.append(f"{len(read.missing)} file(s) named by the {layout.name} annotations "
                         f"are not in SRC (first: {read.missing[0]})")
@@ -45,12 +46,34 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
                             "by itself)")
         prefixes = tuple(f"{rel}/" for rel, _ in nested)
         found = [f for f in found if not f.rel_path.startswith(prefixes)] if prefixes else found
+    warnings += _unclaimed(src, layout.name, read, found, layout_name not in (None, "auto"))
+    if layout.name == "folders":
         return Sources(found, layout, read, warnings)
     return Sources([f for f in (_with_info(f, read) for f in found) if f is not None],
                    layout, read, warnings)
 
 
 MAX_NESTED_CHECKS = 2000
+
+
+def _unclaimed(src: Path, layout_name: str, read: LayoutRead, found: list[Found],
+               forced: bool) -> list[str]:
+    """A warning when the user chose the layout and annotation-like files are left unread;
+    UnreadAnnotationsError (exit 2) when the layout was detected."""
+    from mediasynth.io.layouts import LAYOUTS
+    from mediasynth.io.layouts.unclaimed import (
+        UnreadAnnotationsError,
+        unclaimed_annotations,
+        unclaimed_message,
+    )
+
+    files = unclaimed_annotations(src, read, (f.rel_path for f in found if f.kind is None))
+    if not files:
+        return []
+    message = unclaimed_message(src, layout_name, files, LAYOUTS, forced)
+    if forced:
+        return [message]
+    raise UnreadAnnotationsError(message)
 
 
 def nested_datasets(src: Path) -> list[tuple[str, str]]:

@@ -23,6 +23,10 @@ class LayoutRead:
         YOLO task, keypoint names and skeleton...
     annotated: whether items carry per-object annotations (outputs then go to the layout's
         media folder instead of class folders).
+    warnings: what the reader could read only in part or had to assume (one line each).
+
+    An item whose source declares its subset (a split file, folder or list) carries it as
+    "subset" (see `normal_subset`).
     """
 
     items: dict[str, dict] = field(default_factory=dict)
@@ -30,6 +34,19 @@ class LayoutRead:
     missing: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     annotated: bool = True
+    warnings: list[str] = field(default_factory=list)
+
+
+SUBSET_ALIASES = {"valid": "val", "validation": "val"}
+SPLIT_NAMES = {"train", "val", "valid", "validation", "test"}  # folders that name a subset
+
+
+def normal_subset(name: str | None) -> str | None:
+    """A declared subset's name as splits use it: "valid" and "validation" are "val"; train,
+    val, test and any other name stay as they are."""
+    if not name:
+        return None
+    return SUBSET_ALIASES.get(name.lower(), name)
 
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"}

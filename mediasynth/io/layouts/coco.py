@@ -4,6 +4,11 @@ release, CVAT/Datumaro ("COCO 1.0"), Roboflow and mediasynth's own synth use:
     annotations/instances_<subset>.json  + images/<subset>/... | images/... | <subset>/...
     <subset>/_annotations.coco.json      (images beside it)
     annotations/<split>.coco.json         (file_name relative to SRC)
+    labels.json + data/...                (FiftyOne's COCODetectionDataset; <split>/ each)
+    result.json + images/...              (Label Studio's COCO export)
+
+A file is COCO when parsing it finds an `"images"` list among its top-level keys, in any key
+order and at any size (see json_keys.py); no byte window is guessed from.
 
 Out: `annotations/instances_<split>.json` with images in `images/<split>/`. Image and
 annotation fields mediasynth does not use are passed through; ids are renumbered.
@@ -22,27 +27,38 @@ from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.io.layouts.base import LayoutRead, name_below, polygon_area, rel, stratum
+from mediasynth.io.layouts.base import (
+    LayoutRead,
+    name_below,
+    normal_subset,
+    polygon_area,
+    rel,
+    stratum,
+)
+from mediasynth.io.layouts.json_keys import top_level_keys
 
 OBJECT_FIELDS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd",
                  "keypoints", "num_keypoints"}
 IMAGE_FIELDS = {"id", "file_name", "width", "height"}
 
 
+def is_coco(path: Path) -> bool:
+    """Whether `path` is a JSON object with an `"images"` list at its top."""
+    keys = top_level_keys(path, stop_at={"images"})
+    return bool(keys) and keys.get("images") == "["
+
+
+def looks_like_coco(path: Path) -> bool:
+    """Whether `path` is a JSON object with COCO's `images` or `annotations` at its top."""
+    keys = top_level_keys(path, stop_at={"images", "annotations"})
+    return bool(keys) and "[" in (keys.get("images"), keys.get("annotations"))
+
+
 def _candidates(src: Path) -> list[Path]:
     found = []
     for pattern in ("*.json", "annotations/*.json", "*/*.json", "*/annotations/*.json"):
         found += sorted(src.glob(pattern))
-    out = []
-    for path in dict.fromkeys(found):
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(1 << 16)
-        except OSError:
-            continue
-        if head.lstrip().startswith(b"{") and b'"images"' in head:
-            out.append(path)
-    return out
+    return [path for path in dict.fromkeys(found) if is_coco(path)]
 
 
 OBJECT_TASKS = ("instances_", "person_keypoints_")
@@ -55,11 +71,23 @@ def task_of(path: Path) -> str:
     return prefix.rstrip("_") or "instances"
 
 
-def subset_of(path: Path) -> str:
+GENERIC_STEMS = {"labels", "result", "annotations", "instances", "coco"}
+
+
+def subset_of(path: Path, src: Path | None = None) -> str | None:
+    """The subset a COCO file's name (or its folder's, for a generic name such as FiftyOne's
+    `labels.json`) declares, as written; None when neither declares one."""
     stem = path.name.removesuffix(".json").removesuffix(".coco")
     for prefix in (*OBJECT_TASKS, *OTHER_TASKS, "_annotations"):
         stem = stem.removeprefix(prefix)
-    return stem or path.parent.name
+    if stem and stem not in GENERIC_STEMS:
+        return stem
+    folder = path.parent
+    if folder.name == "annotations":
+        folder = folder.parent
+    if src is not None and folder.resolve() == Path(src).resolve():
+        return None
+    return folder.name or None
 
 
 def _documents(paths: list[Path]) -> list[tuple[Path, bool]]:
@@ -89,9 +117,12 @@ class CocoLayout:
         result.consumed |= {rel(p, src) for p in candidates}
         for path, with_objects in _documents(candidates):
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
+                doc = json.loads(path.read_text(encoding="utf-8-sig"))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"{path}: not a readable COCO JSON ({exc})") from None
+            for key in ("info", "licenses"):
+                if key in doc:
+                    result.meta.setdefault(key, doc[key])
             self._read_document(src, path, doc, result, with_objects)
         return result
 
@@ -104,7 +135,12 @@ class CocoLayout:
         by_image: dict = {}
         for ann in doc.get("annotations", []) if with_objects else ():
             by_image.setdefault(ann.get("image_id"), []).append(ann)
-        subset = subset_of(path)
+        subset = subset_of(path, src)
+        box_segmentations = {"segmentation" in a for a in doc.get("annotations", [])
+                             if with_objects and not a.get("segmentation")}
+        if box_segmentations:  # whether box-only objects came with "segmentation": []
+            result.meta["box_segmentation"] = result.meta.get(
+                "box_segmentation", False) or True in box_segmentations
         for image in doc.get("images", []):
             media = _find_image(src, path, subset, image["file_name"])
             if media is None:
@@ -119,7 +155,7 @@ class CocoLayout:
                           "extra": {k: v for k, v in image.items() if k not in IMAGE_FIELDS}}
             result.items[key] = {"label": stratum(annotation), "annotation": annotation,
                                  "name": name_below(key, rel(media.parent, src)),
-                                 "subset": subset}
+                                 "subset": normal_subset(subset)}
 
     def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,
                primary: bool) -> list[str]:
@@ -128,6 +164,11 @@ class CocoLayout:
         for split, entries in sorted(splits.items()):
             folder = self.media_folder(split if split != "default" else None, meta)
             doc = coco_document(entries, categories, folder)
+            if meta.get("box_segmentation") is False:  # the source's boxes had none
+                for ann in doc["annotations"]:
+                    if ann.get("segmentation") == []:
+                        del ann["segmentation"]
+            doc = {**{k: meta[k] for k in ("info", "licenses") if k in meta}, **doc}
             dest = f"annotations/instances_{split}.json"
             write_bytes_atomic(out / dest, (json.dumps(doc, separators=(",", ":"))
                                             + "\n").encode())
@@ -138,7 +179,8 @@ class CocoLayout:
 def _find_image(src: Path, json_path: Path, subset: str, file_name: str) -> Path | None:
     base = json_path.parent.parent if json_path.parent.name == "annotations" else \
         json_path.parent
-    for folder in (base / "images" / subset, base / "images", base / subset, base,
+    by_subset = (base / "images" / subset, base / subset) if subset else ()
+    for folder in (*by_subset[:1], base / "images", *by_subset[1:], base, base / "data",
                    json_path.parent, src, src / "images"):
         candidate = folder / file_name
         if candidate.is_file():

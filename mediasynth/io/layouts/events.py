@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.discover import walk
-from mediasynth.io.layouts.base import LayoutRead, name_below, rel
+from mediasynth.io.layouts.base import LayoutRead, name_below, normal_subset, rel
 
 FILE_COLUMNS = ("filename", "file", "audio", "path", "file_name", "filepath")
 LABEL_COLUMNS = ("event_label", "label", "class", "event", "event_labels")
@@ -191,7 +191,7 @@ def _read_table(src: Path, table: Path, lookup: _AudioLookup, events: dict[str, 
             mine.add(key)
             events[key] = []
             result.items[key] = {"label": None, "annotation": None,
-                                 "name": filename, "subset": table.stem}
+                                 "name": filename, "subset": normal_subset(table.stem)}
         if event is not None:
             events[key].append(event)
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediasynth.io.layouts.base import LayoutRead, media_files, name_below, rel
+from mediasynth.io.layouts.base import (
+    SPLIT_NAMES,
+    LayoutRead,
+    media_files,
+    name_below,
+    normal_subset,
+    rel,
+)
 
 MASK_DIRS = ("masks", "labels", "annotations")
 
@@ -37,8 +44,11 @@ class MaskPairsLayout:
             if mask is None:
                 result.missing.append(f"masks/{stem}.png")
                 continue
+            parts = Path(key).parts  # images/<subset>/x.png names a subset
+            subset = parts[1] if len(parts) > 2 and parts[1].lower() in SPLIT_NAMES else None
             result.items[key] = {"label": None, "name": name_below(key, "images"),
-                                 "annotation": {"objects": [], "mask_file": rel(mask, src)}}
+                                 "annotation": {"objects": [], "mask_file": rel(mask, src)},
+                                 "subset": normal_subset(subset)}
         return result
 
     def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,

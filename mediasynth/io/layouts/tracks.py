@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.discover import files_under, is_mediasynth_out, walk
-from mediasynth.io.layouts.base import LayoutRead, name_below, rel
+from mediasynth.io.layouts.base import LayoutRead, name_below, normal_subset, rel
 from mediasynth.io.sniff import extension_kind
 
 TRACK_SUFFIXES = (".txt", ".mot.csv")
@@ -305,7 +305,20 @@ def _add(src: Path, result: LayoutRead, origins: dict, clip_rel: str, tracks: li
     folder = class_folder(clip_rel)
     result.items[clip_rel] = {
         "label": PurePosixPath(folder).name if folder else None,
-        "name": name_below(clip_rel, folder), "annotation": {"tracks": tracks, "fps": fps}}
+        "name": name_below(clip_rel, folder), "annotation": {"tracks": tracks, "fps": fps},
+        "subset": _declared_subset(clip_rel, origin)}
+
+
+def _declared_subset(clip_rel: str, origin: str) -> str | None:
+    """A split top folder (`train/<class>/clip.mp4`), else a split table's name
+    (`annotations/<split>.mot.csv`)."""
+    top = PurePosixPath(clip_rel).parts[0]
+    if top != PurePosixPath(clip_rel).name and top.lower() in SPLIT_FOLDERS:
+        return normal_subset(top)
+    table = PurePosixPath(origin)
+    if table.name.endswith(".mot.csv") and table.name[:-8].lower() in SPLIT_FOLDERS:
+        return normal_subset(table.name[:-8])
+    return None
 
 
 def class_folder(clip_rel: str) -> str:

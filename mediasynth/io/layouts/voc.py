@@ -8,6 +8,9 @@ continuous coordinates [xmin - 1, xmax) and go back the same way. Decimal coordi
 are; a source written so is written back so, which Datumaro's default VOC import reads
 exactly (its `voc-one-based` mode reads the integer form). `difficult`, `truncated`,
 `occluded`, `pose`, CVAT's `<attributes>` and unknown object children are passed through.
+The annotations may also sit in `labels/*.xml` beside `data/` (FiftyOne's VOCDetectionDataset)
+and the images in `images/` (Label Studio's VOC export); an XML's image is found by its
+`<filename>` (or its own stem) in the image folder.
 Out: the same layout, with a `labelmap.txt` naming every class (the source's lines and
 order kept, new classes after them): Datumaro's VOC import refuses classes that are not in
 it, and without one it knows only the 20 VOC classes.
@@ -20,7 +23,14 @@ from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.io.layouts.base import LayoutRead, media_files, name_below, rel, stratum
+from mediasynth.io.layouts.base import (
+    LayoutRead,
+    media_files,
+    name_below,
+    normal_subset,
+    rel,
+    stratum,
+)
 
 KNOWN = {"name", "bndbox", "part", "attributes"}
 LABELMAP = "labelmap.txt"
@@ -49,14 +59,31 @@ def labelmap_text(lines: list[str], names: list[str]) -> str:
     return "# label:color_rgb:parts:actions\n" + "".join(line + "\n" for line in ordered)
 
 
+XML_FOLDERS = ("Annotations", "labels")
+IMAGE_FOLDERS = ("JPEGImages", "images", "data")
+
+
+def _folders(src: Path) -> tuple[str, str] | None:
+    """(annotation folder, image folder) of a VOC tree, or None."""
+    xml = next((f for f in XML_FOLDERS if (src / f).is_dir() and any((src / f).glob("*.xml"))),
+               None)
+    if xml is None:
+        return None
+    if xml == "labels" and not (src / "data").is_dir():
+        return None  # labels/*.xml alone is no known VOC export
+    images = next((f for f in IMAGE_FOLDERS if (src / f).is_dir()), IMAGE_FOLDERS[0])
+    return xml, images
+
+
 class VocLayout:
     name = "voc"
 
     def detect(self, src: Path) -> list[str]:
-        if (src / "Annotations").is_dir() and any((src / "Annotations").glob("*.xml")):
-            return ["Annotations/*.xml"] + (["JPEGImages/"] if (src / "JPEGImages").is_dir()
-                                            else [])
-        return []
+        folders = _folders(src)
+        if folders is None:
+            return []
+        xml, images = folders
+        return [f"{xml}/*.xml"] + ([f"{images}/"] if (src / images).is_dir() else [])
 
     def media_folder(self, split: str | None, meta: dict) -> str:
         return "JPEGImages"
@@ -75,20 +102,24 @@ class VocLayout:
             result.consumed.add(rel(listing, src))
             if "_" not in listing.stem:  # class-wise lists (cat_train.txt) are not subsets
                 for line in listing.read_text(encoding="utf-8").split():
-                    subsets.setdefault(line, listing.stem)
-        images = {p.stem: p for p in media_files(src / "JPEGImages")}
-        for xml_path in sorted((src / "Annotations").glob("*.xml")):
+                    subsets.setdefault(line, normal_subset(listing.stem))
+        xml_folder, image_folder = _folders(src) or (XML_FOLDERS[0], IMAGE_FOLDERS[0])
+        files = media_files(src / image_folder)
+        images = {p.stem: p for p in files}
+        images.update({p.name: p for p in files})
+        for xml_path in sorted((src / xml_folder).glob("*.xml")):
             result.consumed.add(rel(xml_path, src))
             annotation, filename, continuous = parse_xml(xml_path)
             if continuous:
                 result.meta["coordinates"] = "continuous"
-            image = images.get(Path(filename).stem) or images.get(xml_path.stem)
+            image = images.get(Path(filename).name) or images.get(Path(filename).stem) or \
+                images.get(xml_path.stem)
             if image is None:
                 result.missing.append(filename or xml_path.stem)
                 continue
             key = rel(image, src)
             result.items[key] = {"label": stratum(annotation), "annotation": annotation,
-                                 "name": name_below(key, "JPEGImages"),
+                                 "name": name_below(key, image_folder),
                                  "subset": subsets.get(image.stem)}
         return result
 

@@ -13,34 +13,88 @@ source was Darknet.
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+from pathlib import Path, PurePosixPath
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.io.layouts.base import LayoutRead, media_files, name_below, rel, stratum
+from mediasynth.io.layouts.base import (
+    IMAGE_SUFFIXES,
+    LayoutRead,
+    media_files,
+    name_below,
+    normal_subset,
+    rel,
+    stratum,
+)
+
+YAMLS = ("data.yaml", "dataset.yaml")
+SPLIT_KEYS = ("train", "val", "valid", "validation", "test")
 
 
-def _names_from_yaml(path: Path) -> tuple[list[str], list | None]:
+def _read_yaml(path: Path) -> dict:
     import yaml
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: not readable YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: not a YOLO dataset YAML (no mapping at its top)")
+    return data
+
+
+def _names_from_yaml(data: dict) -> list[str]:
     names = data.get("names") or []
     if isinstance(names, dict):
-        names = [names[k] for k in sorted(names, key=int)]
-    return [str(n) for n in names], data.get("kpt_shape")
+        names = _indexed({int(k): v for k, v in names.items()})
+    return [str(n) for n in names]
+
+
+def _indexed(by_id: dict[int, str]) -> list[str]:
+    """Names in id order; an id nothing names is named by its number."""
+    return [str(by_id.get(i, i)) for i in range(max(by_id, default=-1) + 1)]
+
+
+def _lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines()
+            if line.strip()]
+
+
+def _names_from_files(src: Path, result: LayoutRead) -> list[str]:
+    """Class names from Label Studio's notes.json (category ids and names), obj.names or
+    classes.txt (labelImg, Label Studio): the first that names any; all are consumed."""
+    names: list[str] = []
+    notes = src / "notes.json"
+    if notes.is_file():
+        result.consumed.add("notes.json")
+        try:
+            categories = json.loads(notes.read_text(encoding="utf-8")).get("categories") or []
+            names = _indexed({int(c["id"]): str(c["name"]) for c in categories})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ConfigError(f"{notes}: not Label Studio's notes.json ({exc})") from None
+    for name in ("obj.names", "classes.txt"):
+        if (src / name).is_file():
+            result.consumed.add(name)
+            names = names or _lines(src / name)
+    return names
+
+
+def _beside_labels(src: Path) -> bool:
+    """A labelImg folder: classes.txt, and images with their .txt beside them."""
+    return (src / "classes.txt").is_file() and any(
+        p.with_suffix(".txt").is_file() for p in media_files(src))
 
 
 class YoloLayout:
     name = "yolo"
 
     def detect(self, src: Path) -> list[str]:
-        evidence = [n for n in ("data.yaml", "dataset.yaml", "obj.data", "obj.names")
-                    if (src / n).is_file()]
+        evidence = [n for n in (*YAMLS, "obj.data", "obj.names") if (src / n).is_file()]
         if (src / "labels").is_dir() and (src / "images").is_dir():
             evidence.append("labels/")
+        if not evidence and _beside_labels(src):
+            evidence.append("classes.txt")
         return evidence
 
     def media_folder(self, split: str | None, meta: dict) -> str:
@@ -50,37 +104,77 @@ class YoloLayout:
 
     def read(self, src: Path) -> LayoutRead:
         if (src / "obj.names").is_file() or (src / "obj.data").is_file():
-            return self._read_darknet(src)
-        yaml_path = next((src / n for n in ("data.yaml", "dataset.yaml")
-                          if (src / n).is_file()), None)
-        names, kpt_shape = _names_from_yaml(yaml_path) if yaml_path else ([], None)
-        result = LayoutRead(meta={"names": names, "kpt_shape": kpt_shape, "format": "yolo"})
+            result = self._read_darknet(src)
+        elif not any((src / n).is_file() for n in YAMLS) and not (src / "labels").is_dir() \
+                and _beside_labels(src):
+            result = self._read_beside(src)
+        else:
+            result = self._read_ultralytics(src)
+        _name_every_id(result)
+        return result
+
+    def _read_ultralytics(self, src: Path) -> LayoutRead:
+        yaml_path = next((src / n for n in YAMLS if (src / n).is_file()), None)
+        data = _read_yaml(yaml_path) if yaml_path else {}
+        result = LayoutRead(meta={"names": [], "kpt_shape": data.get("kpt_shape"),
+                                  "format": "yolo"})
+        names = _names_from_files(src, result)
         if yaml_path:
             result.consumed.add(rel(yaml_path, src))
-        for image in media_files(src / "images"):
+            result.meta["yaml_name"] = yaml_path.name
+            names = _names_from_yaml(data) or names
+        result.meta["names"] = names
+        declared = _yaml_subsets(src, yaml_path, data, result) if yaml_path else {}
+        for image in _ultralytics_images(src, declared):
             key = rel(image, src)
-            below = Path(name_below(key, "images"))
-            label_file = (src / "labels" / below).with_suffix(".txt")
-            self._add(src, result, key, label_file, names, kpt_shape,
-                      name_below(key, rel(image.parent, src)))
+            label_file = src / _label_of(key)
+            self._add(src, result, key, label_file, names, result.meta["kpt_shape"],
+                      name_below(key, rel(image.parent, src)),
+                      declared.get(key) or _subset_of_path(key))
+        for labels in (src / "labels", *sorted(src.glob("*/labels"))):
+            _orphans(src, result, labels)
         return result
 
     def _read_darknet(self, src: Path) -> LayoutRead:
-        names_file = src / "obj.names"
-        names = [n.strip() for n in names_file.read_text(encoding="utf-8").splitlines()
-                 if n.strip()] if names_file.is_file() else []
-        result = LayoutRead(meta={"names": names, "kpt_shape": None, "format": "darknet"})
+        result = LayoutRead(meta={"names": [], "kpt_shape": None, "format": "darknet"})
+        names = _names_from_files(src, result)
+        result.meta["names"] = names
         result.consumed |= {n for n in ("obj.names", "obj.data") if (src / n).is_file()}
         result.consumed |= {rel(p, src) for p in src.glob("*.txt")}
-        for folder in sorted(src.glob("obj_*_data")):
-            for image in media_files(folder):
-                key = rel(image, src)
-                self._add(src, result, key, image.with_suffix(".txt"), names, None,
-                          name_below(key, rel(folder, src)))
+        folders = sorted(src.glob("obj_*_data"))
+        listed = src / "images.txt"  # FiftyOne's YOLOv4: images.txt + data/ (labels beside)
+        if folders:
+            images = [(image, folder) for folder in folders for image in media_files(folder)]
+        elif listed.is_file():
+            images = []
+            for line in _lines(listed):
+                path = src / line
+                if path.is_file():
+                    images.append((path, path.parent))
+                else:
+                    result.missing.append(line)
+        else:
+            images = [(image, src / "data") for image in media_files(src / "data")]
+        for image, folder in images:
+            key = rel(image, src)
+            subset = folder.name[4:-5] if folder.name.startswith("obj_") and \
+                folder.name.endswith("_data") else None
+            self._add(src, result, key, image.with_suffix(".txt"), names, None,
+                      name_below(key, rel(folder, src)), normal_subset(subset))
+        return result
+
+    def _read_beside(self, src: Path) -> LayoutRead:
+        result = LayoutRead(meta={"names": [], "kpt_shape": None, "format": "yolo"})
+        names = _names_from_files(src, result)
+        result.meta["names"] = names
+        for image in media_files(src):
+            key = rel(image, src)
+            self._add(src, result, key, image.with_suffix(".txt"), names, None,
+                      name_below(key, rel(image.parent, src)), None)
         return result
 
     def _add(self, src: Path, result: LayoutRead, key: str, label_file: Path, names: list,
-             kpt_shape, name: str) -> None:
+             kpt_shape, name: str, subset: str | None = None) -> None:
         objects = []
         if label_file.is_file():
             result.consumed.add(rel(label_file, src))
@@ -89,7 +183,7 @@ class YoloLayout:
                     objects.append(parse_line(line, names, kpt_shape, f"{label_file}:{number}"))
         annotation = {"normalized": True, "objects": objects}
         result.items[key] = {"label": stratum(annotation), "annotation": annotation,
-                             "name": name}
+                             "name": name, "subset": subset}
 
     def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,
                primary: bool) -> list[str]:
@@ -131,8 +225,104 @@ class YoloLayout:
                 "names": dict(enumerate(names))}
         if task == "pose" and meta.get("kpt_shape"):
             data["kpt_shape"] = meta["kpt_shape"]
-        write_bytes_atomic(out / "data.yaml", yaml.safe_dump(data, sort_keys=False).encode())
-        return ["data.yaml"]
+        dest = meta.get("yaml_name") or "data.yaml"  # FiftyOne imports the name it wrote
+        write_bytes_atomic(out / dest, yaml.safe_dump(data, sort_keys=False).encode())
+        return [dest]
+
+
+def _label_of(image_rel: str) -> str:
+    """Ultralytics' rule: the label of `.../images/...x.jpg` is `.../labels/...x.txt` (the
+    last `images` folder becomes `labels`)."""
+    parts = list(PurePosixPath(image_rel).parts)
+    at = len(parts) - 2 - parts[-2::-1].index("images")
+    parts[at] = "labels"
+    return PurePosixPath(*parts).with_suffix(".txt").as_posix()
+
+
+def _subset_of_path(image_rel: str) -> str | None:
+    """images/<subset>/x.jpg or <subset>/images/x.jpg (Roboflow)."""
+    parts = PurePosixPath(image_rel).parts
+    if len(parts) > 2 and parts[0] == "images":
+        return normal_subset(parts[1])
+    if len(parts) > 2 and parts[1] == "images":
+        return normal_subset(parts[0])
+    return None
+
+
+def _ultralytics_images(src: Path, declared: dict[str, str]) -> list[Path]:
+    """Images below SRC's `images/` or a `<subset>/images/` (Roboflow), and those the YAML
+    declares below an `images` folder."""
+    found = set(media_files(src / "images"))
+    for folder in sorted(src.iterdir()):
+        if folder.is_dir() and not folder.name.startswith("."):
+            found |= set(media_files(folder / "images"))
+    found |= {src / key for key in declared
+              if "images" in PurePosixPath(key).parts[:-1]}
+    return sorted(found)
+
+
+def _yaml_subsets(src: Path, yaml_path: Path, data: dict, result: LayoutRead
+                  ) -> dict[str, str]:
+    """{image (relative to SRC): subset} from the YAML's split keys: folders or .txt lists,
+    relative to its `path` (or to the YAML's folder when `path` is elsewhere, as after a
+    move)."""
+    root = yaml_path.parent
+    base = root / str(data.get("path") or ".")
+    bases = [base, root] if base.is_dir() else [root]
+    subsets: dict[str, str] = {}
+    for key in SPLIT_KEYS:
+        values = data.get(key)
+        for value in values if isinstance(values, list) else [values] if values else []:
+            target = next((b / str(value) for b in bases if (b / str(value)).exists()), None)
+            if target is None or not target.resolve().is_relative_to(src.resolve()):
+                continue  # a path outside SRC (the machine it was exported on) declares none
+            subset = normal_subset(key)
+            if target.is_dir():
+                for image in media_files(target):
+                    subsets.setdefault(rel(image, src), subset)
+            elif target.suffix == ".txt":
+                result.consumed.add(rel(target, src))
+                for line in _lines(target):
+                    image = next((b / line for b in (target.parent, *bases)
+                                  if (b / line).is_file()), None)
+                    if image is None or not image.resolve().is_relative_to(src.resolve()):
+                        result.missing.append(line)
+                    elif image.suffix.lower() in IMAGE_SUFFIXES:
+                        subsets.setdefault(rel(image, src), subset)
+    return subsets
+
+
+def _orphans(src: Path, result: LayoutRead, labels: Path) -> None:
+    """Label files under `labels` whose image is not in SRC: consumed, and counted missing."""
+    if not labels.is_dir():
+        return
+    for path in sorted(labels.rglob("*.txt")):
+        key = rel(path, src)
+        if key not in result.consumed:
+            result.consumed.add(key)
+            result.missing.append(key)
+
+
+def _name_every_id(result: LayoutRead) -> None:
+    """Class ids are kept: an id no file names is named by its number (and said once), so an
+    output never renumbers a class."""
+    names = result.meta["names"]
+    ids = {int(o["category"]) for item in result.items.values()
+           for o in item["annotation"]["objects"] if o.get("unnamed")}
+    for item in result.items.values():
+        for obj in item["annotation"]["objects"]:
+            obj.pop("unnamed", None)
+    if not ids:
+        return
+    where = ("data.yaml names, notes.json, obj.names or classes.txt"
+             if result.meta["format"] != "darknet" else "obj.names")
+    if names:
+        result.warnings.append(f"class ids {sorted(ids)} have no name in {where} (of "
+                               f"{len(names)}); named by their number")
+    else:
+        result.warnings.append(f"no class names ({where}): classes are named by their ids "
+                               f"0..{max(ids)}")
+    result.meta["names"] = names + [str(i) for i in range(len(names), max(ids) + 1)]
 
 
 def parse_line(line: str, names: list[str], kpt_shape, where: str) -> dict:
@@ -142,7 +332,16 @@ def parse_line(line: str, names: list[str], kpt_shape, where: str) -> dict:
         cls, values = int(parts[0]), [float(v) for v in parts[1:]]
     except (ValueError, IndexError):
         raise ConfigError(f"{where}: not a YOLO label line: {line.strip()!r}") from None
-    category = names[cls] if 0 <= cls < len(names) else str(cls)
+    if cls < 0:
+        raise ConfigError(f"{where}: negative class id {cls}")
+    category = names[cls] if cls < len(names) else str(cls)
+    obj = _shape(category, values, kpt_shape, where)
+    if cls >= len(names):
+        obj["unnamed"] = True  # until the read names every id (see YoloLayout.read)
+    return obj
+
+
+def _shape(category: str, values: list[float], kpt_shape, where: str) -> dict:
     if kpt_shape:
         return _pose(category, values, kpt_shape)
     if len(values) == 4:
