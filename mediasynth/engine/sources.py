@@ -113,4 +113,7 @@ def _with_info(f: Found, read: LayoutRead) -> Found | None:
             "annotation": item.get("annotation")}
     if item.get("labels"):
         info["labels"] = list(item["labels"])
+    for key in ("subset", "group"):  # the split the input declares, a group it names
+        if item.get(key) is not None:
+            info[key] = item[key]
     return dataclasses.replace(f, info=info)

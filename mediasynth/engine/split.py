@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 SPLIT_NAMES = ("train", "val", "test")
+_NOT_A_SPLIT = {"all", "default"}  # what a tree without splits calls its only subset
 _SUBSET_ALIASES = {"valid": "val", "validation": "val", "dev": "val", "eval": "val",
                    "training": "train", "testing": "test"}
 
@@ -76,7 +77,7 @@ class SplitResult:
 def normalise_subset(name: str | None) -> str | None:
     """A declared subset's name as a split name: 'valid'/'validation' -> 'val',
     'train2017' -> 'train'; other names are kept."""
-    if not name:
+    if not name or name.lower() in _NOT_A_SPLIT:
         return None
     low = name.lower()
     if low in _SUBSET_ALIASES:
@@ -90,6 +91,8 @@ def split_items(items: list[SplitItem], spec: SplitSpec) -> SplitResult:
     depends on the items as a set (not their order) and the spec."""
     result = SplitResult()
     items = sorted(items, key=lambda it: it.key)
+    items = [it if normalise_subset(it.subset) else SplitItem(it.key, it.label, it.group)
+             for it in items]
     declared = [it for it in items if it.subset and not spec.resplit]
     free = [it for it in items if not (it.subset and not spec.resplit)]
     for it in declared:

@@ -1,6 +1,7 @@
 """A labels table at SRC's top: `labels.csv` (`path,label`; several labels separated by
 `|` or `;`) or `labels.jsonl` (`{"path": ..., "label": "cat" | ["cat", "dog"]}`), paths
-relative to SRC. Outputs go to class folders of the first label; every label is kept in the
+relative to SRC; optional `group` (sources kept in one split) and `split` (a declared subset)
+columns. Outputs go to class folders of the first label; every label is kept in the
 manifest row and in OUT/labels.csv (`class` joined by `|`).
 """
 
@@ -37,7 +38,7 @@ class LabelsTableLayout:
             if not path.is_file():
                 continue
             result.consumed.add(name)
-            for where, item_path, labels in _rows(path):
+            for where, item_path, labels, extra in _rows(path):
                 if not labels:
                     raise ConfigError(f"{where}: no label for {item_path!r}")
                 key = Path(item_path).as_posix().lstrip("/")
@@ -45,7 +46,7 @@ class LabelsTableLayout:
                     result.missing.append(key)
                     continue
                 result.items[key] = {"label": labels[0], "labels": labels,
-                                     "name": Path(key).name, "annotation": None}
+                                     "name": Path(key).name, "annotation": None, **extra}
         return result
 
     def export(self, out: Path, splits, meta, *, primary: bool) -> list[str]:
@@ -71,8 +72,20 @@ def _split_labels(value) -> list[str]:
     return [p.strip() for p in text.split(sep) if p.strip()]
 
 
+def _extra(row: dict) -> dict:
+    """Optional columns: `group` (kept together by the splitter) and `split` (a declared
+    subset, kept unless --resplit)."""
+    lower = {str(k).lower(): v for k, v in row.items() if k is not None}
+    extra = {}
+    if str(lower.get("group") or "").strip():
+        extra["group"] = str(lower["group"]).strip()
+    if str(lower.get("split") or "").strip():
+        extra["subset"] = str(lower["split"]).strip()
+    return extra
+
+
 def _rows(path: Path):
-    """(where, path, labels) per row."""
+    """(where, path, labels, extra columns) per row."""
     if path.suffix == ".jsonl":
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
@@ -81,14 +94,15 @@ def _rows(path: Path):
                 except ValueError:
                     raise ConfigError(f"{path}:{number}: not JSON") from None
                 yield f"{path}:{number}", row.get("path", ""), _split_labels(
-                    row.get("label", row.get("labels")))
+                    row.get("label", row.get("labels"))), _extra(row)
         return
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         label_key = next((k for k in reader.fieldnames or () if k.lower() in
                           ("label", "labels", "class")), None)
         for number, row in enumerate(reader, 2):
-            yield f"{path}:{number}", row.get("path", ""), _split_labels(row.get(label_key))
+            yield (f"{path}:{number}", row.get("path", ""), _split_labels(row.get(label_key)),
+                   _extra(row))
 
 
 LAYOUT = LabelsTableLayout()
