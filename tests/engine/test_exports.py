@@ -228,6 +228,18 @@ def test_data_yaml_resolves_from_another_directory_and_always_has_val(tmp_path, 
     assert len(ultralytics_labels(data["train"], 3)) == 40
 
 
+def test_an_empty_val_split_is_named_by_the_train_images_with_a_warning(tmp_path, capsys):
+    src, _ = coco_source(tmp_path / "coco", count=40)
+    pipeline = tmp_path / "tiny_val.yaml"
+    pipeline.write_text(FLIP + "dataset: {split: {train: 0.99, val: 0.01}}\n")
+    out = tmp_path / "out"
+    assert _expand(src, out, pipeline, "coco", "--annotations", "yolo") == 0
+    assert {r["split"] for r in rows(out) if r["status"] == "ok"} == {"train"}
+    assert "data.yaml: the val split has no annotated outputs" in capsys.readouterr().err
+    data = ultralytics_data(out / "data.yaml")
+    assert data["val"] == data["train"] == (out / "images" / "train").resolve()
+
+
 def test_voc_source_with_yolo_extra_names_folders_that_exist_and_loads_in_hf(tmp_path):
     datasets = pytest.importorskip("datasets")
     src = voc_source(tmp_path / "voc")
