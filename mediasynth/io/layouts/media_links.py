@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -42,6 +43,6 @@ def place(out: Path, file_rel: str, dest_rel: str) -> str:
 
 
 def in_split_folder(file_rel: str, split: str) -> bool:
-    """Whether a path has a folder named after its split (what Hugging Face `datasets` and
-    Ultralytics' `images/<split>` need)."""
-    return split in Path(file_rel).parts[:-1]
+    """Whether a folder of the path names its split as Hugging Face `datasets` reads folder
+    names: the split as a word between separators (`images/train/`, `obj_train_data/`)."""
+    return any(split in re.split(r"[-._ 0-9]+", folder) for folder in Path(file_rel).parts[:-1])

@@ -31,5 +31,7 @@ def test_a_path_in_its_own_place_is_left_alone(tmp_path):
 def test_split_folders():
     assert in_split_folder("images/train/x.jpg", "train")
     assert in_split_folder("images/val/sub/x.jpg", "val")
+    assert in_split_folder("obj_train_data/x.jpg", "train")  # Darknet's folders
     assert not in_split_folder("JPEGImages/train.jpg", "train")
+    assert not in_split_folder("trainee/x.jpg", "train")
     assert not in_split_folder("JPEGImages/x.jpg", "val")
