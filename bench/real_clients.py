@@ -2,6 +2,7 @@
 loaded back in the tool, each tool in its own virtual environment (never mediasynth's).
 
     python bench/real_clients.py [--venvs /work/.bench-venvs] [--install] [--images 120]
+        [--only pycocotools|ultralytics] [--mediasynth OTHER_TREE]
 
 Environments live under --venvs (outside the repository): `bench-pycocotools`
 (pycocotools) and `bench-ultralytics` (ultralytics, torch 2.13 CPU). `--install` makes the
@@ -14,10 +15,14 @@ missing ones with pip (a tool whose install fails or is absent is reported "skip
    COCOeval(bbox) of the OUT against itself must give AP 1.0.
 2. Ultralytics: its own converter (`ultralytics.data.converter.convert_coco`,
    use_segments=True) writes the YOLO segment dataset from that COCO; `mediasynth expand`
-   of it (layout yolo) -> Ultralytics scans OUT's labels (its label cache: found, missing,
-   empty, corrupt; segments kept) and trains one epoch (yolo11n-seg.yaml, no weights,
-   imgsz 64, amp=False, CPU) from another working directory; same for the COCO OUT's YOLO
-   extra (RLE traced to polygons) and a VOC source's YOLO extra (detect, yolo11n.yaml).
+   of it (layout yolo) -> from another working directory, Ultralytics' check_det_dataset
+   resolves data.yaml, its YOLODataset scans OUT's labels per split (its label cache:
+   found, missing, empty, corrupt; segments kept) and one epoch trains: every train batch
+   of its dataloader through the model's loss (yolo11n-seg.yaml, no weights, imgsz 64,
+   fp32, CPU) and an SGD step. Not `model.train()`: its validator imports torchvision,
+   whose PyPI build needs CUDA torch (only the CPU torch is allowed here). Same for the
+   COCO OUT's YOLO extra (RLE traced to polygons) and a VOC source's YOLO extra (detect,
+   yolo11n.yaml).
 
 Prints a table: tool, round trip, images and objects per split (expected / read), corrupt
 labels, verdict.
@@ -42,9 +47,13 @@ from tests.engine.test_exports import coco_source, voc_source  # noqa: E402
 
 TOOLS = {
     "pycocotools": ["pycocotools"],
-    "ultralytics": ["torch==2.13.0", "torchvision==0.28.0", "ultralytics"],
+    # torchvision only for its metadata: the PyPI build needs CUDA torch, and Ultralytics
+    # imports it lazily (NMS in pure torch when it is not imported); faster-coco-eval for
+    # convert_coco of RLE objects
+    "ultralytics": ["torch==2.13.0", "torchvision==0.28.0", "ultralytics", "faster-coco-eval"],
 }
 INSTALL_LIMIT_S = 600
+MEDIASYNTH = ROOT  # the tree whose mediasynth expands (--mediasynth: compare another)
 
 COCO_HELPER = r'''
 import json, sys
@@ -70,23 +79,44 @@ convert_coco(labels_dir=sys.argv[1], save_dir=sys.argv[2], use_segments=True,
 '''
 
 TRAIN_HELPER = r'''
-import json, sys
+import json, math, sys
 from pathlib import Path
 import numpy as np
-from ultralytics import YOLO
-data, model, project = sys.argv[1], sys.argv[2], sys.argv[3]
-YOLO(model).train(data=data, epochs=1, imgsz=64, batch=16, amp=False, device="cpu",
-                  workers=0, plots=False, project=project, name="run", exist_ok=True,
-                  verbose=False)
-scans = {}
-root = Path(data).parent
-for cache in sorted((root / "labels").glob("*.cache")):
+import torch
+from ultralytics.cfg import get_cfg
+from ultralytics.data import build_dataloader, build_yolo_dataset
+from ultralytics.data.utils import check_det_dataset
+from ultralytics.nn.tasks import DetectionModel, SegmentationModel
+yaml_path, model_yaml = sys.argv[1], sys.argv[2]
+task = "segment" if "seg" in model_yaml else "detect"
+data = check_det_dataset(yaml_path)  # resolves train/val from the cwd, as `yolo train` does
+cfg = get_cfg(overrides={"imgsz": 64, "task": task, "mode": "train", "batch": 16})
+torch.manual_seed(0)
+model = (SegmentationModel if task == "segment" else DetectionModel)(
+    model_yaml, nc=len(data["names"]), verbose=False)
+model.args = cfg
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+scans, losses = {}, []
+for split in ("train", "val"):
+    dataset = build_yolo_dataset(cfg, data[split], 16, data, mode=split, stride=32)
+    if split == "train":  # one epoch: every batch through the model's loss and a step
+        model.train()
+        for batch in build_dataloader(dataset, 16, 0, shuffle=True):
+            batch["img"] = batch["img"].float() / 255
+            loss, _ = model.loss(batch)
+            loss.sum().backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            losses.append(float(loss.sum().detach()))
+    cache = Path(dataset.label_files[0]).parent.with_suffix(".cache")
     c = np.load(cache, allow_pickle=True).item()
     nf, nm, ne, nc, n = c["results"]
-    scans[cache.stem] = {"found": int(nf), "missing": int(nm), "empty": int(ne),
-                         "corrupt": int(nc), "images": int(n),
-                         "objects": int(sum(len(l["cls"]) for l in c["labels"])),
-                         "segments": int(sum(len(l["segments"]) for l in c["labels"]))}
+    scans[split] = {"found": int(nf), "missing": int(nm), "empty": int(ne),
+                    "corrupt": int(nc), "images": int(n),
+                    "objects": int(sum(len(l["cls"]) for l in dataset.labels)),
+                    "segments": int(sum(len(l["segments"]) for l in dataset.labels))}
+scans["train"]["batches"] = len(losses)
+scans["train"]["loss_finite"] = all(math.isfinite(v) for v in losses)
 print("RESULT " + json.dumps(scans))
 '''
 
@@ -133,7 +163,7 @@ def expand(src: Path, out: Path, layout: str, *extra: str) -> list[dict]:
                         "dataset: {split: {train: 0.75, val: 0.25}}\n")
     args = [sys.executable, "-m", "mediasynth", "expand", str(src), str(out), "-n", "1",
             "-q", "--no-report", "-p", str(pipeline), "--layout", layout, *extra]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_ALBUMENTATIONS_UPDATE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(MEDIASYNTH), "NO_ALBUMENTATIONS_UPDATE": "1"}
     done = subprocess.run(args, capture_output=True, text=True, env=env)
     if done.returncode:
         raise RuntimeError(f"expand exit {done.returncode}: {done.stderr.strip()[-200:]}")
@@ -203,7 +233,7 @@ def ultralytics_round_trips(python: Path, work: Path, images: int) -> list[list[
         want = expected(rows)
         try:
             scans = run_helper(python, TRAIN_HELPER, str(out / "data.yaml"), model,
-                               str(work / "runs"), cwd=elsewhere)
+                               cwd=elsewhere)
         except RuntimeError as exc:
             table.append(["ultralytics", label, "-", "-", "-", "-", f"FAIL: {exc}"[:160]])
             continue
@@ -212,10 +242,12 @@ def ultralytics_round_trips(python: Path, work: Path, images: int) -> list[list[
             segment = "seg" in model
             ok = (s.get("found"), s.get("objects"), s.get("corrupt")) == (
                 n_images, n_objects, 0) and (not segment or s.get("segments") == n_objects)
+            trained = f", {s['batches']} batches" if "batches" in s else ""
+            ok = ok and s.get("loss_finite", True)
             table.append(["ultralytics", label + (" (train 1 epoch)" if split == "train"
                                                   else ""), split,
                           f"{n_images}/{s.get('found')}", f"{n_objects}/{s.get('objects')}",
-                          f"corrupt {s.get('corrupt')}, segments {s.get('segments')}",
+                          f"corrupt {s.get('corrupt')}, segments {s.get('segments')}{trained}",
                           "pass" if ok else "FAIL"])
     return table
 
@@ -226,12 +258,19 @@ def main() -> int:
     parser.add_argument("--install", action="store_true")
     parser.add_argument("--images", type=int, default=120)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--mediasynth", type=Path, default=ROOT,
+                        help="source tree of the mediasynth that expands (default: this one)")
+    parser.add_argument("--only", choices=sorted(TOOLS), default=None)
     args = parser.parse_args()
+    global MEDIASYNTH
+    MEDIASYNTH = args.mediasynth.resolve()
     work = args.work or Path(tempfile.mkdtemp(prefix="ms-real-clients-"))
     work.mkdir(parents=True, exist_ok=True)
     table = []
     for tool, run in (("pycocotools", coco_round_trip),
                       ("ultralytics", ultralytics_round_trips)):
+        if args.only and tool != args.only:
+            continue
         why = install(args.venvs, tool) if args.install else (
             "" if python_of(args.venvs, tool).exists() else "no environment (--install)")
         if why:
