@@ -2,7 +2,7 @@
 loaded back in the tool, each tool in its own virtual environment (never mediasynth's).
 
     python bench/real_clients.py [--venvs /work/.bench-venvs] [--install] [--images 120]
-        [--only pycocotools|ultralytics] [--mediasynth OTHER_TREE]
+        [--only pycocotools|ultralytics] [--mediasynth OTHER_TREE] [--from-out]
 
 Environments live under --venvs (outside the repository): `bench-pycocotools`
 (pycocotools) and `bench-ultralytics` (ultralytics, torch 2.13 CPU). `--install` makes the
@@ -54,6 +54,7 @@ TOOLS = {
 }
 INSTALL_LIMIT_S = 600
 MEDIASYNTH = ROOT  # the tree whose mediasynth expands (--mediasynth: compare another)
+FROM_OUT = False  # --from-out: Ultralytics runs inside OUT (as an older data.yaml needed)
 
 COCO_HELPER = r'''
 import json, sys
@@ -164,7 +165,8 @@ def expand(src: Path, out: Path, layout: str, *extra: str) -> list[dict]:
     args = [sys.executable, "-m", "mediasynth", "expand", str(src), str(out), "-n", "1",
             "-q", "--no-report", "-p", str(pipeline), "--layout", layout, *extra]
     env = {**os.environ, "PYTHONPATH": str(MEDIASYNTH), "NO_ALBUMENTATIONS_UPDATE": "1"}
-    done = subprocess.run(args, capture_output=True, text=True, env=env)
+    # cwd outside any source tree: `python -m` puts the cwd first on sys.path
+    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=out.parent)
     if done.returncode:
         raise RuntimeError(f"expand exit {done.returncode}: {done.stderr.strip()[-200:]}")
     rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
@@ -233,7 +235,7 @@ def ultralytics_round_trips(python: Path, work: Path, images: int) -> list[list[
         want = expected(rows)
         try:
             scans = run_helper(python, TRAIN_HELPER, str(out / "data.yaml"), model,
-                               cwd=elsewhere)
+                               cwd=out if FROM_OUT else elsewhere)
         except RuntimeError as exc:
             table.append(["ultralytics", label, "-", "-", "-", "-", f"FAIL: {exc}"[:160]])
             continue
@@ -261,9 +263,11 @@ def main() -> int:
     parser.add_argument("--mediasynth", type=Path, default=ROOT,
                         help="source tree of the mediasynth that expands (default: this one)")
     parser.add_argument("--only", choices=sorted(TOOLS), default=None)
+    parser.add_argument("--from-out", action="store_true",
+                        help="run Ultralytics with OUT as its working directory")
     args = parser.parse_args()
-    global MEDIASYNTH
-    MEDIASYNTH = args.mediasynth.resolve()
+    global MEDIASYNTH, FROM_OUT
+    MEDIASYNTH, FROM_OUT = args.mediasynth.resolve(), args.from_out
     work = args.work or Path(tempfile.mkdtemp(prefix="ms-real-clients-"))
     work.mkdir(parents=True, exist_ok=True)
     table = []
