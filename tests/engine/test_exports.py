@@ -266,6 +266,21 @@ def test_voc_source_with_yolo_extra_names_folders_that_exist_and_loads_in_hf(tmp
         sum(len(r["annotation"]["objects"]) for r in ok)
 
 
+def test_a_voc_out_with_splits_loads_in_hf_imagefolder(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    src = voc_source(tmp_path / "voc", count=60)
+    out = tmp_path / "out"
+    assert _expand(src, out, _pipeline(tmp_path), "voc") == 0
+    ok = [r for r in rows(out) if r["status"] == "ok"]
+    loaded = datasets.load_dataset("imagefolder", data_dir=str(out))
+    assert {k: len(v) for k, v in loaded.items()} == {
+        "train": sum(r["split"] == "train" for r in ok),
+        "validation": sum(r["split"] == "val" for r in ok)}
+    assert sum(len(i["objects"]["bbox"]) for ds in loaded.values() for i in ds) == \
+        sum(len(r["annotation"]["objects"]) for r in ok)
+    assert not (out / "data.yaml").exists()  # the links are for HF, not a YOLO claim
+
+
 # -- VOC ----------------------------------------------------------------------------------
 
 def voc_detection(root: Path, image_set: str) -> list[tuple[Path, ET.Element]]:
