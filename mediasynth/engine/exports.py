@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mediasynth.engine import manifest as M
 from mediasynth.io.layouts import get, hf_metadata, yolo
-from mediasynth.io.layouts.media_links import in_split_folder, place
+from mediasynth.io.layouts.media_links import in_split_folder, place, split_images_path
 
 
 class AnnotatedRows:
@@ -71,7 +71,7 @@ def split_view(out: Path, splits: dict[str, list[dict]]) -> tuple[dict, list[str
         for entry in entries:
             file = entry["file"]
             if not in_split_folder(file, split):
-                file = place(out, file, yolo.ultralytics_image_path(file, split))
+                file = place(out, file, split_images_path(file, split))
                 linked.append(file)
             view[split].append({**entry, "file": file})
     return view, linked

@@ -245,8 +245,12 @@ def test_voc_source_with_yolo_extra_names_folders_that_exist_and_loads_in_hf(tmp
     src = voc_source(tmp_path / "voc")
     out = tmp_path / "out"
     assert _expand(src, out, _pipeline(tmp_path), LAYOUT_OF[src.name],
-                   "--annotations", "yolo") == 0
+                   "--annotations", "yolo,coco") == 0
     ok = [r for r in rows(out) if r["status"] == "ok"]
+    for split in ("train", "val"):  # COCO's file_name: relative to images/<split>/
+        doc = json.loads((out / "annotations" / f"instances_{split}.json").read_text())
+        assert len(doc["images"]) == sum(r["split"] == split for r in ok)
+        assert all((out / "images" / split / i["file_name"]).is_file() for i in doc["images"])
     data = ultralytics_data(out / "data.yaml")
     labelled = {}
     for split in ("train", "val"):

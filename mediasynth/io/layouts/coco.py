@@ -5,7 +5,8 @@ release, CVAT/Datumaro ("COCO 1.0"), Roboflow and mediasynth's own synth use:
     <subset>/_annotations.coco.json      (images beside it)
     annotations/<split>.coco.json         (file_name relative to SRC)
 
-Out: `annotations/instances_<split>.json` with images in `images/<split>/`. Image and
+Out: `annotations/instances_<split>.json` with images in `images/<split>/` (outputs of a
+VOC or Darknet source hard-linked there, file_name relative to that folder). Image and
 annotation fields mediasynth does not use are passed through; ids are renumbered; the
 source's `info` and `licenses` are kept (a minimal `info` when it had none); box-only
 objects have no `segmentation` key.
@@ -25,6 +26,7 @@ from pathlib import Path
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.layouts.base import LayoutRead, name_below, polygon_area, rel, stratum
+from mediasynth.io.layouts.media_links import place, split_images_path
 
 OBJECT_FIELDS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd",
                  "keypoints", "num_keypoints"}
@@ -129,7 +131,13 @@ class CocoLayout:
         categories = _categories(meta, splits)
         for split, entries in sorted(splits.items()):
             folder = self.media_folder(split if split != "default" else None, meta)
-            doc = {**document_header(meta), **coco_document(entries, categories, folder)}
+            placed = []
+            for entry in entries:  # outputs of another layout's folder: linked where
+                image = split_images_path(entry["file"], split)  # COCO readers look
+                if image != entry["file"]:
+                    written.append(place(out, entry["file"], image))
+                placed.append({**entry, "file": image})
+            doc = {**document_header(meta), **coco_document(placed, categories, folder)}
             dest = f"annotations/instances_{split}.json"
             write_bytes_atomic(out / dest, (json.dumps(doc, separators=(",", ":"))
                                             + "\n").encode())

@@ -46,3 +46,14 @@ def in_split_folder(file_rel: str, split: str) -> bool:
     """Whether a folder of the path names its split as Hugging Face `datasets` reads folder
     names: the split as a word between separators (`images/train/`, `obj_train_data/`)."""
     return any(split in re.split(r"[-._ 0-9]+", folder) for folder in Path(file_rel).parts[:-1])
+
+
+def split_images_path(file_rel: str, split: str) -> str:
+    """Where COCO and Ultralytics readers look for an output: `images/<split>/...` as it is,
+    any other folder's output (`JPEGImages/x.jpg`, `obj_train_data/x.jpg`) at
+    `images/<split>/x.jpg` (the path below its first folder)."""
+    parts = Path(file_rel).parts
+    if parts[:2] == ("images", split) and len(parts) > 2:
+        return file_rel
+    below = Path(*parts[1:]) if len(parts) > 1 else Path(file_rel)
+    return (Path("images") / split / below).as_posix()

@@ -19,7 +19,7 @@ from pathlib import Path
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.layouts.base import LayoutRead, media_files, name_below, rel, stratum
-from mediasynth.io.layouts.media_links import place
+from mediasynth.io.layouts.media_links import place, split_images_path
 from mediasynth.io.layouts.outlines import object_outline
 
 
@@ -116,7 +116,7 @@ class YoloLayout:
         darknet = meta.get("format") == "darknet"
         for split, entries in sorted(splits.items()):
             for entry in entries:
-                image = entry["file"] if darknet else ultralytics_image_path(entry["file"], split)
+                image = entry["file"] if darknet else split_images_path(entry["file"], split)
                 if image != entry["file"]:
                     written.append(place(out, entry["file"], image))
                 dest = _label_path(image, split, meta.get("format"))
@@ -173,16 +173,6 @@ def split_keys(splits: dict) -> tuple[dict[str, str], list[str]]:
                             "be on training images")
     keys.update({s: s for s in sorted(present) if s not in keys.values()})
     return keys, warnings
-
-
-def ultralytics_image_path(file_rel: str, split: str) -> str:
-    """Where Ultralytics looks for an output: `images/<split>/...` as it is, any other
-    folder's output (`JPEGImages/x.jpg`) at `images/<split>/x.jpg`."""
-    parts = Path(file_rel).parts
-    if parts[:2] == ("images", split) and len(parts) > 2:
-        return file_rel
-    below = Path(*parts[1:]) if len(parts) > 1 else Path(file_rel)
-    return (Path("images") / split / below).as_posix()
 
 
 def parse_line(line: str, names: list[str], kpt_shape, where: str) -> dict:
