@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediasynth.engine import manifest as M
-from mediasynth.io.layouts import get, hf_metadata
+from mediasynth.io.layouts import get, hf_metadata, yolo
+from mediasynth.io.layouts.media_links import in_split_folder, place, split_images_path
 
 
 class AnnotatedRows:
@@ -25,9 +26,12 @@ class AnnotatedRows:
 
 
 def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
-                       rows: AnnotatedRows | None = None) -> list[str]:
+                       rows: AnnotatedRows | None = None,
+                       warnings: list[str] | None = None) -> list[str]:
     """Write the annotation files of the final manifest's rows (`rows` when collected
-    already, else read from OUT's manifest); return their paths relative to OUT."""
+    already, else read from OUT's manifest); return their paths relative to OUT (hard
+    links to outputs included). What a consumer should know about them (a data.yaml whose
+    val is the train set, an empty split) is appended to `warnings`."""
     if rows is None:
         rows = AnnotatedRows()
         for row, _, _ in M.scan(out):
@@ -35,21 +39,48 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
     splits = rows.splits
     if not splits:
         return []
+    notes = warnings if warnings is not None else []
     written = layout.export(out, splits, meta, primary=True)
+    formats = [layout.name]
     if any(e["annotation"].get("objects") is not None for v in splits.values() for e in v):
-        written += hf_metadata.export(out, splits, meta)
+        view, linked = split_view(out, splits)
+        written += linked + hf_metadata.export(out, view, meta)
     has_objects = any("objects" in e["annotation"] for v in splits.values() for e in v)
     for name in extra_formats if has_objects else ():
         if name != layout.name:
             other = get(name)
             written += other.export(out, splits, {"format": name, **_shared(meta)},
                                     primary=False)
-    return written
+            formats.append(name)
+    if "yolo" in formats and meta.get("format") != "darknet":
+        notes += [f"data.yaml: {w}" for w in yolo.split_keys(splits)[1]]
+    return list(dict.fromkeys(written))
+
+
+def split_view(out: Path, splits: dict[str, list[dict]]) -> tuple[dict, list[str]]:
+    """The splits with every output in a folder named after its split, which is how
+    Hugging Face `datasets` tells splits apart: outputs of a layout without split folders
+    (VOC's flat JPEGImages/) are hard-linked to images/<split>/ when there are several
+    splits. Returns (the entries as seen there, the links written)."""
+    if len(splits) < 2 or all(in_split_folder(e["file"], s) for s, v in splits.items()
+                              for e in v):
+        return splits, []
+    view, linked = {}, []
+    for split, entries in splits.items():
+        view[split] = []
+        for entry in entries:
+            file = entry["file"]
+            if not in_split_folder(file, split):
+                file = place(out, file, split_images_path(file, split))
+                linked.append(file)
+            view[split].append({**entry, "file": file})
+    return view, linked
 
 
 def _shared(meta: dict) -> dict:
-    """What one format's metadata tells another (category order and ids)."""
-    shared = {}
+    """What one format's metadata tells another (category order and ids, COCO's info and
+    licenses)."""
+    shared = {k: meta[k] for k in ("info", "licenses") if meta.get(k)}
     if meta.get("categories"):
         shared["categories"] = meta["categories"]
         shared["names"] = [c for c in sorted(meta["categories"],

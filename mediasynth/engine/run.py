@@ -316,7 +316,8 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
     else:
         keep = {r.output for r in refs if r.output} | _side_files(plan, refs)
         keep |= set(export_annotations(out, sources.layout, sources.read.meta,
-                                       pipeline.dataset.annotations, annotated))
+                                       pipeline.dataset.annotations, annotated,
+                                       result.warnings))
     result.removed = sink.remove_stale(journal, keep)
     sink.save_sources({rel: [found_by_rel[rel].size_bytes, found_by_rel[rel].mtime_ns, sha]
                        for rel, sha in sorted(known.items()) if rel in found_by_rel})

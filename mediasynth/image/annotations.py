@@ -17,8 +17,8 @@ polygon vertex, box corner and keypoint into one keypoint array and the RLE inst
 an instance-id mask, so the chain's geometric transforms move them with the pixels; `unpack`
 reads them back: polygons clipped to the frame (never re-traced from masks), boxes tightened
 to what is visible (polygon or mask bounds, else the moved corners' hull clipped), keypoints
-outside the frame made invisible (v = 0), and objects whose visible share or area falls below
-the limits dropped and counted.
+outside the frame made invisible (v = 0), and objects whose visible share, area or box side
+(under 1 px) falls below the limits dropped and counted.
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ from mediasynth.io.layouts.base import polygon_area
 @dataclass(frozen=True)
 class Limits:
     """When a moved object is dropped: visible share of its moved outline below
-    `min_visibility`, or box area below `min_area_px`."""
+    `min_visibility`, box area below `min_area_px`, or box width or height below
+    `min_side_px` (a sliver no detector can learn, which VOC cannot even write)."""
 
     min_visibility: float = 0.0
     min_area_px: float = 1.0
+    min_side_px: float = 1.0
 
 
 @dataclass
@@ -192,6 +194,8 @@ def _move_object(obj: dict, index: int, stats: _SegmentStats, slots: _Slots, out
     else:
         box = _clip_box(hull, width, height)
     if box is None or _box_area(box) < limits.min_area_px or visible_area <= 0:
+        return None
+    if min(box[2] - box[0], box[3] - box[1]) < limits.min_side_px:
         return None
     if visible_area < limits.min_visibility * max(full_area, 1e-12):
         return None

@@ -10,8 +10,11 @@ release, CVAT/Datumaro ("COCO 1.0"), Roboflow and mediasynth's own synth use:
 A file is COCO when parsing it finds an `"images"` list among its top-level keys, in any key
 order and at any size (see json_keys.py); no byte window is guessed from.
 
-Out: `annotations/instances_<split>.json` with images in `images/<split>/`. Image and
-annotation fields mediasynth does not use are passed through; ids are renumbered.
+Out: `annotations/instances_<split>.json` with images in `images/<split>/` (outputs of a
+VOC or Darknet source hard-linked there, file_name relative to that folder). Image and
+annotation fields mediasynth does not use are passed through; ids are renumbered; the
+source's `info` and `licenses` are kept (a minimal `info` when it had none); box-only
+objects have no `segmentation` key.
 
 Datumaro's `coco` export writes one file per task beside the instances
 (`image_info_<subset>.json`, `stuff_<subset>.json`, `captions_`, `labels_`, `panoptic_`):
@@ -36,6 +39,7 @@ from mediasynth.io.layouts.base import (
     stratum,
 )
 from mediasynth.io.layouts.json_keys import top_level_keys
+from mediasynth.io.layouts.media_links import place, split_images_path
 
 OBJECT_FIELDS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd",
                  "keypoints", "num_keypoints"}
@@ -163,17 +167,30 @@ class CocoLayout:
         categories = _categories(meta, splits)
         for split, entries in sorted(splits.items()):
             folder = self.media_folder(split if split != "default" else None, meta)
-            doc = coco_document(entries, categories, folder)
-            if meta.get("box_segmentation") is False:  # the source's boxes had none
+            placed = []
+            for entry in entries:  # outputs of another layout's folder: linked where
+                image = split_images_path(entry["file"], split)  # COCO readers look
+                if image != entry["file"]:
+                    written.append(place(out, entry["file"], image))
+                placed.append({**entry, "file": image})
+            doc = {**document_header(meta), **coco_document(placed, categories, folder)}
+            if meta.get("box_segmentation"):  # the source wrote "segmentation": [] for boxes
                 for ann in doc["annotations"]:
-                    if ann.get("segmentation") == []:
-                        del ann["segmentation"]
-            doc = {**{k: meta[k] for k in ("info", "licenses") if k in meta}, **doc}
+                    ann.setdefault("segmentation", [])
             dest = f"annotations/instances_{split}.json"
             write_bytes_atomic(out / dest, (json.dumps(doc, separators=(",", ":"))
                                             + "\n").encode())
             written.append(dest)
         return written
+
+
+def document_header(meta: dict) -> dict:
+    """`info` and `licenses` of the source (LayoutRead.meta) when it had them, else a
+    minimal `info` and no licenses: some readers copy `info` and fail without it."""
+    info = meta.get("info") if isinstance(meta.get("info"), dict) else {
+        "description": "written by mediasynth"}
+    licenses = meta.get("licenses") if isinstance(meta.get("licenses"), list) else []
+    return {"info": info, "licenses": licenses}
 
 
 def _find_image(src: Path, json_path: Path, subset: str, file_name: str) -> Path | None:
@@ -262,8 +279,7 @@ def _coco_object(obj: dict, ann_id: int, image_id: int, ids: dict) -> dict:
         out["segmentation"] = obj["rle"]
         out["area"] = float(mask_utils.area({"size": obj["rle"]["size"],
                                              "counts": obj["rle"]["counts"].encode()}))
-    else:
-        out["segmentation"] = []
+    else:  # a box-only object has no segmentation (an empty list would claim one)
         out["area"] = (x1 - x0) * (y1 - y0)
     if obj.get("keypoints"):
         out["keypoints"] = [v for kp in obj["keypoints"] for v in kp]

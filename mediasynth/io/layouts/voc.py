@@ -11,7 +11,8 @@ exactly (its `voc-one-based` mode reads the integer form). `difficult`, `truncat
 The annotations may also sit in `labels/*.xml` beside `data/` (FiftyOne's VOCDetectionDataset)
 and the images in `images/` (Label Studio's VOC export); an XML's image is found by its
 `<filename>` (or its own stem) in the image folder.
-Out: the same layout, with a `labelmap.txt` naming every class (the source's lines and
+Out: the same layout (every image in `JPEGImages/`, linked there when the source kept it
+elsewhere; `<depth>` the image's channels), with a `labelmap.txt` naming every class (the source's lines and
 order kept, new classes after them): Datumaro's VOC import refuses classes that are not in
 it, and without one it knows only the 20 VOC classes.
 """
@@ -31,6 +32,7 @@ from mediasynth.io.layouts.base import (
     rel,
     stratum,
 )
+from mediasynth.io.layouts.media_links import place
 
 KNOWN = {"name", "bndbox", "part", "attributes"}
 LABELMAP = "labelmap.txt"
@@ -125,14 +127,25 @@ class VocLayout:
 
     def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,
                primary: bool) -> list[str]:
+        """Annotations/<id>.xml, ImageSets/Main/<split>.txt and labelmap.txt, with every
+        image at JPEGImages/<id><suffix> as VOC readers (torchvision's VOCDetection,
+        FiftyOne with data_path="JPEGImages", Datumaro) look for it: outputs kept elsewhere
+        (`images/<split>/` of a COCO or YOLO source) are hard-linked there. Ids are file
+        stems, made unique from the folders below when two outputs share a stem."""
         written = []
         continuous = meta.get("coordinates") == "continuous"
+        ids = voc_ids([e["file"] for entries in splits.values() for e in entries])
         for split, entries in sorted(splits.items()):
             names = []
             for entry in entries:
-                stem = Path(entry["file"]).stem
+                stem = ids[entry["file"]]
+                image = f"JPEGImages/{stem}{Path(entry['file']).suffix}"
+                if image != entry["file"]:
+                    written.append(place(out, entry["file"], image))
                 dest = f"Annotations/{stem}.xml"
-                write_bytes_atomic(out / dest, to_xml(entry, stem, continuous).encode())
+                xml = to_xml({**entry, "file": image}, stem, continuous,
+                             depth=image_depth(out / image))
+                write_bytes_atomic(out / dest, xml.encode())
                 written.append(dest)
                 names.append(stem)
             listing = f"ImageSets/Main/{split}.txt"
@@ -145,6 +158,37 @@ class VocLayout:
         write_bytes_atomic(out / LABELMAP, labelmap_text(
             list(meta.get("labelmap") or []), known + seen).encode())
         return [*written, LABELMAP]
+
+
+def voc_ids(files: list[str]) -> dict[str, str]:
+    """A VOC id for each output path: its stem, or, for stems two outputs share, its path
+    below its first folder joined with "_" (and a counter if that is taken too)."""
+    stems: dict[str, int] = {}
+    for f in files:
+        stems[Path(f).stem] = stems.get(Path(f).stem, 0) + 1
+    ids, taken = {}, set()
+    for f in files:
+        path = Path(f)
+        stem = path.stem
+        if stems[stem] > 1:
+            stem = "_".join((*path.parts[1:-1], stem)) if len(path.parts) > 2 else stem
+        base, n = stem, 1
+        while stem in taken:
+            stem, n = f"{base}-{n}", n + 1
+        taken.add(stem)
+        ids[f] = stem
+    return ids
+
+
+def image_depth(path: Path) -> int:
+    """VOC's <depth>: the image's channels (1 for grayscale, 3 for RGB and palette images,
+    4 with alpha), read from its header."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        if image.mode == "P":
+            return 4 if "transparency" in image.info else 3
+        return len(image.getbands())
 
 
 def parse_xml(path: Path) -> tuple[dict, str, bool]:
@@ -181,16 +225,19 @@ def _object(node, continuous: bool = False) -> dict:
             "iscrowd": 0, "extra": extra}
 
 
-def to_xml(entry: dict, stem: str, continuous: bool = False) -> str:
+def to_xml(entry: dict, stem: str, continuous: bool = False, depth: int | None = None
+           ) -> str:
     """One annotation XML; boxes as 1-based integer indices, or as decimal continuous
-    coordinates (`continuous`); either way inside the image."""
+    coordinates (`continuous`); either way inside the image with xmax > xmin and
+    ymax > ymin (torchvision's detectors refuse a box without width or height). `depth`
+    (the image's channels) defaults to the annotation's, else 3."""
     ann = entry["annotation"]
     root = ET.Element("annotation")
     ET.SubElement(root, "folder").text = "JPEGImages"
     ET.SubElement(root, "filename").text = Path(entry["file"]).name
     size = ET.SubElement(root, "size")
     for key, value in (("width", ann["width"]), ("height", ann["height"]),
-                       ("depth", ann.get("depth", 3))):
+                       ("depth", depth or ann.get("depth", 3))):
         ET.SubElement(size, key).text = str(value)
     for obj in ann.get("objects", []):
         node = ET.SubElement(root, "object")
@@ -219,8 +266,21 @@ def _box(bbox, width, height, continuous: bool) -> tuple:
     y0, y1 = (min(max(v, 0.0), h) for v in (y0, y1))
     if continuous:
         return tuple(round(v, 3) for v in (x0, y0, x1, y1))
-    return round(x0) + 1, round(y0) + 1, max(round(x1), round(x0) + 1), \
-        max(round(y1), round(y0) + 1)
+    xmin, xmax = _span(x0, x1, w)
+    ymin, ymax = _span(y0, y1, h)
+    return xmin, ymin, xmax, ymax
+
+
+def _span(lo: float, hi: float, size: float) -> tuple[int, int]:
+    """1-based first and last pixel of [lo, hi), last > first: a span under two pixels
+    becomes the two pixels around its centre (inside the image)."""
+    first, last = round(lo) + 1, round(hi)
+    if last <= first:
+        first = max(round((lo + hi) / 2), 1)
+        if size < float("inf"):
+            first = min(first, max(int(size) - 1, 1))
+        last = first + 1
+    return first, last
 
 
 LAYOUT = VocLayout()

@@ -7,8 +7,9 @@
   `obj_<subset>_data/` holding images and their .txt, `<subset>.txt` lists.
 
 Coordinates are normalized; they become pixels in the worker, which knows the image size.
-Out: Ultralytics (`images/<split>/`, `labels/<split>/`, `data.yaml`), or Darknet when the
-source was Darknet.
+Out: Ultralytics (`images/<split>/`, `labels/<split>/`, `data.yaml` without `path:` so
+Ultralytics finds the folders beside it from any working directory, and always with `train:`
+and `val:`), or Darknet when the source was Darknet.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from mediasynth.io.layouts.base import (
     rel,
     stratum,
 )
+from mediasynth.io.layouts.media_links import place, split_images_path
+from mediasynth.io.layouts.outlines import object_outline
 
 YAMLS = ("data.yaml", "dataset.yaml")
 SPLIT_KEYS = ("train", "val", "valid", "validation", "test")
@@ -187,6 +190,12 @@ class YoloLayout:
 
     def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,
                primary: bool) -> list[str]:
+        """Labels per split and the index (data.yaml, or Darknet's obj.* files). In the
+        Ultralytics layout every image is in `images/<split>/` with its label at the same
+        place under `labels/`: outputs kept elsewhere (a VOC source's `JPEGImages/`) are
+        hard-linked there. A segment dataset has one polygon a line for every object (RLE
+        traced, boxes as rectangles): Ultralytics refuses a file that mixes box lines and
+        polygon lines."""
         names = list(meta.get("names") or [])
         for entries in splits.values():
             for entry in entries:
@@ -198,9 +207,13 @@ class YoloLayout:
         points = max((len(o.get("keypoints") or []) for e in sum(splits.values(), [])
                       for o in e["annotation"].get("objects", [])), default=0)
         meta = {**meta, "kpt_shape": [points, 3]} if task == "pose" else meta
+        darknet = meta.get("format") == "darknet"
         for split, entries in sorted(splits.items()):
             for entry in entries:
-                dest = _label_path(entry["file"], split, meta.get("format"))
+                image = entry["file"] if darknet else split_images_path(entry["file"], split)
+                if image != entry["file"]:
+                    written.append(place(out, entry["file"], image))
+                dest = _label_path(image, split, meta.get("format"))
                 text = "".join(format_line(o, names, entry["annotation"], task, points) + "\n"
                                for o in entry["annotation"].get("objects", []))
                 write_bytes_atomic(out / dest, text.encode())
@@ -221,8 +234,8 @@ class YoloLayout:
                 listing = "".join(e["file"] + "\n" for e in entries)
                 write_bytes_atomic(out / f"{split}.txt", listing.encode())
             return ["obj.names", "obj.data", *(f"{s}.txt" for s in sorted(splits))]
-        data = {"path": ".", **{s: f"images/{s}" for s in sorted(splits)},
-                "names": dict(enumerate(names))}
+        keys, _ = split_keys(splits)
+        data = {**{k: f"images/{s}" for k, s in keys.items()}, "names": dict(enumerate(names))}
         if task == "pose" and meta.get("kpt_shape"):
             data["kpt_shape"] = meta["kpt_shape"]
         dest = meta.get("yaml_name") or "data.yaml"  # FiftyOne imports the name it wrote
@@ -325,6 +338,33 @@ def _name_every_id(result: LayoutRead) -> None:
     result.meta["names"] = names + [str(i) for i in range(len(names), max(ids) + 1)]
 
 
+def split_keys(splits: dict) -> tuple[dict[str, str], list[str]]:
+    """data.yaml's split keys -> OUT's splits, and the warnings the choice needs.
+
+    Ultralytics refuses a data.yaml without `train:` and `val:` and resolves them against
+    the yaml's folder when `path:` is absent (so no `path:` is written: `path: .` would be
+    the current directory). Without a val split, `val:` names the train images and a
+    warning says so; other splits keep their own names (`test:`, `holdout:`)."""
+    present = [s for s in splits if splits[s]]
+    train = "train" if "train" in present else "default" if "default" in present else (
+        sorted(present)[0] if present else "train")
+    keys = {"train": train}
+    warnings = []
+    if "val" in present:
+        keys["val"] = "val"
+    else:
+        keys["val"] = train
+        if train == "default":
+            warnings.append("no split was asked: data.yaml's val: is the training set "
+                            f"(images/{train}); validation metrics will be on training images")
+        else:
+            warnings.append(f"the val split has no annotated outputs: data.yaml's val: names "
+                            f"the training images (images/{train}); validation metrics will "
+                            "be on training images")
+    keys.update({s: s for s in sorted(present) if s not in keys.values()})
+    return keys, warnings
+
+
 def parse_line(line: str, names: list[str], kpt_shape, where: str) -> dict:
     """One label line as a normalized object."""
     parts = line.split()
@@ -371,22 +411,23 @@ def _task(splits: dict[str, list[dict]]) -> str:
                for o in e["annotation"].get("objects", [])]
     if any(o.get("keypoints") for o in objects):
         return "pose"
-    if any(o.get("polygons") for o in objects):
+    if any(o.get("polygons") or o.get("rle") for o in objects):
         return "segment"
     return "detect"
 
 
 def format_line(obj: dict, names: list[str], annotation: dict, task: str, points: int = 0
                 ) -> str:
-    """One object as a normalized YOLO line for `task` (detect | segment | pose; pose lines
-    are padded with invisible points to `points` keypoints, as Ultralytics needs)."""
+    """One object as a normalized YOLO line for `task` (detect | segment | pose). Segment
+    lines are one polygon for every object (parts joined, RLE traced, a box as its
+    rectangle); pose lines are padded with invisible points to `points` keypoints, as
+    Ultralytics needs."""
     w, h = float(annotation["width"]), float(annotation["height"])
     x0, y0, x1, y1 = obj["bbox"]
     head = f"{names.index(obj['category'])}"
-    if task == "segment" and obj.get("polygons"):
-        poly = max(obj["polygons"], key=len)
-        coords = " ".join(f"{v / (w if i % 2 == 0 else h):.6f}" for i, v in enumerate(poly))
-        return f"{head} {coords}"
+    if task == "segment":
+        outline = object_outline(obj, w, h) / (w, h)
+        return head + "".join(f" {x:.6f} {y:.6f}" for x, y in outline.clip(0.0, 1.0))
     box = (f"{(x0 + x1) / 2 / w:.6f} {(y0 + y1) / 2 / h:.6f} {(x1 - x0) / w:.6f} "
            f"{(y1 - y0) / h:.6f}")
     if task == "pose":
