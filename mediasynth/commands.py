@@ -49,8 +49,13 @@ def _pipeline_from_args(args):
         dataset["augment_eval"] = True
     if dataset:
         changes["dataset"] = dataset
+    output = {}
     if getattr(args, "format", None):
-        changes["output"] = {"format": args.format}
+        output["format"] = args.format
+    if getattr(args, "keep_metadata", False):
+        output["keep_metadata"] = True
+    if output:
+        changes["output"] = output
     budgets = {k: v for k, v in (("max_image_pixels", args.max_image_pixels),
                                  ("max_audio_duration_s", args.max_audio_seconds),
                                  ("max_video_duration_s", args.max_video_seconds),

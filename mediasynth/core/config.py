@@ -132,6 +132,8 @@ class OutputOptions:
             audio_bitrate (e.g. 160k; default: the codec's own, ~64 kb/s a channel for
             AAC), threads (2; fixed for reproducible bytes) and path (auto | fused |
             frames) for video outputs.
+        keep_metadata: copy originals with their metadata (EXIF, GPS, tags...) as they
+            are; by default it is removed losslessly (io/metadata_strip.py).
     """
 
     image_format: str = "same"
@@ -141,6 +143,7 @@ class OutputOptions:
     jpeg_quality: int = 95
     png_compression: int = 1
     audio_subtype: str = "same"
+    keep_metadata: bool = False
     video: dict[str, Any] = field(
         default_factory=lambda: {
             "codec": "libx264",
@@ -478,6 +481,9 @@ def _section(data: dict, key: str, cls: type):
                 raise ConfigError(
                     f"{key}.{name} must be a number, got {value!r}", line=_line(cfg, name)
                 )
+            if isinstance(default, bool) and not isinstance(value, bool):
+                raise ConfigError(f"{key}.{name} must be true or false, got {value!r}",
+                                  line=_line(cfg, name))
             if isinstance(default, tuple):
                 if not isinstance(value, (list, tuple)):
                     raise ConfigError(f"{key}.{name} must be a list, got {value!r}",

@@ -61,6 +61,7 @@ class Row:
     mix: dict = ABSENT  # {method, lambda, partners} of a mixed (synthesized) output
     sources: list = ABSENT  # [{path, sha256}] every source a mixed output is made from
     soft_labels: dict = ABSENT  # {class: share} when partners of other classes were mixed
+    metadata_removed: list = ABSENT  # what a copied original lost (io/metadata_strip.py)
 
     def to_dict(self) -> dict:
         return {"class" if f.name == "cls" else f.name: v for f in fields(self)
