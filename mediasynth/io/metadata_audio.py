@@ -103,6 +103,8 @@ def strip_mpeg_audio(buf) -> tuple[list[Piece], set[str]]:
     """MP3 / ADTS AAC: leading ID3v2 and trailing ID3v1, APEv2 and Lyrics3 tags out."""
     removed: set[str] = set()
     start = _id3v2_end(buf, 0)
+    if bytes(buf[start:start + 4]) == b"fLaC":  # a FLAC behind an ID3 tag sniffs as MP3
+        return strip_flac(buf)
     if start:
         removed.add("mp3.id3v2")
     stop = len(buf)

@@ -37,7 +37,7 @@ _REMUX = {"ogg": ["-f", "ogg"], "m4a": ["-f", "ipod"], "mp4": ["-f", "mp4"],
 _NOTHING_TO_REMOVE = {"bmp"}
 # container and stream tags FFmpeg reports that describe the file's structure, not people
 _TECHNICAL_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "vendor_id",
-                   "handler_name", "language", "duration", "creation_time_unknown"}
+                   "language", "duration"}
 COPY_BLOCK_BYTES = 1 << 20
 
 
@@ -94,6 +94,15 @@ def _remux(src: Path, dest: Path, fmt: str, timeout_s: float) -> list[str]:
     return removed
 
 
+def _telling(key: str, value: str) -> bool:
+    """Whether a tag says more than the file's structure (a handler named "VideoHandler"
+    does not; one a camera named after its owner does)."""
+    key = key.lower()
+    if key == "handler_name":
+        return not str(value).endswith("Handler")
+    return key not in _TECHNICAL_TAGS
+
+
 def _container_metadata(src: Path, fmt: str) -> list[str]:
     """Names of the container's tags, tagged streams, data streams, attachments and
     chapters that a remux leaves out, e.g. ["mp4.tag.location", "mp4.tag.title"]."""
@@ -101,13 +110,13 @@ def _container_metadata(src: Path, fmt: str) -> list[str]:
 
     found: set[str] = set()
     with contextlib.suppress(Exception), av.open(str(src)) as container:
-        found.update(f"{fmt}.tag.{k.lower()}" for k in container.metadata
-                     if k.lower() not in _TECHNICAL_TAGS)
+        found.update(f"{fmt}.tag.{k.lower()}" for k, v in container.metadata.items()
+                     if _telling(k, v))
         for stream in container.streams:
             if stream.type in ("data", "attachment"):
                 found.add(f"{fmt}.{stream.type}_stream")
-            found.update(f"{fmt}.stream_tag.{k.lower()}" for k in stream.metadata
-                         if k.lower() not in _TECHNICAL_TAGS)
+            found.update(f"{fmt}.stream_tag.{k.lower()}" for k, v in stream.metadata.items()
+                         if _telling(k, v))
         if getattr(container, "chapters", None) and container.chapters():
             found.add(f"{fmt}.chapters")
     return sorted(found)
