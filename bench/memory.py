@@ -103,6 +103,8 @@ CASES = {
     "gif64": ("photo.gif", lambda p: _image(p, 8000, 8000, "gif"),
               lambda p: _image(p, 60, 80, "gif")),
     "clip6320": ("clip.mp4", lambda p: _clip(p, 6320), lambda p: _clip(p, 64)),
+    "clip3000": ("clip.mp4", lambda p: _clip(p, 3000, frames=20), lambda p: _clip(p, 64)),
+    "wav_5min": ("long.wav", lambda p: _wav(p, 5 * 60), lambda p: _wav(p, 1)),
     "wav_59min": ("long.wav", lambda p: _wav(p, 59 * 60), lambda p: _wav(p, 1)),
     "wav_2ghz": ("absurd.wav", _absurd_rate_wav, lambda p: _wav(p, 1)),
 }

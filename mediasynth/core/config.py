@@ -63,9 +63,11 @@ class Budgets:
         ffmpeg_timeout_s: wall-clock limit of one FFmpeg process.
         file_timeout_s: wall-clock limit for all outputs of one source in a worker.
         max_video_pixels: refuse video whose frames have more pixels (width * height).
-        max_worker_memory_bytes: refuse a source whose decoded size, estimated from its
-            header (image: pixels x channels x bytes per sample x frames; video: a few
-            frames), would exceed this in one worker.
+        max_worker_memory_bytes: refuse a source whose working memory, estimated from its
+            header (image: the file plus pixels x channels x bytes per sample x the chain's
+            working copies; audio: frames x channels x float32 x working copies; video: a
+            few RGB frames plus FFmpeg's decoder and encoder buffers), would exceed this in
+            one worker (io/image_io.py, io/audio_io.py, video/probe.py).
     """
 
     max_image_pixels: int = 100_000_000
