@@ -137,6 +137,7 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     source_stats = handler.describe(loaded) if loaded is not None else None
     annotation = T.source_annotation(job, ctx.src, loaded)
     partners = _Partners(handler, ctx, sha)
+    source_metadata = None  # [what the source's metadata holds], read for the first render
     for index, output in enumerate(job.outputs):
         dest = Path(ctx.out) / output.rel_path
         try:
@@ -153,6 +154,10 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
                 made = _render_variant(handler, loaded, job, output, dest, ctx, seen,
                                        annotation, partners,
                                        _previews_wanted(handler, job, index, ctx, sha))
+                if source_metadata is None:
+                    source_metadata = [_personal_metadata(src_path)]
+                if source_metadata[0] is not None:
+                    made["metadata_removed"] = source_metadata[0]
         except FatalOutputError:
             raise
         except MediaError as exc:
@@ -367,6 +372,14 @@ def _commit(tmp: Path, dest: Path, fsync: bool) -> None:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
     os.replace(tmp, dest)
+
+
+def _personal_metadata(src: Path) -> list[str] | None:
+    """The source's personal metadata, none of which a rendered output carries (encoders
+    write none of it)."""
+    from mediasynth.io.metadata_strip import personal_metadata
+
+    return personal_metadata(src)
 
 
 def _copy_original(src: Path, dest: Path, ctx: RunContext) -> tuple[str, list[str] | None]:

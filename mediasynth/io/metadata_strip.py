@@ -55,6 +55,25 @@ def strip_metadata(src: Path, dest: Path, *, timeout_s: float = 600.0) -> list[s
     return [] if fmt in _NOTHING_TO_REMOVE else None
 
 
+def personal_metadata(src: Path) -> list[str] | None:
+    """What `strip_metadata` would remove from `src` (sorted names), without writing: the
+    metadata an output encoded afresh from it does not carry. None for a format mediasynth
+    does not know or a structure it cannot walk."""
+    fmt = sniff_path(src).format
+    try:
+        if fmt in _PYTHON:
+            with open(src, "rb") as fh:
+                if fh.seek(0, 2) == 0:
+                    return []
+                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                    return sorted(_PYTHON[fmt](buf)[1])
+        if fmt in _REMUX:
+            return _container_metadata(src, fmt)
+    except (IndexError, ValueError, OverflowError, MediaError, OSError):
+        return None
+    return [] if fmt in _NOTHING_TO_REMOVE else None
+
+
 def _rewrite(src: Path, dest: Path, strip, fmt: str) -> list[str]:
     with open(src, "rb") as fh:
         if fh.seek(0, 2) == 0:

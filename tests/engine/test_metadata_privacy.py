@@ -111,6 +111,10 @@ def test_no_personal_metadata_in_any_output_byte_stream(tagged_src, tmp_path):
         elif src.suffix == ".mp4":
             assert "mp4.tag.location" in r["metadata_removed"]
     assert len(by_source) == JPEGS + PNGS + WAVS + 4 + 3  # every source copied once
+    # outputs encoded afresh carry none of it either, and their rows say what they lost
+    for r in rows:
+        if r["variant"] != -1:
+            assert r["metadata_removed"] == by_source[r["source"]]["metadata_removed"]
 
 
 def test_keep_metadata_copies_originals_byte_for_byte(tagged_src, tmp_path):
