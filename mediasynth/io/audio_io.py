@@ -147,7 +147,9 @@ def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION
     if data.shape[0] < info.frames and info.format in LOSSLESS_SOUNDFILE:
         raise MediaError("truncated", f"decoded {data.shape[0]:,} of the {info.frames:,} "
                                       f"frames the header declares")
-    samples = np.ascontiguousarray(np.nan_to_num(data.T, nan=0.0, posinf=1.0, neginf=-1.0))
+    samples = np.ascontiguousarray(data.T)  # one copy: NaN and inf replaced in place
+    del data
+    np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
     fmt = {"WAV": "wav", "WAVEX": "wav", "FLAC": "flac", "OGG": "ogg", "MPEG": "mp3",
            "AIFF": "aiff"}.get(info.format, info.format.lower())
     return Audio(samples, int(sr), meta={"format": fmt, "subtype": info.subtype})
