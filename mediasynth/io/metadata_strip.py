@@ -8,8 +8,8 @@ orientation stays as the only EXIF tag: dropping it would turn the copy relative
 annotations, which are in upright pixels (io/image_io.py applies the orientation).
 
 Lossless: images and WAV/AIFF/FLAC/MP3/AAC are rewritten segment by segment in Python
-(io/metadata_image.py, io/metadata_audio.py), coded data copied byte for byte; other
-containers (Ogg, MP4/MOV/M4A, Matroska/WebM, AVI, MPEG-TS/PS, ASF) are remuxed by FFmpeg with
+(io/metadata_image.py, io/metadata_tiff.py, io/metadata_audio.py), coded data copied byte
+for byte; other containers (Ogg, MP4/MOV/M4A, Matroska/WebM, AVI, MPEG-TS/PS, ASF) are remuxed by FFmpeg with
 `-map_metadata -1 -c copy` (packets unchanged, container rewritten). BMP holds nothing to
 remove; files of formats not named here are copied as they are.
 """
@@ -24,10 +24,11 @@ from pathlib import Path
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.io import metadata_audio as A
 from mediasynth.io import metadata_image as I
+from mediasynth.io import metadata_tiff as T
 from mediasynth.io.sniff import sniff_path
 
 _PYTHON = {"jpeg": I.strip_jpeg, "png": I.strip_png, "webp": I.strip_webp, "gif": I.strip_gif,
-           "tiff": I.strip_tiff, "wav": A.strip_wav, "aiff": A.strip_aiff,
+           "tiff": T.strip_tiff, "wav": A.strip_wav, "aiff": A.strip_aiff,
            "flac": A.strip_flac, "mp3": A.strip_mpeg_audio, "aac": A.strip_mpeg_audio}
 # sniffed format -> FFmpeg muxer writing the same container
 _REMUX = {"ogg": ["-f", "ogg"], "m4a": ["-f", "ipod"], "mp4": ["-f", "mp4"],
