@@ -44,10 +44,10 @@ _FORMAT_ALIASES = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "gif": "gif", "t
 _CV_MODES = {"L", "RGB", "RGBA", "I;16", "I;16B", "I;16L"}
 DEFAULT_MAX_PIXELS = 100_000_000
 # Peak RSS of a worker rendering one output with the default chain (flip, rotate, colour
-# jitter in bands) plus encode, stats and previews, above the idle worker, over the decoded
-# size: 5.7x for a 48 MP RGB JPEG (783 MiB for 137 MiB; bench/memory.py), 3.3-3.5x for
-# read + rotate + encode of 16-bit RGBA PNGs.
-WORKING_COPIES = 6
+# jitter in bands) plus encode and stats, above the idle worker, over the decoded size
+# (bench/memory.py): 5.2x (100 MP JPEG) to 6.0x (64 MP GIF: Pillow's 4-byte RGB on top);
+# 3.3-3.5x for read + rotate + encode of 16-bit RGBA PNGs. One copy of margin.
+WORKING_COPIES = 7
 DECODED_FRAMES = 1  # frames read_image keeps in memory (the first)
 TAIL_BYTES = 4096  # where an end marker is looked for (trailing padding or junk allowed)
 _DECODED_CHANNELS = {"1": 1, "L": 1, "I": 1, "F": 1, "LA": 4, "PA": 4, "RGBA": 4, "CMYK": 3,
