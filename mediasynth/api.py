@@ -266,7 +266,7 @@ def expand(src: str | Path, out: str | Path, pipeline: PipelineSpec = None, *,
            dry_run: bool = False, overwrite: bool = False, fsync: bool = False,
            report: bool = True, progress: bool = True, group_by: str | None = None,
            near_duplicates: str | None = None, folds: int | None = None,
-           resplit: bool = False) -> ExpandResult:
+           resplit: bool = False, keep_metadata: bool = False) -> ExpandResult:
     """Expand the dataset in `src` into `out`: `mediasynth expand` as a function.
 
     `pipeline`: see `as_pipeline` (default: the bundled `default`). The keywords override
@@ -276,7 +276,8 @@ def expand(src: str | Path, out: str | Path, pipeline: PipelineSpec = None, *,
     (coco, yolo, voc), `output_format` (folder, webdataset), `keep_originals`,
     `augment_eval`, input budgets (`max_*`, `file_timeout_s`), grouping (`group_by` a
     regular expression over source paths, `near_duplicates` group | warn | off, `folds` K,
-    `resplit` a dataset that declares its splits; see engine/split.py). Run options: `workers`
+    `resplit` a dataset that declares its splits; see engine/split.py), `keep_metadata`
+    (copy originals with their personal metadata). Run options: `workers`
     (default: all cores), `executor` ("local" or "dask" with `scheduler`), `on_error`
     ("skip" or "fail"), `on_damaged` ("skip" or "keep"), `dry_run` (plan only, nothing
     written), `overwrite` (start afresh instead of resuming), `fsync`, `report`
@@ -300,7 +301,7 @@ def expand(src: str | Path, out: str | Path, pipeline: PipelineSpec = None, *,
         augment_eval=augment_eval, max_image_pixels=max_image_pixels,
         max_audio_duration_s=max_audio_duration_s, max_video_duration_s=max_video_duration_s,
         file_timeout_s=file_timeout_s, group_by=group_by, near_duplicates=near_duplicates,
-        folds=folds, resplit=resplit)
+        folds=folds, resplit=resplit, keep_metadata=keep_metadata)
     if executor == "local":
         from mediasynth.engine.worker_process import start_fork_server
 
@@ -341,7 +342,7 @@ def _grouping(group_by, near_duplicates, folds, resplit) -> dict[str, Any]:
 
 def _expand_overrides(*, variants, seed, split, balance, layout, annotations, output_format,
                       keep_originals, augment_eval, group_by=None, near_duplicates=None,
-                      folds=None, resplit=False, **budgets) -> dict:
+                      folds=None, resplit=False, keep_metadata=False, **budgets) -> dict:
     """The pipeline changes the keywords of `expand` ask for, each checked."""
     changes: dict[str, Any] = {}
     if variants is not None:
@@ -377,9 +378,14 @@ def _expand_overrides(*, variants, seed, split, balance, layout, annotations, ou
     dataset.update(_grouping(group_by, near_duplicates, folds, resplit))
     if dataset:
         changes["dataset"] = dataset
+    output: dict[str, Any] = {}
     if output_format is not None:
         _check_choice("output_format", output_format, ("folder", "webdataset"))
-        changes["output"] = {"format": output_format}
+        output["format"] = output_format
+    if keep_metadata:
+        output["keep_metadata"] = True
+    if output:
+        changes["output"] = output
     checked = {}
     for name, value in budgets.items():
         if value is None:

@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment-eval", action="store_true",
                    help="augment val/test sources too (default: originals only)")
     p.add_argument("--keep-originals", action="store_true", help="copy originals into OUT too")
+    p.add_argument("--keep-metadata", action="store_true",
+                   help="copy originals with their metadata (EXIF GPS, serials, tags) as they "
+                   "are; by default personal metadata is removed losslessly")
     p.add_argument("--on-error", choices=("skip", "fail"), default="skip",
                    help="skip: a bad file gets a reason row and the run goes on (default); "
                    "fail: stop at the first")

@@ -46,7 +46,8 @@ def _expand_keywords(args) -> dict:
         max_image_pixels=args.max_image_pixels, max_audio_duration_s=args.max_audio_seconds,
         max_video_duration_s=args.max_video_seconds, file_timeout_s=args.timeout,
         dry_run=args.dry_run, overwrite=args.overwrite, fsync=args.fsync,
-        report=not args.no_report, progress=not args.quiet, **_grouping_from_args(args))
+        report=not args.no_report, progress=not args.quiet,
+        keep_metadata=getattr(args, "keep_metadata", False), **_grouping_from_args(args))
 
 
 def _grouping_from_args(args) -> dict:

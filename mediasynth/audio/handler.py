@@ -40,9 +40,11 @@ class AudioHandler:
 
     def check(self, path: Path, budgets) -> None:
         """Cheap checks from headers (raise MediaError): readable, not empty ("empty"), within
-        the duration budget ("too_large"), not holding less data than the header declares
+        the duration and worker memory budgets ("too_large", io/audio_io.check_memory), a
+        plausible sample rate ("unsupported"), not holding less data than the header declares
         ("truncated": WAV/AIFF data size, FLAC final frame, MP4/M4A boxes)."""
-        probe_audio(path, max_duration_s=budgets.max_audio_duration_s)
+        probe_audio(path, max_duration_s=budgets.max_audio_duration_s,
+                    max_memory_bytes=budgets.max_worker_memory_bytes)
 
     def signature(self, path: Path, budgets) -> bytes:
         """Near-duplicate fingerprint (audio/signature.py) of the decoded recording."""
@@ -61,12 +63,14 @@ class AudioHandler:
         than its header declares, "damaged" (see audio_io.DAMAGED) when the data does not
         decode, and the errors of `check`."""
         read_audio(path, max_duration_s=budgets.max_audio_duration_s,
-                   timeout_s=budgets.ffmpeg_timeout_s)
+                   timeout_s=budgets.ffmpeg_timeout_s,
+                   max_memory_bytes=budgets.max_worker_memory_bytes)
 
     def load(self, path: Path, budgets):
         """The decoded audio (MediaError as in `verify`)."""
         return read_audio(path, max_duration_s=budgets.max_audio_duration_s,
-                          timeout_s=budgets.ffmpeg_timeout_s)
+                          timeout_s=budgets.ffmpeg_timeout_s,
+                          max_memory_bytes=budgets.max_worker_memory_bytes)
 
     def sample(self, item, pipeline, rng, dataset) -> tuple[dict, OpRecord | None]:
         """A data loader's sample (loaders/dataset.py) and its record: "audio" ((C, N)

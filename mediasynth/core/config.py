@@ -64,9 +64,11 @@ class Budgets:
         ffmpeg_timeout_s: wall-clock limit of one FFmpeg process.
         file_timeout_s: wall-clock limit for all outputs of one source in a worker.
         max_video_pixels: refuse video whose frames have more pixels (width * height).
-        max_worker_memory_bytes: refuse a source whose decoded size, estimated from its
-            header (image: pixels x channels x bytes per sample x frames; video: a few
-            frames), would exceed this in one worker.
+        max_worker_memory_bytes: refuse a source whose working memory, estimated from its
+            header (image: the file plus pixels x channels x bytes per sample x the chain's
+            working copies; audio: frames x channels x float32 x working copies; video: a
+            few RGB frames plus FFmpeg's decoder and encoder buffers), would exceed this in
+            one worker (io/image_io.py, io/audio_io.py, video/probe.py).
     """
 
     max_image_pixels: int = 100_000_000
@@ -145,6 +147,8 @@ class OutputOptions:
             audio_bitrate (e.g. 160k; default: the codec's own, ~64 kb/s a channel for
             AAC), threads (2; fixed for reproducible bytes) and path (auto | fused |
             frames) for video outputs.
+        keep_metadata: copy originals with their metadata (EXIF, GPS, tags...) as they
+            are; by default it is removed losslessly (io/metadata_strip.py).
     """
 
     image_format: str = "same"
@@ -154,6 +158,7 @@ class OutputOptions:
     jpeg_quality: int = 95
     png_compression: int = 1
     audio_subtype: str = "same"
+    keep_metadata: bool = False
     video: dict[str, Any] = field(
         default_factory=lambda: {
             "codec": "libx264",
@@ -527,6 +532,9 @@ def _section(data: dict, key: str, cls: type):
                 raise ConfigError(
                     f"{key}.{name} must be a number, got {value!r}", line=_line(cfg, name)
                 )
+            if isinstance(default, bool) and not isinstance(value, bool):
+                raise ConfigError(f"{key}.{name} must be true or false, got {value!r}",
+                                  line=_line(cfg, name))
             if isinstance(default, tuple):
                 if not isinstance(value, (list, tuple)):
                     raise ConfigError(f"{key}.{name} must be a list, got {value!r}",

@@ -63,6 +63,7 @@ class Row:
     soft_labels: dict = ABSENT  # {class: share} when partners of other classes were mixed
     group: str = ABSENT  # the group the source was split with (--group-by, near-duplicates)
     fold: int = ABSENT  # the source's fold (0..K-1) under --folds K
+    metadata_removed: list = ABSENT  # what a copied original lost (io/metadata_strip.py)
 
     def to_dict(self) -> dict:
         return {"class" if f.name == "cls" else f.name: v for f in fields(self)

@@ -149,21 +149,27 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     source_stats = handler.describe(loaded) if loaded is not None else None
     annotation = T.source_annotation(job, ctx.src, loaded)
     partners = _Partners(handler, ctx, sha)
+    source_metadata = None  # [what the source's metadata holds], read for the first render
     for index, output in enumerate(job.outputs):
         dest = Path(ctx.out) / output.rel_path
         try:
             if output.variant == ORIGINAL:
-                digest = _copy_original(src_path, dest, ctx.fsync)
+                digest, removed = _copy_original(src_path, dest, ctx)
                 seen.add(digest)
                 side = T.copy_side_files(output, annotation, Path(ctx.out),
-                                         lambda s, d: _copy_original(s, d, ctx.fsync))
+                                         lambda s, d: _copy_original(s, d, ctx)[0])
                 made = dict(output=output.rel_path, status="ok", output_sha256=digest,
                             info={"stats": source_stats} if source_stats else {},
-                            **T.original_fields(annotation, side))
+                            **T.original_fields(annotation, side),
+                            **({} if removed is None else {"metadata_removed": removed}))
             else:
                 made = _render_variant(handler, loaded, job, output, dest, ctx, seen,
                                        annotation, partners,
                                        _previews_wanted(handler, job, index, ctx, sha))
+                if source_metadata is None:
+                    source_metadata = [_personal_metadata(src_path)]
+                if source_metadata[0] is not None:
+                    made["metadata_removed"] = source_metadata[0]
         except FatalOutputError:
             raise
         except MediaError as exc:
@@ -380,12 +386,29 @@ def _commit(tmp: Path, dest: Path, fsync: bool) -> None:
     os.replace(tmp, dest)
 
 
-def _copy_original(src: Path, dest: Path, fsync: bool) -> str:
+def _personal_metadata(src: Path) -> list[str] | None:
+    """The source's personal metadata, none of which a rendered output carries (encoders
+    write none of it)."""
+    from mediasynth.io.metadata_strip import personal_metadata
+
+    return personal_metadata(src)
+
+
+def _copy_original(src: Path, dest: Path, ctx: RunContext) -> tuple[str, list[str] | None]:
+    """Copy an original to `dest` without its personal metadata (io/metadata_strip.py)
+    unless `output.keep_metadata`: (sha256 of the copy, what was removed; None when kept
+    or the format is unknown)."""
+    from mediasynth.io.metadata_strip import strip_metadata
+
+    removed = None
     with _temp_beside(dest) as tmp:
-        shutil.copyfile(src, tmp)
+        if ctx.pipeline.output.keep_metadata:
+            shutil.copyfile(src, tmp)
+        else:
+            removed = strip_metadata(src, tmp, timeout_s=ctx.pipeline.budgets.ffmpeg_timeout_s)
         digest = file_sha256(tmp)
-        _commit(tmp, dest, fsync)
-    return digest
+        _commit(tmp, dest, ctx.fsync)
+    return digest, removed
 
 
 def file_sha256(path: Path) -> str:

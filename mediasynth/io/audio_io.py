@@ -40,6 +40,15 @@ DEFAULT_MAX_DURATION_S = 3600.0
 # (the engine's DAMAGE_CODES expect it), "unreadable" until then.
 DAMAGED = "damaged"
 LOSSLESS_SOUNDFILE = ("WAV", "WAVEX", "RF64", "FLAC", "AIFF")
+# Sample rates a header may declare: 100 Hz (sensor data) to 768 kHz (the highest PCM rate
+# of studio formats); a rate outside is a broken or hostile header (a 142 KB WAV claiming
+# 2 GHz made the chain's resamplers and filter banks ask for 12.8 GB).
+MIN_SAMPLE_RATE_HZ = 100
+MAX_SAMPLE_RATE_HZ = 768_000
+# Peak RSS of a worker rendering one output with the default audio chain (gain, pitch
+# shift, time stretch, noise) plus the copy checks, above the idle process, over the
+# decoded float32 size (frames x channels x 4 bytes); measured by bench/memory.py.
+WORKING_COPIES = 8
 
 
 def normalize_format(name: str) -> str:
@@ -51,11 +60,14 @@ def normalize_format(name: str) -> str:
     return name
 
 
-def probe_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S):
+def probe_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S,
+                max_memory_bytes: int | None = None):
     """Header facts (soundfile.info, or None when libsndfile cannot read the container) after
     the cheap checks, which raise MediaError: "empty" (0 bytes, or no samples),
     "truncated" (less data than the header declares: WAV/AIFF data size, FLAC final frame,
-    MP4 boxes), "too_large" (duration budget), "unreadable"/"unsupported"."""
+    MP4 boxes), "too_large" (duration budget, or `max_memory_bytes` below the estimate of
+    `check_memory`), "unsupported" (a sample rate outside MIN/MAX_SAMPLE_RATE_HZ, no audio
+    stream), "unreadable"."""
     import soundfile as sf
 
     path = Path(path)
@@ -74,14 +86,39 @@ def probe_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATIO
         if not streams:
             raise MediaError("unsupported", "no audio stream found") from None
         duration = facts.get("duration_s") or streams[0].get("duration_s") or 0.0
+        rate, channels = int(streams[0].get("sample_rate") or 0), int(streams[0].get("channels") or 0)
+        check_sample_rate(rate)
         _check_duration(duration, max_duration_s)
+        check_memory(int(duration * rate), channels, max_memory_bytes)
         return None
     if info.samplerate <= 0 or info.channels <= 0:
         raise MediaError("unreadable", f"invalid header: {info.samplerate} Hz, {info.channels} ch")
+    check_sample_rate(info.samplerate)
     _check_duration(info.frames / info.samplerate, max_duration_s)
+    check_memory(info.frames, info.channels, max_memory_bytes)
     if info.frames <= 0 and info.format != "MPEG":
         raise MediaError("empty", "audio has no samples (header only)")
     return info
+
+
+def check_sample_rate(rate_hz: int) -> None:
+    """MediaError "unsupported" for a declared rate outside MIN/MAX_SAMPLE_RATE_HZ."""
+    if not MIN_SAMPLE_RATE_HZ <= rate_hz <= MAX_SAMPLE_RATE_HZ:
+        raise MediaError("unsupported", f"header declares a sample rate of {rate_hz:,} Hz, "
+                         f"outside {MIN_SAMPLE_RATE_HZ:,}-{MAX_SAMPLE_RATE_HZ:,} Hz")
+
+
+def check_memory(frames: int, channels: int, max_bytes: int | None) -> None:
+    """MediaError "too_large" when WORKING_COPIES float32 copies of the decoded samples
+    would exceed `max_bytes` (budgets.max_worker_memory_bytes); None skips the check."""
+    decoded = max(0, frames) * max(1, channels) * 4
+    need = WORKING_COPIES * decoded
+    if max_bytes is not None and need > max_bytes:
+        raise MediaError("too_large", f"{frames:,} frames x {channels} channels decode to "
+                         f"{decoded / 2**20:,.0f} MiB of float32; with the chain's working "
+                         f"copies ({WORKING_COPIES}x) a worker would need {need / 2**20:,.0f} "
+                         f"MiB, over the budget of {max_bytes / 2**20:,.0f} MiB "
+                         "(budgets.max_worker_memory_bytes)")
 
 
 def _check_duration(duration: float, max_duration_s: float) -> None:
@@ -91,14 +128,14 @@ def _check_duration(duration: float, max_duration_s: float) -> None:
 
 
 def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S,
-               timeout_s: float = 600.0) -> Audio:
+               timeout_s: float = 600.0, max_memory_bytes: int | None = None) -> Audio:
     """Decode all of `path`. MediaError: the codes of `probe_audio`, "truncated" when a
     lossless file (WAV/AIFF/FLAC) or an MP4/M4A decodes to fewer frames than its header
     declares, DAMAGED when libsndfile fails mid-decode, "unreadable" when FFmpeg does."""
     import soundfile as sf
 
     path = Path(path)
-    info = probe_audio(path, max_duration_s=max_duration_s)
+    info = probe_audio(path, max_duration_s=max_duration_s, max_memory_bytes=max_memory_bytes)
     if info is None:
         return _read_with_ffmpeg(path, max_duration_s=max_duration_s, timeout_s=timeout_s)
     try:
@@ -110,7 +147,9 @@ def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION
     if data.shape[0] < info.frames and info.format in LOSSLESS_SOUNDFILE:
         raise MediaError("truncated", f"decoded {data.shape[0]:,} of the {info.frames:,} "
                                       f"frames the header declares")
-    samples = np.ascontiguousarray(np.nan_to_num(data.T, nan=0.0, posinf=1.0, neginf=-1.0))
+    samples = np.ascontiguousarray(data.T)  # one copy: NaN and inf replaced in place
+    del data
+    np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
     fmt = {"WAV": "wav", "WAVEX": "wav", "FLAC": "flac", "OGG": "ogg", "MPEG": "mp3",
            "AIFF": "aiff"}.get(info.format, info.format.lower())
     return Audio(samples, int(sr), meta={"format": fmt, "subtype": info.subtype})

@@ -43,9 +43,11 @@ _FORMAT_ALIASES = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "gif": "gif", "t
                    "tiff": "tiff", "bmp": "bmp", "webp": "webp"}
 _CV_MODES = {"L", "RGB", "RGBA", "I;16", "I;16B", "I;16L"}
 DEFAULT_MAX_PIXELS = 100_000_000
-# Peak RSS of read + one image.rotate + PNG encode of a 16-bit RGBA PNG, above the idle
-# process, over its decoded size: 3.32x at 36 MP (913 MiB for 275 MiB), 3.48x at 9 MP.
-WORKING_COPIES = 4
+# Peak RSS of a worker rendering one output with the default chain (flip, rotate, colour
+# jitter in bands) plus encode and stats, above the idle worker, over the decoded size
+# (bench/memory.py): 5.2x (100 MP JPEG) to 6.0x (64 MP GIF: Pillow's 4-byte RGB on top);
+# 3.3-3.5x for read + rotate + encode of 16-bit RGBA PNGs. One copy of margin.
+WORKING_COPIES = 7
 DECODED_FRAMES = 1  # frames read_image keeps in memory (the first)
 TAIL_BYTES = 4096  # where an end marker is looked for (trailing padding or junk allowed)
 _DECODED_CHANNELS = {"1": 1, "L": 1, "I": 1, "F": 1, "LA": 4, "PA": 4, "RGBA": 4, "CMYK": 3,

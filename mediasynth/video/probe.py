@@ -30,6 +30,11 @@ from mediasynth.core.media import AudioStreamInfo, Video
 # chain's intermediates and result, the I420 written back) with a margin for transforms
 # that keep copies: the basis of the max_worker_memory_bytes check.
 FRAMES_IN_MEMORY = 8
+# FFmpeg's own buffers per pixel of a frame: the decoder's reference and threaded frames,
+# the filter graph's, and libx264's lookahead, B-frames and half-pel planes (threads 2,
+# veryfast). Measured by bench/memory.py: a 3000x3000 clip costs the worker and its FFmpeg
+# 927 MiB above idle, 108 bytes a pixel, of which the FRAMES_IN_MEMORY RGB frames are 24.
+FFMPEG_BYTES_PER_PIXEL = 84
 # A header duration this much longer than the packets means the file was cut short.
 TRUNCATION_MIN_S = 0.5
 TRUNCATION_SHARE = 0.05
@@ -97,16 +102,18 @@ def check_size_budgets(video: Video, budgets) -> None:
                          f"exceed budgets.max_video_pixels ({budgets.max_video_pixels:,})")
     need = video_memory_bytes(video)
     if need > budgets.max_worker_memory_bytes:
-        raise MediaError("too_large", f"its frames need about {need:,} bytes of worker memory, "
-                         f"over budgets.max_worker_memory_bytes "
-                         f"({budgets.max_worker_memory_bytes:,})")
+        raise MediaError("too_large", f"{video.width}x{video.height} frames need about "
+                         f"{need / 2**20:,.0f} MiB of worker memory ({FRAMES_IN_MEMORY} RGB "
+                         f"frames and FFmpeg's decoder and encoder buffers), over the budget "
+                         f"of {budgets.max_worker_memory_bytes / 2**20:,.0f} MiB "
+                         "(budgets.max_worker_memory_bytes)")
 
 
 def video_memory_bytes(video: Video) -> int:
     """Bytes of FRAMES_IN_MEMORY upright RGB frames (8 bits: frames cross the pipes as 8-bit
-    whatever the source's depth)."""
+    whatever the source's depth) plus FFmpeg's buffers (FFMPEG_BYTES_PER_PIXEL)."""
     w, h = upright_size(video)
-    return FRAMES_IN_MEMORY * w * h * 3
+    return (FRAMES_IN_MEMORY * 3 + FFMPEG_BYTES_PER_PIXEL) * w * h
 
 
 @dataclass(frozen=True)

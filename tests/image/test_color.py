@@ -62,3 +62,53 @@ def test_identity_parameters_copy_the_input():
     a = _rand()
     out = C.color_jitter(a)
     assert np.array_equal(out, a) and out is not a
+
+
+def _bands_of_two(monkeypatch):
+    """Bands of 1,000 pixels so a 40 x 60 image spans several (and a partial last one)."""
+    monkeypatch.setattr(C, "BAND_PIXELS", 1000)
+
+
+def test_banded_saturation_and_hue_equal_the_whole_image_formula(monkeypatch):
+    from mediasynth.image.functional._cv import from_float01, to_float01
+
+    rng = np.random.default_rng(4)
+    rgb8 = rng.integers(0, 256, (41, 60, 3), dtype=np.uint8)
+    rgba16 = rng.integers(0, 65536, (41, 60, 4), dtype=np.uint16)
+    gray = rng.integers(0, 256, (41, 60, 1), dtype=np.uint8)
+    expected = {}
+    for name, px in (("rgb8", rgb8), ("rgba16", rgba16)):
+        f = to_float01(px[:, :, :3])
+        y = C.luminance(f)[:, :, None]
+        expected[name] = from_float01(y + 1.7 * (f - y), px.dtype)
+    _bands_of_two(monkeypatch)
+    out8 = C.adjust_saturation(rgb8, factor=1.7)
+    out16 = C.adjust_saturation(rgba16, factor=1.7)
+    assert np.array_equal(out8, expected["rgb8"])
+    assert np.array_equal(out16[:, :, :3], expected["rgba16"])
+    assert np.array_equal(out16[:, :, 3], rgba16[:, :, 3])
+    assert np.array_equal(C.adjust_saturation(gray, factor=1.7), gray)
+    whole = C.shift_hue(rgba16, shift=0.2)
+    monkeypatch.setattr(C, "BAND_PIXELS", 1 << 30)
+    assert np.array_equal(whole, C.shift_hue(rgba16, shift=0.2))
+
+
+def test_banded_mean_luminance_equals_the_whole_mean(monkeypatch):
+    px = np.random.default_rng(5).integers(0, 256, (97, 131, 3), dtype=np.uint8)
+    _bands_of_two(monkeypatch)
+    assert abs(C.mean_luminance(px) - float(C.luminance(px).astype(np.float64).mean())) < 1e-6
+
+
+def test_saturation_of_a_large_image_stays_within_a_few_bytes_per_pixel():
+    """An 8 MP RGB image: the whole-image formula held ~60 bytes a pixel of float32
+    temporaries (480 MB); banded, the peak above input and output is a band's worth."""
+    import tracemalloc
+
+    px = np.full((2000, 4000, 3), 100, np.uint8)
+    px[:, ::3, 0] = 200
+    tracemalloc.start()
+    out = C.adjust_saturation(px, factor=1.5)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert out.shape == px.shape
+    assert peak < px.nbytes + 100 * 2**20  # output + a band's float32 temporaries

@@ -222,3 +222,71 @@ def test_pcm16_wav_matches_what_libsndfile_writes(tmp_path, channels):
     assert a.shape == b.shape == (4000, channels)
     assert np.abs(a.astype(int) - b).max() <= 1  # rounding only
     assert a[0, 0] == 32767 and a[1, 0] == -32768 and a[2, 0] == 0 and a[3, 0] == 8192
+
+
+def _wav_declaring(path, rate_hz: int, frames: int = 71_000) -> None:
+    """A mono 16-bit WAV whose header declares `rate_hz` (the data is real)."""
+    import struct
+
+    data = (np.sin(np.arange(frames) / 5) * 10000).astype("<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", 1, 1, rate_hz, (rate_hz * 2) & 0xFFFFFFFF, 2, 16)
+    body = b"WAVEfmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", len(data)) \
+        + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+@pytest.mark.parametrize("rate_hz", [2_000_000_000, 3_000_000, 10])
+def test_an_absurd_sample_rate_is_unsupported_before_decoding(tmp_path, monkeypatch, rate_hz):
+    from mediasynth.io.audio_io import probe_audio
+
+    path = tmp_path / "absurd.wav"
+    _wav_declaring(path, rate_hz)
+    assert 140_000 < path.stat().st_size < 145_000
+    monkeypatch.setattr(sf, "read", lambda *a, **k: pytest.fail("decoded"))
+    for call in (probe_audio, read_audio):
+        with pytest.raises(MediaError) as info:
+            call(path)
+        assert info.value.code == "unsupported"
+        assert f"{rate_hz:,} Hz" in info.value.message
+
+
+def test_plausible_rates_from_100_hz_to_768_khz_are_read(tmp_path):
+    for rate_hz in (100, 8000, 44100, 192_000, 768_000):
+        path = tmp_path / f"{rate_hz}.wav"
+        _wav_declaring(path, rate_hz, frames=2000)
+        assert read_audio(path).sample_rate == rate_hz
+
+
+def test_audio_over_the_worker_memory_budget_is_too_large_before_decoding(tmp_path,
+                                                                          monkeypatch):
+    """10 s of 44.1 kHz stereo: 3.4 MiB of float32, x WORKING_COPIES over a 16 MiB budget;
+    refused from the header with the estimate, never decoded."""
+    from mediasynth.io.audio_io import WORKING_COPIES, probe_audio
+
+    path = tmp_path / "long.wav"
+    sf.write(path, np.zeros((441_000, 2), np.float32), 44100, subtype="PCM_16")
+    need_mib = 441_000 * 2 * 4 * WORKING_COPIES / 2**20
+    assert need_mib > 16
+    monkeypatch.setattr(sf, "read", lambda *a, **k: pytest.fail("decoded"))
+    with pytest.raises(MediaError) as info:
+        read_audio(path, max_memory_bytes=16 * 2**20)
+    assert info.value.code == "too_large"
+    assert f"{need_mib:,.0f} MiB" in info.value.message and "16 MiB" in info.value.message
+    assert probe_audio(path, max_memory_bytes=int(need_mib * 2**20) + 1) is not None
+
+
+def test_expand_gives_the_absurd_rate_wav_a_reason_row(tmp_path):
+    import json
+
+    from mediasynth.cli import main
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    (src / "birds").mkdir(parents=True)
+    _wav_declaring(src / "birds" / "absurd.wav", 2_000_000_000)
+    write_audio(tone(1, sample_rate=16000, seconds=0.3), src / "birds" / "fine.wav")
+    assert main(["expand", str(src), str(out), "-n", "1", "--workers", "1", "-q",
+                 "--no-report"]) == 3
+    rows = {r["source"]: r for r in map(json.loads, (out / "manifest.jsonl").read_text()
+                                        .splitlines())}
+    assert rows["birds/absurd.wav"]["reason"]["code"] == "unsupported"
+    assert rows["birds/fine.wav"]["status"] == "ok"

@@ -90,6 +90,24 @@ def test_frame_size_and_worker_memory_are_checked_from_the_header(tmp_path):
     handler.load(src, Budgets(max_video_pixels=160 * 90))
 
 
+def test_the_memory_estimate_counts_ffmpeg_buffers_not_only_frames(tmp_path):
+    """A 1280x720 clip: 8 RGB frames are 21 MiB, but FFmpeg's decoder and libx264 hold
+    about 84 bytes a pixel more (bench/memory.py); a 48 MiB budget refuses it from the
+    header with the estimate, before any frame is decoded."""
+    from mediasynth.video.probe import FFMPEG_BYTES_PER_PIXEL, FRAMES_IN_MEMORY
+
+    src = _clip(tmp_path / "hd.mp4", seconds=1, size="1280x720")
+    pixels = 1280 * 720
+    assert FRAMES_IN_MEMORY * 3 * pixels < 48 * 2**20 < (FRAMES_IN_MEMORY * 3
+                                                          + FFMPEG_BYTES_PER_PIXEL) * pixels
+    handler = VideoHandler()
+    with pytest.raises(MediaError) as info:
+        handler.check(src, Budgets(max_worker_memory_bytes=48 * 2**20))
+    assert info.value.code == "too_large"
+    assert "95 MiB" in info.value.message and "FFmpeg" in info.value.message
+    handler.check(src, Budgets(max_worker_memory_bytes=100 * 2**20))
+
+
 def _mkv_claiming(path, seconds_claimed):
     """Rewrite the Segment Info Duration (EBML 0x4489, a float in ms) of an MKV."""
     data = bytearray(path.read_bytes())

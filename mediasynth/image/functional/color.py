@@ -1,6 +1,12 @@
 """Colour kernels. uint8 goes through lookup tables (fast, exact); uint16 and float32 go
 through float32 in [0, 1]. An alpha channel is never changed; single-channel images ignore
-saturation and hue."""
+saturation and hue.
+
+Memory: kernels that need float32 temporaries of the whole image (saturation, float hue,
+contrast's mean luma) work in bands of BAND_PIXELS rows x width, so their temporaries stay
+near 60 bytes x BAND_PIXELS (60 MiB) whatever the image size (a 100 MP image's would be
+6 GB); per-pixel arithmetic is the same, so are the results.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,37 @@ def _join_alpha(color: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     if alpha is None:
         return color
     return np.concatenate([color, alpha], axis=2)
+
+
+BAND_PIXELS = 1 << 20
+
+
+def _bands(height: int, width: int):
+    """Row slices covering the image, each of about BAND_PIXELS pixels."""
+    rows = max(1, BAND_PIXELS // max(1, width))
+    for top in range(0, height, rows):
+        yield slice(top, min(height, top + rows))
+
+
+def _banded(pixels: np.ndarray, color_fn) -> np.ndarray:
+    """color_fn(colour band) -> new colour band of the same dtype, over every band; alpha
+    copied as it is."""
+    out = np.empty_like(pixels)
+    channels = 3 if pixels.shape[2] == 4 else pixels.shape[2]
+    for rows in _bands(pixels.shape[0], pixels.shape[1]):
+        out[rows, :, :channels] = color_fn(pixels[rows, :, :channels])
+    if pixels.shape[2] == 4:
+        out[:, :, 3] = pixels[:, :, 3]
+    return out
+
+
+def mean_luminance(color: np.ndarray) -> float:
+    """The mean ITU-R 601 luma of a colour array, in its own value scale (summed by bands
+    in float64)."""
+    total = 0.0
+    for rows in _bands(color.shape[0], color.shape[1]):
+        total += float(luminance(color[rows]).sum(dtype=np.float64))
+    return total / max(1, color.shape[0] * color.shape[1])
 
 
 def _apply_lut(color: np.ndarray, lut: np.ndarray) -> np.ndarray:
@@ -46,7 +83,7 @@ def adjust_brightness(pixels: np.ndarray, *, factor: float) -> np.ndarray:
 def adjust_contrast(pixels: np.ndarray, *, factor: float) -> np.ndarray:
     """Blend with the mean luma: mean + factor * (x - mean) (torchvision semantics)."""
     color, alpha = _split_alpha(pixels)
-    mean = float(luminance(color).mean())
+    mean = mean_luminance(color)
     if pixels.dtype == np.uint8:
         lut = np.clip(np.rint(mean + factor * (np.arange(256) - mean)), 0, 255).astype(np.uint8)
         return _join_alpha(_apply_lut(color, lut), alpha)
@@ -56,13 +93,15 @@ def adjust_contrast(pixels: np.ndarray, *, factor: float) -> np.ndarray:
 
 def adjust_saturation(pixels: np.ndarray, *, factor: float) -> np.ndarray:
     """Blend with the grey image: gray + factor * (x - gray)."""
-    color, alpha = _split_alpha(pixels)
-    if color.shape[2] == 1:
+    if pixels.shape[2] == 1:
         return pixels.copy()
-    f = to_float01(color)
-    gray = luminance(f)[:, :, None]
-    out = gray + factor * (f - gray)
-    return _join_alpha(from_float01(out, pixels.dtype), alpha)
+
+    def band(color: np.ndarray) -> np.ndarray:
+        f = to_float01(color)
+        gray = luminance(f)[:, :, None]
+        return from_float01(gray + factor * (f - gray), pixels.dtype)
+
+    return _banded(pixels, band)
 
 
 def shift_hue(pixels: np.ndarray, *, shift: float) -> np.ndarray:
@@ -76,9 +115,13 @@ def shift_hue(pixels: np.ndarray, *, shift: float) -> np.ndarray:
         lut = ((np.arange(256) + round(shift * 256)) % 256).astype(np.uint8)
         hsv[:, :, 0] = c.LUT(hsv[:, :, 0], lut)
         return _join_alpha(c.cvtColor(hsv, c.COLOR_HSV2RGB_FULL), alpha)
-    hsv = c.cvtColor(to_float01(color), c.COLOR_RGB2HSV)
-    hsv[:, :, 0] = (hsv[:, :, 0] + shift * 360.0) % 360.0
-    return _join_alpha(from_float01(c.cvtColor(hsv, c.COLOR_HSV2RGB), pixels.dtype), alpha)
+
+    def band(color: np.ndarray) -> np.ndarray:
+        hsv = c.cvtColor(to_float01(color), c.COLOR_RGB2HSV)
+        hsv[:, :, 0] = (hsv[:, :, 0] + shift * 360.0) % 360.0
+        return from_float01(c.cvtColor(hsv, c.COLOR_HSV2RGB), pixels.dtype)
+
+    return _banded(pixels, band)
 
 
 def color_jitter(
