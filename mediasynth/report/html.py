@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
+import urllib.parse
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -63,7 +65,10 @@ def _read_json(path: Path):
 
 
 def _esc(value) -> str:
-    return html.escape(str(value), quote=True)
+    """HTML text of a value; bytes of a non-UTF-8 file name (held as surrogate escapes) are
+    shown as \\xNN escapes instead of failing the page."""
+    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return html.escape(text, quote=True)
 
 
 class _Page:
@@ -284,8 +289,8 @@ class _Page:
         return dest
 
     def _href(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.out).as_posix()
+        try:  # percent-encoded from the name's bytes: a browser finds a non-UTF-8 name too
+            return urllib.parse.quote(os.fsencode(path.relative_to(self.out).as_posix()))
         except ValueError:
             return path.resolve().as_uri()
 
