@@ -9,8 +9,7 @@ from mediasynth.core.errors import ConfigError
 
 
 def _pipeline_from_args(args):
-    from mediasynth.core.config import load_pipeline, resolve_pipeline_path, validate_split
-    from mediasynth.engine.plan import parse_split
+    from mediasynth.core.config import check_number, load_pipeline, resolve_pipeline_path
 
     pipeline = load_pipeline(resolve_pipeline_path(args.pipeline))
     changes: dict = {}
@@ -26,12 +25,7 @@ def _pipeline_from_args(args):
     if args.balance:
         dataset["balance"] = args.balance
     if args.split:
-        try:
-            split = parse_split(args.split)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        validate_split(split)
-        dataset["split"] = split
+        dataset["split"] = split_option(args.split)
     if args.keep_originals:
         dataset["keep_originals"] = True
     if getattr(args, "layout", None):
@@ -51,13 +45,37 @@ def _pipeline_from_args(args):
         changes["dataset"] = dataset
     if getattr(args, "format", None):
         changes["output"] = {"format": args.format}
-    budgets = {k: v for k, v in (("max_image_pixels", args.max_image_pixels),
-                                 ("max_audio_duration_s", args.max_audio_seconds),
-                                 ("max_video_duration_s", args.max_video_seconds),
-                                 ("file_timeout_s", args.timeout)) if v is not None}
+    budgets = {key: check_number(value, flag, 0, low_excluded=True,
+                                 integer=key == "max_image_pixels")
+               for key, flag, value in (
+                   ("max_image_pixels", "--max-image-pixels", args.max_image_pixels),
+                   ("max_audio_duration_s", "--max-audio-seconds", args.max_audio_seconds),
+                   ("max_video_duration_s", "--max-video-seconds", args.max_video_seconds),
+                   ("file_timeout_s", "--timeout", args.timeout)) if value is not None}
     if budgets:
         changes["budgets"] = budgets
     return pipeline.with_overrides(**changes) if changes else pipeline
+
+
+def split_option(text: str) -> dict[str, float]:
+    """--split TRAIN,VAL,TEST (or TRAIN,VAL) as fractions: finite, within [0, 1], summing
+    to 1; else ConfigError (NaN would otherwise put every source in one split)."""
+    from mediasynth.core.config import validate_split
+
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) not in (2, 3) or not all(parts):
+        raise ConfigError("--split takes 2 or 3 comma-separated fractions, e.g. 0.8,0.1,0.1, "
+                          f"got {text!r}")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ConfigError(f"--split takes numbers, e.g. 0.8,0.1,0.1, got {text!r}") from None
+    split = dict(zip(("train", "val", "test"), values))
+    try:
+        validate_split(split)
+    except ConfigError as exc:
+        raise ConfigError(f"--split {text}: {exc.message}") from None
+    return split
 
 
 def cmd_expand(args) -> int:
@@ -69,14 +87,16 @@ def cmd_expand(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be >= 1")
     check_folders(Path(args.src), Path(args.out))
-    # one writer per OUT, held through the report; the pool stops before the lock is freed.
-    # Workers start while the engine is imported, the pipeline read and SRC walked.
-    lock = contextlib.nullcontext() if args.dry_run else OutLock(args.out)
-    with lock, make_pool(args.executor, args.workers, args.scheduler).start_async() as pool:
-        return _expand(args, pool)
+    # Workers start while the engine is imported, the pipeline read and SRC walked; the
+    # pipeline and options are checked before OUT is created (a bad one leaves no OUT).
+    # One writer per OUT, held through the report; the pool stops before the lock is freed.
+    with make_pool(args.executor, args.workers, args.scheduler).start_async() as pool:
+        pipeline = _pipeline_from_args(args)
+        with contextlib.nullcontext() if args.dry_run else OutLock(args.out):
+            return _expand(args, pool, pipeline)
 
 
-def _expand(args, pool) -> int:
+def _expand(args, pool, pipeline) -> int:
     from mediasynth.engine.run import ExpandOptions, expand, summary_table
 
     options = ExpandOptions(workers=args.workers, executor=args.executor,
@@ -84,7 +104,6 @@ def _expand(args, pool) -> int:
                             dry_run=args.dry_run, overwrite=args.overwrite, quiet=args.quiet,
                             fsync=args.fsync, on_damaged=args.on_damaged,
                             previews=not args.no_report)
-    pipeline = _pipeline_from_args(args)
     result = expand(args.src, args.out, pipeline, options, pool=pool, locked=True)
     for warning in result.warnings:
         eprint(f"mediasynth: warning: {warning}")
@@ -128,7 +147,6 @@ def cmd_synth(args) -> int:
     pipeline's `source:`): --set values over the generator's settings, --count and --split
     over its runner options; writes OUT (see engine/synth_run.py) and its report."""
     from mediasynth.core.config import load_pipeline, resolve_pipeline_path, validate_split
-    from mediasynth.engine.plan import parse_split
     from mediasynth.engine.synth_run import generator_and_options, run_synth
 
     if args.generator == "pipeline":
@@ -150,7 +168,7 @@ def cmd_synth(args) -> int:
         raise ConfigError("--count must be >= 1")
     split = runner.get("split")
     if args.split:
-        split = parse_split(args.split)
+        split = split_option(args.split)
     if split:
         validate_split(split)
     rows = run_synth(generator, args.out, count=count, seed=args.seed, split=split,
