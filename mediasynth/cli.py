@@ -202,9 +202,25 @@ def run() -> None:
 def _printable_names() -> None:
     """File names that are not UTF-8 reach Python as surrogate escapes; print them as \\xNN
     escapes instead of failing with UnicodeEncodeError (a stream already lenient stays so)."""
+    import codecs
+
+    codecs.register_error(_NAME_ERRORS, _escape_name_bytes)
     for stream in (sys.stdout, sys.stderr):
         if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors=_NAME_ERRORS)
+
+
+_NAME_ERRORS = "mediasynth-name-bytes"
+
+
+def _escape_name_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: a surrogate escape (a byte of a non-UTF-8 name) as \\xNN,
+    any other character the stream cannot encode as \\uNNNN."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else f"\\u{ord(c):04x}" for c in bad), exc.end
 
 
 def _sigterm_as_interrupt():

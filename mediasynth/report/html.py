@@ -44,7 +44,7 @@ def write_report(out: str | Path) -> Path:
     page = _Page(out, rows, src, assets)
     text = page.render()
     dest = out / "report.html"
-    write_bytes_atomic(dest, text.encode("utf-8"))
+    write_bytes_atomic(dest, _shown(text).encode("utf-8"))
     return dest
 
 
@@ -64,11 +64,14 @@ def _read_json(path: Path):
         return None
 
 
+def _shown(text: str) -> str:
+    """`text` with the bytes of non-UTF-8 file names (held as surrogate escapes) written as
+    \\xNN, so that a page or chart naming them is still UTF-8 (links use `_href`)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _esc(value) -> str:
-    """HTML text of a value; bytes of a non-UTF-8 file name (held as surrogate escapes) are
-    shown as \\xNN escapes instead of failing the page."""
-    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return html.escape(text, quote=True)
+    return html.escape(_shown(str(value)), quote=True)
 
 
 class _Page:
