@@ -24,7 +24,13 @@ from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
 from mediasynth.engine.sampler import nearest_same_class
 from mediasynth.engine.shards import member_digests, pack
-from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folders
+from mediasynth.engine.sink import (
+    FatalError,
+    FolderSink,
+    OutLock,
+    check_folders,
+    source_stamp,
+)
 from mediasynth.engine.sources import Sources, find_sources
 from mediasynth.engine.worker import (
     DAMAGE_CODES,
@@ -253,8 +259,9 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
     sink.sweep_temps()
     sink.remove_report()
     found_by_rel = {f.rel_path: f for f in [*found, *sources.background]}
+    stamps = {rel: source_stamp(f.path) for rel, f in found_by_rel.items()}  # before hashing
     done, known = ({}, {}) if options.overwrite else _finished_rows(
-        out, pipeline, found_by_rel, sink.load_sources())
+        out, pipeline, found_by_rel, sink.load_sources(), stamps)
     journal = sink.begin({p for j in plan.jobs for o in j.outputs for p in (o.rel_path, *o.side)})
     ctx = RunContext(str(src.resolve()), str(out.resolve()), pipeline, pipeline.sha256(),
                      library_versions, options.fsync, options.on_damaged, options.previews)
@@ -301,8 +308,8 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
         keep |= set(export_annotations(out, sources.layout, sources.read.meta,
                                        pipeline.dataset.annotations, annotated))
     result.removed = sink.remove_stale(journal, keep)
-    sink.save_sources({rel: [found_by_rel[rel].size_bytes, found_by_rel[rel].mtime_ns, sha]
-                       for rel, sha in sorted(known.items()) if rel in found_by_rel})
+    sink.save_sources({rel: [*stamps[rel], sha] for rel, sha in sorted(known.items())
+                       if stamps.get(rel)})
     sink.write_run_files(src, pipeline)
     sink.end(keep)
     for ref in refs:
@@ -383,13 +390,14 @@ def _progress(total: int, quiet: bool):
 
 
 def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
-                   sources: dict[str, list]) -> tuple[dict[str, M.Ref], dict[str, str]]:
+                   sources: dict[str, list], stamps: dict[str, list[int] | None]
+                   ) -> tuple[dict[str, M.Ref], dict[str, str]]:
     """ok rows of a previous run of the same pipeline whose source is unchanged and whose
     output file is still there with the recorded bytes (its sha256 is checked, so a file a
     crash or power loss damaged is made again), as references into the manifest file; and
-    the sha256 of each source found unchanged. A source counts as unchanged when its size
-    and mtime are those recorded with its sha256 in the sink's state, else when its bytes
-    hash to the sha256 its rows recorded."""
+    the sha256 of each source found unchanged. A source counts as unchanged when its stamp
+    (`sink.source_stamp`: size, mtime, inode, ctime) is the one recorded with its sha256 in
+    the sink's state, else when its bytes hash to the sha256 its rows recorded."""
     from mediasynth.engine.worker import file_sha256
 
     sha = pipeline.sha256()
@@ -399,8 +407,8 @@ def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
 
     def source_sha(rel: str, recorded: str) -> str | None:
         if rel not in current:
-            f, state = found[rel], sources.get(rel)
-            if state and state[:2] == [f.size_bytes, f.mtime_ns] and state[2] == recorded:
+            f, state, stamp = found[rel], sources.get(rel), stamps.get(rel)
+            if stamp and state and state[:-1] == stamp and state[-1] == recorded:
                 current[rel] = recorded
             else:
                 try:
