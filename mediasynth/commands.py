@@ -98,6 +98,7 @@ def cmd_expand(args) -> int:
 
 def _expand(args, pool, pipeline) -> int:
     from mediasynth.engine.run import ExpandOptions, expand, summary_table
+    from mediasynth.engine.run_warnings import summarize
 
     options = ExpandOptions(workers=args.workers, executor=args.executor,
                             scheduler=args.scheduler, on_error=args.on_error,
@@ -105,8 +106,8 @@ def _expand(args, pool, pipeline) -> int:
                             fsync=args.fsync, on_damaged=args.on_damaged,
                             previews=not args.no_report)
     result = expand(args.src, args.out, pipeline, options, pool=pool, locked=True)
-    for warning in result.warnings:
-        eprint(f"mediasynth: warning: {warning}")
+    for line in summarize(result.warnings):  # one line per kind; details in the manifest
+        eprint(f"mediasynth: warning: {line}")
     if args.dry_run:
         print(f"plan: {len(result.plan.jobs)} sources, {result.plan.outputs()} outputs "
               f"(seed {pipeline.seed}, {pipeline.variants} variants, balance "

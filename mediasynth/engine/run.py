@@ -22,6 +22,7 @@ from mediasynth.engine.exports import AnnotatedRows, export_annotations
 from mediasynth.engine.handlers import handler_for, output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
+from mediasynth.engine.run_warnings import RunWarning
 from mediasynth.engine.sampler import nearest_same_class
 from mediasynth.engine.shards import member_digests, pack
 from mediasynth.engine.sink import (
@@ -74,8 +75,12 @@ class ExpandResult:
         """Warnings carried by rows (duplicates that could not be made distinct...)."""
         for row in rows:
             if row.get("info", {}) and row["info"].get("duplicate_of_earlier_output"):
-                self.warnings.append(f"{row['output']}: same bytes as an earlier output of "
-                                     f"{row['source']} after {MAX_ATTEMPTS} draws")
+                self.warnings.append(RunWarning(
+                    f"{row['output']}: same bytes as an earlier output of {row['source']} "
+                    f"after {MAX_ATTEMPTS} draws", "duplicate_output",
+                    f"{{n}} outputs have the same bytes as an earlier output of their source "
+                    f"after {MAX_ATTEMPTS} draws (info.duplicate_of_earlier_output in "
+                    f"{M.MANIFEST})"))
 
     @property
     def rows(self) -> list[dict]:
@@ -347,8 +352,11 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
                      pipeline.dataset.split.get(s, 0) > 0]
             if empty:
                 what = f"class {cls!r}" if cls is not None else "the dataset"
-                warnings.append(f"{what} ({sum(counts.values())} sources) is too small "
-                                f"for every split: none in {', '.join(empty)}")
+                warnings.append(RunWarning(
+                    f"{what} ({sum(counts.values())} sources) is too small for every split: "
+                    f"none in {', '.join(empty)}", "split_too_small",
+                    "{n} classes are too small for every split (their sources all went to "
+                    "the other splits)"))
     return warnings
 
 
