@@ -64,7 +64,7 @@ MAX_NESTED_CHECKS = 2000
 
 def nested_datasets(src: Path) -> list[tuple[str, str]]:
     """(folder, layout) of annotated datasets among SRC's class folders and their children
-    (e.g. samples/annotated/coco beside class folders): in a class-folder tree they are not a
+    (e.g. a COCO export beside class folders): in a class-folder tree they are not a
     class of their own."""
     from mediasynth.io.layouts import LAYOUTS, get
 
