@@ -273,3 +273,22 @@ def test_report_of_rows_with_non_utf8_paths_is_utf8(tmp_path):
     (out / "run.json").write_text(json.dumps({"src": str(tmp_path / "gone")}))
     page = write_report(out).read_bytes().decode("utf-8")
     assert page.count("\\xe9t\\xe9_") >= 1
+
+
+# --- fatal messages --------------------------------------------------------------------
+
+def test_a_multi_line_error_is_printed_on_one_line(tmp_path, capsys, monkeypatch):
+    """Whatever a tool said (FFmpeg's stderr tail: 8 lines), the CLI prints one line."""
+    from mediasynth import commands
+    from mediasynth.core.errors import FFmpegError, one_line
+
+    tail = "\n".join(f"[out#0/mp4 @ 0x55] line {i}: No space left on device" for i in range(8))
+
+    def fail(args):
+        raise FFmpegError("ffmpeg exited with 228", returncode=228, stderr_tail=tail)
+
+    monkeypatch.setattr(commands, "cmd_report", fail)
+    assert main(["report", str(tmp_path)]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("mediasynth: error: ffmpeg exited with 228 | ")
+    assert len(one_line("x\n" * 1000)) <= 400
