@@ -117,7 +117,7 @@ def _augmented(out: Path) -> dict:
 @pytest.mark.parametrize("dest, message", [
     ("plain", "must be a folder or a file name ending in .png"),
     ("other.jpg", "must be a folder or a file name ending in .png"),
-    ("missing/x.png", "does not exist"),
+    ("plain.PNG.bak", "must be a folder or a file name ending in .png"),
 ])
 def test_replay_dest_that_cannot_be_written_is_one_line(small_out, tmp_path, capsys,
                                                          monkeypatch, dest, message):

@@ -21,7 +21,8 @@ def find_row(out: Path, row_id: str) -> dict:
 def replay_destination(dest: Path | None, output: str) -> Path:
     """The file a replay writes: DEST itself, or the recorded output's file name inside DEST
     when DEST is a folder (default: the current folder). A DEST file must end with the
-    output's extension (the format decides the bytes compared); else MediasynthError."""
+    output's extension (the format decides the bytes compared); else MediasynthError. A
+    missing parent folder is made by the write."""
     dest = dest or Path.cwd()
     if dest.is_dir():
         return dest / Path(output).name
@@ -29,8 +30,6 @@ def replay_destination(dest: Path | None, output: str) -> Path:
     if dest.suffix.lower() != suffix.lower():
         raise MediasynthError(f"DEST {dest} must be a folder or a file name ending in {suffix} "
                               f"(the recorded output is {output})")
-    if not dest.parent.is_dir():
-        raise MediasynthError(f"DEST {dest}: folder {dest.parent} does not exist")
     return dest
 
 
