@@ -7,7 +7,7 @@ DATUMARO_PYTHON names a Python with Datumaro installed (default /work/dmvenv/bin
 without one the bench says so and exits 0: Datumaro is too heavy for CI and never goes into
 mediasynth's own environment, so everything Datumaro does runs in that Python, in a child.
 
-1. Datumaro imports samples/annotated/coco (`coco_instances`), keeps the boxes (a detection
+1. Datumaro imports samples_coco (`coco_instances`), keeps the boxes (a detection
    dataset) and exports it with `save_media=True` as `coco` (COCO 1.0:
    annotations/instances_default.json + images/default/), `voc` (Pascal VOC with
    labelmap.txt), `yolo` (Darknet YOLO 1.1: obj.data, obj.names, obj_train_data/,
@@ -42,7 +42,7 @@ from PIL import Image as PILImage
 from mediasynth.io.layouts import detect
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "samples" / "annotated" / "coco"
+SAMPLE = ROOT / "samples_coco"
 DEFAULT_PYTHON = "/work/dmvenv/bin/python"
 SOURCES = {  # Datumaro export format -> (mediasynth layout, Datumaro import format)
     "coco": ("coco", "coco"),

@@ -308,22 +308,33 @@ def expand(src: str | Path, out: str | Path, pipeline: PipelineSpec = None, *,
         start_fork_server()  # no-op when already running (the CLI starts it first thing)
     src, out = Path(src), Path(out)
     check_folders(src, out)
-    # one writer per OUT, held through the report; the pool stops before the lock is freed.
-    # Workers start while the engine is imported, the pipeline read and SRC walked.
-    lock = contextlib.nullcontext() if dry_run else OutLock(out)
-    with lock, make_pool(executor, workers, scheduler).start_async() as pool:
-        from mediasynth.engine.run import ExpandOptions
-        from mediasynth.engine.run import expand as run_expand
-
+    # Workers start while the engine is imported, the pipeline read and SRC walked; the
+    # pipeline is read before OUT is created (a bad one leaves no OUT). One writer per OUT,
+    # held through the report; the pool stops before the lock is freed.
+    with make_pool(executor, workers, scheduler).start_async() as pool:
         resolved = as_pipeline(pipeline)
         if overrides:
             resolved = resolved.with_overrides(**overrides)
-        options = ExpandOptions(workers=workers, executor=executor, scheduler=scheduler,
-                                on_error=on_error, dry_run=dry_run, overwrite=overwrite,
-                                quiet=not progress, fsync=fsync, on_damaged=on_damaged,
-                                previews=report)
-        result = run_expand(src, out, resolved, options, pool=pool, locked=True)
-        report_path = _write_report(out) if report and not dry_run else None
+        with contextlib.nullcontext() if dry_run else OutLock(out):
+            return _expand_locked(src, out, resolved, pool, workers=workers,
+                                  executor=executor, scheduler=scheduler, on_error=on_error,
+                                  dry_run=dry_run, overwrite=overwrite, progress=progress,
+                                  fsync=fsync, on_damaged=on_damaged, report=report)
+
+
+def _expand_locked(src: Path, out: Path, resolved, pool, *, workers, executor, scheduler,
+                   on_error, dry_run, overwrite, progress, fsync, on_damaged, report
+                   ) -> ExpandResult:
+    """The run under the OUT lock (see `expand`)."""
+    from mediasynth.engine.run import ExpandOptions
+    from mediasynth.engine.run import expand as run_expand
+
+    options = ExpandOptions(workers=workers, executor=executor, scheduler=scheduler,
+                            on_error=on_error, dry_run=dry_run, overwrite=overwrite,
+                            quiet=not progress, fsync=fsync, on_damaged=on_damaged,
+                            previews=report)
+    result = run_expand(src, out, resolved, options, pool=pool, locked=True)
+    report_path = _write_report(out) if report and not dry_run else None
     return _expand_result(out, resolved, result, report_path, dry_run)
 
 

@@ -167,8 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mediasynth.engine.worker_process import start_fork_server
 
         start_fork_server()  # before anything heavy is imported: workers start warm sooner
-    from mediasynth.core.errors import ConfigError, MediasynthError
+    from mediasynth.core.errors import ConfigError, MediasynthError, one_line
 
+    _printable_names()
+    previous_term = _sigterm_as_interrupt()
     try:
         if args.command == "list":
             return _cmd_list(args)
@@ -178,10 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return getattr(commands, f"cmd_{args.command}")(args)
     except ConfigError as exc:
-        print(f"mediasynth: {exc}", file=sys.stderr)
+        print(f"mediasynth: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except MediasynthError as exc:
-        print(f"mediasynth: error: {exc}", file=sys.stderr)
+        print(f"mediasynth: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_FATAL
     except KeyboardInterrupt:
         print("mediasynth: interrupted; re-run the same command to resume", file=sys.stderr)
@@ -189,6 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `mediasynth ... | head`: the reader is gone, nothing to say
         _silence_stdout()
         return EXIT_OK
+    except OSError as exc:  # a file the command was pointed at (DEST, OUT...) is unusable
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"mediasynth: error: {one_line(exc.strerror or str(exc))}{where}",
+              file=sys.stderr)
+        return EXIT_FATAL
+    finally:
+        _restore_sigterm(previous_term)
 
 
 def run() -> None:
@@ -209,6 +218,52 @@ def run() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     os._exit(code)
+
+
+def _printable_names() -> None:
+    """File names that are not UTF-8 reach Python as surrogate escapes; print them as \\xNN
+    escapes instead of failing with UnicodeEncodeError (a stream already lenient stays so)."""
+    import codecs
+
+    codecs.register_error(_NAME_ERRORS, _escape_name_bytes)
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=_NAME_ERRORS)
+
+
+_NAME_ERRORS = "mediasynth-name-bytes"
+
+
+def _escape_name_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: a surrogate escape (a byte of a non-UTF-8 name) as \\xNN,
+    any other character the stream cannot encode as \\uNNNN."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else f"\\u{ord(c):04x}" for c in bad), exc.end
+
+
+def _sigterm_as_interrupt():
+    """SIGTERM (`kill PID`, a service manager stopping the run) ends the command as Ctrl-C
+    does: workers stopped, the "interrupted" line, exit 1. Returns the previous handler (None
+    when it could not be set: not the main thread)."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:
+        return None
+
+
+def _restore_sigterm(previous) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _silence_stdout() -> None:

@@ -12,7 +12,6 @@ def _expand_keywords(args) -> dict:
     """`mediasynth.api.expand`'s keywords from the expand options, each option checked here
     so that its error names the option as typed."""
     from mediasynth.api import split_fractions
-    from mediasynth.engine.plan import parse_split
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be >= 1")
@@ -22,11 +21,7 @@ def _expand_keywords(args) -> dict:
         raise ConfigError("--seed must be >= 0")
     split = None
     if args.split:
-        try:
-            split = parse_split(args.split)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        split = split_fractions(split)
+        split = split_fractions(split_option(args.split))
     annotations = None
     if getattr(args, "annotations", None):
         from mediasynth.io.layouts import EXPORT_FORMATS
@@ -43,8 +38,7 @@ def _expand_keywords(args) -> dict:
         keep_originals=args.keep_originals, augment_eval=args.augment_eval,
         workers=args.workers, executor=args.executor, scheduler=args.scheduler,
         on_error=args.on_error, on_damaged=args.on_damaged,
-        max_image_pixels=args.max_image_pixels, max_audio_duration_s=args.max_audio_seconds,
-        max_video_duration_s=args.max_video_seconds, file_timeout_s=args.timeout,
+        **_budget_flags(args),
         dry_run=args.dry_run, overwrite=args.overwrite, fsync=args.fsync,
         report=not args.no_report, progress=not args.quiet,
         keep_metadata=getattr(args, "keep_metadata", False), **_grouping_from_args(args))
@@ -64,14 +58,50 @@ def _grouping_from_args(args) -> dict:
     return changes
 
 
+def _budget_flags(args) -> dict:
+    """The budget flags, each a finite number > 0 (NaN or a negative would turn a budget
+    off), named as typed in the error."""
+    from mediasynth.core.config import check_number
+
+    return {key: None if value is None else check_number(
+                value, flag, 0, low_excluded=True, integer=key == "max_image_pixels")
+            for key, flag, value in (
+                ("max_image_pixels", "--max-image-pixels", args.max_image_pixels),
+                ("max_audio_duration_s", "--max-audio-seconds", args.max_audio_seconds),
+                ("max_video_duration_s", "--max-video-seconds", args.max_video_seconds),
+                ("file_timeout_s", "--timeout", args.timeout))}
+
+
+def split_option(text: str) -> dict[str, float]:
+    """--split TRAIN,VAL,TEST (or TRAIN,VAL) as fractions: finite, within [0, 1], summing
+    to 1; else ConfigError (NaN would otherwise put every source in one split)."""
+    from mediasynth.core.config import validate_split
+
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) not in (2, 3) or not all(parts):
+        raise ConfigError("--split takes 2 or 3 comma-separated fractions, e.g. 0.8,0.1,0.1, "
+                          f"got {text!r}")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ConfigError(f"--split takes numbers, e.g. 0.8,0.1,0.1, got {text!r}") from None
+    split = dict(zip(("train", "val", "test"), values))
+    try:
+        validate_split(split)
+    except ConfigError as exc:
+        raise ConfigError(f"--split {text}: {exc.message}") from None
+    return split
+
+
 def cmd_expand(args) -> int:
     """`expand SRC OUT`: `mediasynth.api.expand` (lock, pool, run, report), then the plan
     (--dry-run) or the summary table; exit 3 when sources were skipped or failed."""
     from mediasynth import api
+    from mediasynth.engine.run_warnings import summarize
 
     result = api.expand(args.src, args.out, args.pipeline, **_expand_keywords(args))
-    for warning in result.warnings:
-        eprint(f"mediasynth: warning: {warning}")
+    for line in summarize(result.warnings):  # one line per kind; details in the manifest
+        eprint(f"mediasynth: warning: {line}")
     if args.dry_run:
         pipeline = result.pipeline
         print(f"plan: {len(result.plan.jobs)} sources, {result.plan.outputs()} outputs "
@@ -109,12 +139,7 @@ def cmd_synth(args) -> int:
         raise ConfigError("--count must be >= 1")
     split = None
     if args.split:
-        from mediasynth.engine.plan import parse_split
-
-        try:
-            split = parse_split(args.split)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+        split = split_option(args.split)
     result = api.synth(args.generator, args.out, count=args.count, seed=args.seed,
                        split=split, workers=args.workers,
                        pipeline=args.pipeline if args.generator == "pipeline" else None,

@@ -3,9 +3,11 @@
     python samples/make_samples.py
 
 Writes samples/<class>/... : circle (PNG) and square (JPEG) images with a 2:1 imbalance,
-sine and chirp tones (WAV), and bouncing/circular moving-shape clips (MP4 with sound); and
-samples/annotated/coco/: scenes of several shapes in the COCO release layout
-(images/ + annotations/instances_default.json with boxes, polygons and RLE).
+sine and chirp tones (WAV), and bouncing/circular moving-shape clips (MP4 with sound), at
+least 8 sources a class so that `mediasynth expand samples out` runs without a warning
+(every class reaches train, val and test); and samples_coco/: scenes of several shapes in
+the COCO release layout (images/ + annotations/instances_default.json with boxes, polygons
+and RLE), beside samples/ rather than in it (a dataset of its own is not a class).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from mediasynth.io.audio_io import write_audio
 from mediasynth.io.image_io import write_image
 
 HERE = Path(__file__).resolve().parent
+COCO_SAMPLE = HERE.parent / "samples_coco"
+PER_CLASS = 8  # a tenth of 8 is 0.8 sources: each class gets at least one in val and test
 CLASSES = ("circle", "square", "sine", "chirp", "bouncing", "circular")
 
 
@@ -27,23 +31,23 @@ def main() -> None:
     for cls in CLASSES:
         shutil.rmtree(HERE / cls, ignore_errors=True)
     shapes = lookup("synth.shapes")(width=128, height=96, shapes=("circle", "square"))
-    for cls, count, ext in (("circle", 6, "png"), ("square", 3, "jpg")):
+    for cls, count, ext in (("circle", 2 * PER_CLASS, "png"), ("square", PER_CLASS, "jpg")):
         for i in range(count):
             item, _ = shapes.generate(np.random.default_rng(100 + i), cls)
             write_image(item.media.replace(mask=None, boxes=None), HERE / cls / f"{cls}_{i}.{ext}",
                         jpeg_quality=90)
     tones = lookup("synth.tones")(sample_rate=16000, duration_s_range=(1.0, 1.5))
-    for cls, count in (("sine", 3), ("chirp", 2)):
+    for cls, count in (("sine", PER_CLASS), ("chirp", PER_CLASS)):
         for i in range(count):
             item, _ = tones.generate(np.random.default_rng(200 + i), cls)
             write_audio(item.media, HERE / cls / f"{cls}_{i}.wav")
     video = lookup("synth.video")(width=160, height=120, duration_s=1.5, objects_range=(1, 2))
     for cls in ("bouncing", "circular"):
-        for i in range(2):
+        for i in range(PER_CLASS):
             item, _ = video.generate(np.random.default_rng(300 + i), cls)
             (HERE / cls).mkdir(parents=True, exist_ok=True)
             video.write(item, HERE / cls / f"{cls}_{i}.mp4")
-    write_coco_sample(HERE / "annotated" / "coco")
+    write_coco_sample(COCO_SAMPLE)
 
 
 def write_coco_sample(root: Path, count: int = 8) -> None:

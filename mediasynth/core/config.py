@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,15 +311,56 @@ def resolve_pipeline_path(name: str | None) -> Path:
     raise ConfigError(f"no pipeline file {name!r} (bundled pipelines: {', '.join(names)})")
 
 
+MAX_PIPELINE_BYTES = 1024 * 1024
+
+
+def read_pipeline_text(path: Path, *, max_bytes: int = MAX_PIPELINE_BYTES) -> str:
+    """The text of a pipeline file, read defensively: a regular file only (a FIFO, device or
+    folder is refused without blocking), at most `max_bytes`, UTF-8. Anything else raises
+    a one-line ConfigError naming the file."""
+    import os
+    import stat
+
+    where = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ConfigError(f"cannot read pipeline: {exc.strerror}", source=where) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError("not a regular file (a pipeline is a YAML or JSON file)",
+                              source=where)
+        if info.st_size > max_bytes:
+            raise ConfigError(f"{info.st_size:,} bytes is too large for a pipeline (at most "
+                              f"{max_bytes:,})", source=where)
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read pipeline: {exc.strerror}", source=where) from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # grew while being read
+        raise ConfigError(f"too large for a pipeline (at most {max_bytes:,} bytes)",
+                          source=where)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"not UTF-8 text (byte {exc.start}): is it a pipeline file?",
+                          source=where, line=line) from None
+    if "\x00" in text:
+        raise ConfigError("binary data (a NUL byte): is it a pipeline file?", source=where,
+                          line=text.count("\n", 0, text.index("\x00")) + 1)
+    return text
+
+
 def _read_document(path: Path) -> Any:
     """The parsed content of a YAML (mappings with line numbers) or JSON file; ConfigError
     naming the file when it cannot be read or parsed."""
     import yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read pipeline: {exc.strerror}", source=str(path)) from None
+    text = read_pipeline_text(path)
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:  # JSON first: YAML 1.1 would read a float such as 1e-05 as a string
             return json.loads(text)
@@ -372,7 +414,10 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     if output.video.get("path", "auto") not in ("auto", "fused", "frames"):
         raise ConfigError("output.video.path must be auto, fused or frames",
                           line=_line(data.get("output"), "video"))
-    budgets = _section(data, "budgets", Budgets)
+    budgets = check_section_numbers("budgets", _section(data, "budgets", Budgets),
+                                    data.get("budgets"))
+    dataset = check_section_numbers("dataset", dataset, data.get("dataset"))
+    output = check_section_numbers("output", output, data.get("output"))
     source = data.get("source")
     if source is not None and not isinstance(source, dict):
         raise ConfigError("source must be a mapping with a 'type' key", line=_line(data, "source"))
@@ -421,12 +466,57 @@ def check_grouping(dataset: DatasetOptions, node) -> None:
         raise ConfigError("dataset.folds must be 0 (none) or 2-100", line=_line(node, "folds"))
 
 
+# (low, high, low excluded) of every numeric option; an int default means whole numbers
+NUMBER_RANGES: dict[str, dict[str, tuple[float, float, bool]]] = {
+    "budgets": {name: (0, math.inf, True) for name in (
+        "max_image_pixels", "max_audio_duration_s", "max_video_duration_s", "max_file_bytes",
+        "ffmpeg_timeout_s", "file_timeout_s", "max_video_pixels", "max_worker_memory_bytes")},
+    "dataset": {"min_box_visibility": (0, 1, False), "min_box_area_px": (0, math.inf, False)},
+    "output": {"shard_max_bytes": (0, math.inf, True), "jpeg_quality": (1, 100, False),
+               "png_compression": (0, 9, False)},
+}
+
+
+def check_number(value: Any, what: str, low: float, high: float = math.inf, *,
+                 low_excluded: bool = False, integer: bool = False,
+                 line: int | None = None) -> float | int:
+    """`value` when it is a finite number within [low, high] (or (low, high]), a whole
+    number if `integer`; else ConfigError naming `what` (NaN and infinities never pass)."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and \
+        math.isfinite(value) and (value > low if low_excluded else value >= low) and \
+        value <= high and (not integer or float(value).is_integer())
+    if not ok:
+        kind = "a whole number" if integer else "a finite number"
+        bound = f"> {low:g}" if low_excluded else f">= {low:g}"
+        if high != math.inf:
+            bound = f"within {'(' if low_excluded else '['}{low:g}, {high:g}]"
+        raise ConfigError(f"{what} must be {kind} {bound}, got {value!r}", line=line)
+    return int(value) if integer else value
+
+
+def check_section_numbers(section: str, options: Any, node: Any = None) -> Any:
+    """`options` (Budgets, DatasetOptions or OutputOptions) with every numeric field checked
+    against NUMBER_RANGES (whole-number fields made int); ConfigError names the first bad
+    one, with its line in `node` when the values came from a file."""
+    changes = {}
+    for name, (low, high, low_excluded) in NUMBER_RANGES.get(section, {}).items():
+        integer = isinstance(getattr(type(options)(), name), int)
+        value = check_number(getattr(options, name), f"{section}.{name}", low, high,
+                             low_excluded=low_excluded, integer=integer,
+                             line=_line(node, name) if node is not None else None)
+        if value is not getattr(options, name):
+            changes[name] = value
+    return dataclasses.replace(options, **changes) if changes else options
+
+
 def validate_split(split: dict[str, float]) -> None:
     if not isinstance(split, dict) or not split:
         raise ConfigError(f"split must map split names to fractions, got {split!r}")
     for name, frac in split.items():
-        if not isinstance(frac, (int, float)) or frac < 0:
-            raise ConfigError(f"split fraction for {name!r} must be a non-negative number")
+        if isinstance(frac, bool) or not isinstance(frac, (int, float)) or \
+                not math.isfinite(frac) or not 0 <= frac <= 1:
+            raise ConfigError(f"split fraction for {name!r} must be a number within [0, 1], "
+                              f"got {frac!r}")
     total = sum(split.values())
     if abs(total - 1.0) > 1e-6:
         raise ConfigError(f"split fractions must sum to 1, got {total:g}")

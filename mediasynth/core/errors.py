@@ -23,6 +23,13 @@ REASON_CODES = frozenset(
 )
 
 
+def one_line(text: str, *, max_chars: int = 400) -> str:
+    """`text` as one line for a terminal: its non-blank lines joined with " | ", cut at
+    `max_chars` (a tool's multi-line output, such as FFmpeg's stderr, stays in its source)."""
+    joined = " | ".join(line.strip() for line in str(text).splitlines() if line.strip())
+    return joined if len(joined) <= max_chars else joined[: max_chars - 3] + "..."
+
+
 class MediasynthError(Exception):
     """Base class of every error mediasynth raises on purpose."""
 

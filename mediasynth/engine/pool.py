@@ -21,17 +21,26 @@ from multiprocessing.connection import wait
 from typing import Any
 
 from mediasynth.core import modality
-from mediasynth.engine.worker_process import prepare_worker_process, worker_context
+from mediasynth.engine.worker_process import (
+    die_with_parent,
+    prepare_worker_process,
+    worker_context,
+)
 
 
-def _worker_main(conn) -> None:
+def _worker_main(conn, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     prepare_worker_process()
     contexts: dict[int, Any] = {}
+    try:
+        _serve(conn, contexts)
+    except (BrokenPipeError, ConnectionResetError, EOFError, KeyboardInterrupt):
+        return  # the parent is gone or stopping us: nothing left to report to
+
+
+def _serve(conn, contexts: dict[int, Any]) -> None:
     while True:
-        try:
-            message = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
+        message = conn.recv()
         if message is None:
             return
         if message[0] == "context":
@@ -50,7 +59,7 @@ def _worker_main(conn) -> None:
 class _Worker:
     def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, os.getpid()), daemon=True)
         self.proc.start()
         child.close()
         self.task: int | None = None
@@ -163,10 +172,11 @@ class WorkerPool:
                     if w.task is None and pending:
                         w.give(*self._task(pending.popleft(), fn, key, context))
                     yield result
-        except BaseException:
-            for i, w in enumerate(active):
+        except BaseException:  # the caller stops (an error, Ctrl-C, SIGTERM): stop busy workers
+            for w in active:
                 if w.task is not None:
-                    self._replace(i)
+                    w.kill()
+            self._workers = [w for w in self._workers if w.proc.exitcode is None]
             raise
 
     @staticmethod

@@ -18,6 +18,21 @@ def find_row(out: Path, row_id: str) -> dict:
     return rows[0]
 
 
+def replay_destination(dest: Path | None, output: str) -> Path:
+    """The file a replay writes: DEST itself, or the recorded output's file name inside DEST
+    when DEST is a folder (default: the current folder). A DEST file must end with the
+    output's extension (the format decides the bytes compared); else MediasynthError. A
+    missing parent folder is made by the write."""
+    dest = dest or Path.cwd()
+    if dest.is_dir():
+        return dest / Path(output).name
+    suffix = Path(output).suffix
+    if dest.suffix.lower() != suffix.lower():
+        raise MediasynthError(f"DEST {dest} must be a folder or a file name ending in {suffix} "
+                              f"(the recorded output is {output})")
+    return dest
+
+
 def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, bool]:
     """Write the output of `row_id` again to `dest` (a file, or a folder to write the output's
     file name into; default: the current folder); return
@@ -50,9 +65,10 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
         else:  # a partner step: it finds its partners in meta (annotations do not matter)
             loaded = loaded.replace(meta={**loaded.meta,
                                           "partners": [(p, None) for p in partners]})
-    dest = dest or Path.cwd()
-    if dest.is_dir():
-        dest = dest / Path(row["output"]).name
-    with atomic_path(dest) as tmp:
-        handler.replay(loaded, pipeline, OpRecord.from_dict(row["record"]), tmp)
+    dest = replay_destination(dest, row["output"])
+    try:
+        with atomic_path(dest) as tmp:
+            handler.replay(loaded, pipeline, OpRecord.from_dict(row["record"]), tmp)
+    except ValueError as exc:  # a format the handler cannot write (DEST's extension)
+        raise MediasynthError(f"cannot write {dest}: {exc}") from None
     return dest, file_sha256(dest) == row.get("output_sha256")

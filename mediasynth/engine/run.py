@@ -21,9 +21,16 @@ from mediasynth.engine.exports import AnnotatedRows, export_annotations
 from mediasynth.engine.handlers import handler_for, output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
+from mediasynth.engine.run_warnings import RunWarning
 from mediasynth.engine.sampler import nearest_same_class
 from mediasynth.engine.shards import member_digests, pack
-from mediasynth.engine.sink import FatalError, FolderSink, OutLock, check_folders
+from mediasynth.engine.sink import (
+    FatalError,
+    FolderSink,
+    OutLock,
+    check_folders,
+    source_stamp,
+)
 from mediasynth.engine.sources import Sources, find_sources
 from mediasynth.engine.worker import (
     DAMAGE_CODES,
@@ -68,8 +75,12 @@ class ExpandResult:
         """Warnings carried by rows (duplicates that could not be made distinct...)."""
         for row in rows:
             if row.get("info", {}) and row["info"].get("duplicate_of_earlier_output"):
-                self.warnings.append(f"{row['output']}: same bytes as an earlier output of "
-                                     f"{row['source']} after {MAX_ATTEMPTS} draws")
+                self.warnings.append(RunWarning(
+                    f"{row['output']}: same bytes as an earlier output of {row['source']} "
+                    f"after {MAX_ATTEMPTS} draws", "duplicate_output",
+                    f"{{n}} outputs have the same bytes as an earlier output of their source "
+                    f"after {MAX_ATTEMPTS} draws (info.duplicate_of_earlier_output in "
+                    f"{M.MANIFEST})"))
 
     @property
     def rows(self) -> list[dict]:
@@ -270,8 +281,9 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
     sink.sweep_temps()
     sink.remove_report()
     found_by_rel = {f.rel_path: f for f in [*found, *sources.background]}
+    stamps = {rel: source_stamp(f.path) for rel, f in found_by_rel.items()}  # before hashing
     done, known = ({}, {}) if options.overwrite else _finished_rows(
-        out, pipeline, found_by_rel, sink.load_sources())
+        out, pipeline, found_by_rel, sink.load_sources(), stamps)
     journal = sink.begin({p for j in plan.jobs for o in j.outputs for p in (o.rel_path, *o.side)})
     ctx = RunContext(str(src.resolve()), str(out.resolve()), pipeline, pipeline.sha256(),
                      library_versions, options.fsync, options.on_damaged, options.previews)
@@ -319,8 +331,8 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
                                        pipeline.dataset.annotations, annotated,
                                        result.warnings))
     result.removed = sink.remove_stale(journal, keep)
-    sink.save_sources({rel: [found_by_rel[rel].size_bytes, found_by_rel[rel].mtime_ns, sha]
-                       for rel, sha in sorted(known.items()) if rel in found_by_rel})
+    sink.save_sources({rel: [*stamps[rel], sha] for rel, sha in sorted(known.items())
+                       if stamps.get(rel)})
     sink.write_run_files(src, pipeline)
     sink.end(keep)
     for ref in refs:
@@ -359,8 +371,11 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
                      and not (pipeline.dataset.folds and s != "test")]
             if empty:
                 what = f"class {cls!r}" if cls is not None else "the dataset"
-                warnings.append(f"{what} ({sum(counts.values())} sources) is too small "
-                                f"for every split: none in {', '.join(empty)}")
+                warnings.append(RunWarning(
+                    f"{what} ({sum(counts.values())} sources) is too small for every split: "
+                    f"none in {', '.join(empty)}", "split_too_small",
+                    "{n} classes are too small for every split (their sources all went to "
+                    "the other splits)"))
     return warnings
 
 
@@ -401,13 +416,14 @@ def _progress(total: int, quiet: bool):
 
 
 def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
-                   sources: dict[str, list]) -> tuple[dict[str, M.Ref], dict[str, str]]:
+                   sources: dict[str, list], stamps: dict[str, list[int] | None]
+                   ) -> tuple[dict[str, M.Ref], dict[str, str]]:
     """ok rows of a previous run of the same pipeline whose source is unchanged and whose
     output file is still there with the recorded bytes (its sha256 is checked, so a file a
     crash or power loss damaged is made again), as references into the manifest file; and
-    the sha256 of each source found unchanged. A source counts as unchanged when its size
-    and mtime are those recorded with its sha256 in the sink's state, else when its bytes
-    hash to the sha256 its rows recorded."""
+    the sha256 of each source found unchanged. A source counts as unchanged when its stamp
+    (`sink.source_stamp`: size, mtime, inode, ctime) is the one recorded with its sha256 in
+    the sink's state, else when its bytes hash to the sha256 its rows recorded."""
     from mediasynth.engine.worker import file_sha256
 
     sha = pipeline.sha256()
@@ -417,8 +433,8 @@ def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
 
     def source_sha(rel: str, recorded: str) -> str | None:
         if rel not in current:
-            f, state = found[rel], sources.get(rel)
-            if state and state[:2] == [f.size_bytes, f.mtime_ns] and state[2] == recorded:
+            f, state, stamp = found[rel], sources.get(rel), stamps.get(rel)
+            if stamp and state and state[:-1] == stamp and state[-1] == recorded:
                 current[rel] = recorded
             else:
                 try:

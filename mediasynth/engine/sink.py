@@ -12,8 +12,11 @@
   exactly the files kept (outputs and side files such as annotation exports). A run killed at
   any point leaves a journal naming everything it might have written, so the next run still
   cleans up. Files mediasynth never planned are never touched.
-- **Sources**: `OUT/.mediasynth/sources.json` keeps (size, mtime_ns, sha256) per source so a
-  resumed run re-hashes only sources whose size or mtime changed.
+- **Sources**: `OUT/.mediasynth/sources.json` keeps (size, mtime_ns, inode, ctime_ns,
+  sha256) per source so a resumed run re-hashes only sources whose stamp changed. Any write
+  to a file sets its ctime (which no tool can set back), so an edit that keeps size and
+  mtime is still caught; a stamp taken within `RACY_S` of the file's last change is not
+  kept (its next edit could share the clock tick), so that source is hashed again.
 """
 
 from __future__ import annotations
@@ -34,6 +37,25 @@ STATE_DIR = ".mediasynth"
 LOCK = "lock"
 JOURNAL = "files"
 SOURCES = "sources.json"
+
+
+RACY_S = 2.0
+
+
+def source_stamp(path: str | Path) -> list[int] | None:
+    """[size, mtime_ns, inode, ctime_ns] of a source, taken before its bytes are hashed; None
+    when it cannot be trusted to mean "unchanged" later (changed in the last RACY_S, or
+    unreadable): such a source is hashed on every run."""
+    import time
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    recent = time.time_ns() - int(RACY_S * 1e9)
+    if st.st_mtime_ns >= recent or st.st_ctime_ns >= recent:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
 
 class OutLock:

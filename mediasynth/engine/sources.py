@@ -30,11 +30,14 @@ class Sources:
 def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
     outs_inside: list[str] = []
     found = discover(src, exclude=(out,), outs_found=outs_inside)
-    if is_ours(src):  # SRC is itself an OUT: its report is not data
-        found = [f for f in found if not f.rel_path.startswith(("report_assets/",
-                                                                "report.html"))]
-    layout, read = read_layout(src, layout_name)
     warnings = [f"skipped {rel}/: it holds an earlier mediasynth OUT" for rel in outs_inside]
+    if is_ours(src):  # SRC is itself an OUT: its report is not data
+        report = [f for f in found if _is_report_file(f.rel_path)]
+        if report:
+            found = [f for f in found if not _is_report_file(f.rel_path)]
+            warnings.append(f"skipped {len(report)} file(s) of the report of the mediasynth "
+                            "run that wrote SRC (report_assets/)")
+    layout, read = read_layout(src, layout_name)
     warnings += read.warnings
     if read.missing:
         warnings.append(f"{len(read.missing)} file(s) named by the {layout.name} annotations "
@@ -51,6 +54,12 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
         return Sources(found, layout, read, warnings)
     return Sources([f for f in (_with_info(f, read) for f in found) if f is not None],
                    layout, read, warnings)
+
+
+def _is_report_file(rel_path: str) -> bool:
+    """OUT/report.html itself or a file under OUT/report_assets/ (a class folder named
+    `report.html` is data)."""
+    return rel_path == "report.html" or rel_path.startswith("report_assets/")
 
 
 MAX_NESTED_CHECKS = 2000
@@ -78,7 +87,7 @@ def _unclaimed(src: Path, layout_name: str, read: LayoutRead, found: list[Found]
 
 def nested_datasets(src: Path) -> list[tuple[str, str]]:
     """(folder, layout) of annotated datasets among SRC's class folders and their children
-    (e.g. samples/annotated/coco beside class folders): in a class-folder tree they are not a
+    (e.g. a COCO export beside class folders): in a class-folder tree they are not a
     class of their own."""
     from mediasynth.io.layouts import LAYOUTS, get
 

@@ -284,8 +284,9 @@ def _raise_if_out_full(out: str, exc: BaseException) -> None:
         raise _fatal_or(exc) from None
     with contextlib.suppress(OSError):
         if shutil.disk_usage(out).free < LOW_SPACE_BYTES:
+            first = str(exc).partition("\n")[0]  # an FFmpegError's stderr tail is no news
             raise FatalOutputError(f"cannot write to the output folder {out}: no space left "
-                                   f"on device ({type(exc).__name__}: {exc})") from None
+                                   f"on device ({type(exc).__name__}: {first})") from None
 
 
 def _previews_wanted(handler, job: SourceJob, index: int, ctx: RunContext, sha: str

@@ -13,6 +13,7 @@ its first task.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing as mp
 import os
@@ -55,6 +56,57 @@ def start_fork_server() -> None:
 
     if worker_context().get_start_method() == "forkserver":
         multiprocessing.forkserver.ensure_running()
+
+
+_PR_SET_PDEATHSIG = 1  # prctl option, linux/prctl.h
+
+
+def die_with_parent(run_pid: int) -> None:
+    """End this worker the moment the run that started it (`run_pid`) dies, even by SIGKILL,
+    so that it never goes on writing into an OUT whose lock is gone: a daemon thread waits
+    on the run's pidfd (Linux >= 5.3; else polls every 0.2 s) and SIGKILLs this process;
+    `prctl(PR_SET_PDEATHSIG)` does the same when the direct parent (the fork server) dies.
+    FFmpeg children die with the worker (io/ffmpeg.py starts them with the same signal).
+    Ctrl-C in a terminal reaches every process of the group: workers ignore it and leave it
+    to the run, which stops them."""
+    import signal
+    import sys
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    threading.Thread(target=_kill_self_when_gone, args=(run_pid,), daemon=True,
+                     name="die-with-run").start()
+
+
+def _kill_self_when_gone(pid: int) -> None:
+    import select
+    import signal
+    import time
+
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        fd = None  # gone already
+    except (AttributeError, OSError):  # no pidfd: poll
+        while _alive(pid):
+            time.sleep(0.2)
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def prepare_worker_process() -> None:

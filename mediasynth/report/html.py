@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
+import urllib.parse
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -43,7 +45,7 @@ def write_report(out: str | Path) -> Path:
     page = _Page(out, rows, src, assets)
     text = page.render()
     dest = out / "report.html"
-    write_bytes_atomic(dest, text.encode("utf-8"))
+    write_bytes_atomic(dest, _shown(text).encode("utf-8"))
     return dest
 
 
@@ -63,8 +65,14 @@ def _read_json(path: Path):
         return None
 
 
+def _shown(text: str) -> str:
+    """`text` with the bytes of non-UTF-8 file names (held as surrogate escapes) written as
+    \\xNN, so that a page or chart naming them is still UTF-8 (links use `_href`)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _esc(value) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(_shown(str(value)), quote=True)
 
 
 class _Page:
@@ -286,8 +294,8 @@ class _Page:
         return dest
 
     def _href(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.out).as_posix()
+        try:  # percent-encoded from the name's bytes: a browser finds a non-UTF-8 name too
+            return urllib.parse.quote(os.fsencode(path.relative_to(self.out).as_posix()))
         except ValueError:
             return path.resolve().as_uri()
 

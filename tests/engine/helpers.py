@@ -42,7 +42,12 @@ def bomb_png(path: Path, width: int, height: int) -> None:
                      + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b""))
 
 
+SOURCE_HASH_CACHE = ".mediasynth/sources.json"
+
+
 def tree_digest(root: Path) -> dict[str, str]:
-    """{relative path: sha256} of every file under root."""
+    """{relative path: sha256} of every file under root, but OUT's source-hash cache: which
+    stamps it may keep depends on the clock (engine/sink.py `source_stamp`)."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and p.relative_to(root).as_posix() != SOURCE_HASH_CACHE}
