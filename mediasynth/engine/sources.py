@@ -38,6 +38,9 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
     if read.missing:
         warnings.append(f"{len(read.missing)} file(s) named by the {layout.name} annotations "
                         f"are not in SRC (first: {read.missing[0]})")
+    notes = read.meta.get("notes") or []
+    warnings += notes[:3] + ([f"... and {len(notes) - 3} more such notes"]
+                             if len(notes) > 3 else [])
     if layout.name == "folders":
         nested = nested_datasets(src)
         for rel, name in nested:
