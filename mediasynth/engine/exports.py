@@ -38,11 +38,12 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
     written = layout.export(out, splits, meta, primary=True)
     if any(e["annotation"].get("objects") is not None for v in splits.values() for e in v):
         written += hf_metadata.export(out, splits, meta)
-    has_objects = any("objects" in e["annotation"] for v in splits.values() for e in v)
-    for name in extra_formats if has_objects else ():
-        if name != layout.name:
+    images = {split: kept for split, entries in splits.items()
+              if (kept := [e for e in entries if "objects" in e["annotation"]])}
+    for name in extra_formats if images else ():
+        if name != layout.name:  # other formats hold images (a Label Studio SRC mixes kinds)
             other = get(name)
-            written += other.export(out, splits, {"format": name, **_shared(meta)},
+            written += other.export(out, images, {"format": name, **_shared(meta)},
                                     primary=False)
     return written
 

@@ -1,7 +1,7 @@
 """Label Studio's JSON export: a list of tasks, each with `data` naming its media
 (`image`, `audio`, `video`, or the key the results' `to_name` gives) and `annotations`
-(else `predictions`) holding `result` lists. A `*.json` file at SRC's top or in
-annotations/ that is such a list is this layout.
+(else `predictions`) holding `result` lists. A `*.json` file at SRC's top, in annotations/
+or in labelstudio/ that is such a list is this layout.
 
 Media paths are resolved from what Label Studio writes: `/data/local-files/?d=<path>`
 (local storage), `/data/upload/<project>/<hash>-<name>` (uploads; the 8-hex prefix is
@@ -64,8 +64,9 @@ HEAD_BYTES = 1 << 16
 # --- finding the files ----------------------------------------------------------------------
 
 def export_files(src: Path) -> list[Path]:
-    """Label Studio JSON exports at SRC's top or in annotations/."""
-    found = sorted(src.glob("*.json")) + sorted(src.glob("annotations/*.json"))
+    """Label Studio JSON exports at SRC's top, in annotations/ or labelstudio/ (an OUT's)."""
+    found = [p for folder in ("", "annotations/", "labelstudio/")
+             for p in sorted(src.glob(f"{folder}*.json"))]
     return [p for p in found if p.is_file() and not p.name.startswith(".")
             and _looks_like_export(p) and isinstance(_tasks(p), list)]
 
