@@ -100,6 +100,8 @@ class DatasetOptions:
             falls below this (0-1).
         min_box_area_px: drop a transformed object whose box is smaller than this (pixels).
         empty_outputs: keep | redraw an augmented output whose objects all left the frame.
+        license: the sources' licence as the dataset card states it (an SPDX id such as
+            cc-by-4.0, or other); None: "unknown" unless SRC's LICENSE file says.
     """
 
     balance: str = "none"
@@ -113,6 +115,7 @@ class DatasetOptions:
     min_box_visibility: float = 0.0
     min_box_area_px: float = 1.0
     empty_outputs: str = "keep"
+    license: str | None = None
 
 
 @dataclass(frozen=True)
@@ -365,6 +368,10 @@ def _check_dataset_annotations(dataset: DatasetOptions, node) -> None:
     if dataset.empty_outputs not in ("keep", "redraw"):
         raise ConfigError("dataset.empty_outputs must be keep or redraw",
                           line=_line(node, "empty_outputs"))
+    if dataset.license is not None and (not isinstance(dataset.license, str)
+                                        or not dataset.license.strip()):
+        raise ConfigError("dataset.license must be a licence name such as cc-by-4.0",
+                          line=_line(node, "license"))
 
 
 def validate_split(split: dict[str, float]) -> None:

@@ -36,12 +36,12 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
     if not splits:
         return []
     written = layout.export(out, splits, meta, primary=True)
-    if any(e["annotation"].get("objects") is not None for v in splits.values() for e in v):
-        written += hf_metadata.export(out, splits, meta)
-    images = {split: kept for split, entries in splits.items()
-              if (kept := [e for e in entries if "objects" in e["annotation"]])}
+    images = {split: kept for split, entries in splits.items()  # a Label Studio SRC mixes
+              if (kept := [e for e in entries if e["annotation"].get("objects") is not None])}
+    if images:
+        written += hf_metadata.export(out, images, meta)
     for name in extra_formats if images else ():
-        if name != layout.name:  # other formats hold images (a Label Studio SRC mixes kinds)
+        if name != layout.name:  # other formats hold images only
             other = get(name)
             written += other.export(out, images, {"format": name, **_shared(meta)},
                                     primary=False)

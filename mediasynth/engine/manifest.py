@@ -61,6 +61,7 @@ class Row:
     mix: dict = ABSENT  # {method, lambda, partners} of a mixed (synthesized) output
     sources: list = ABSENT  # [{path, sha256}] every source a mixed output is made from
     soft_labels: dict = ABSENT  # {class: share} when partners of other classes were mixed
+    provenance: dict = ABSENT  # the source's {license, attribution} (io/provenance.py)
 
     def to_dict(self) -> dict:
         return {"class" if f.name == "cls" else f.name: v for f in fields(self)

@@ -18,6 +18,7 @@ from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
 from mediasynth.engine import previews
 from mediasynth.engine.background import background_sources
+from mediasynth.engine.dataset_card import write_dataset_card
 from mediasynth.engine.exports import AnnotatedRows, export_annotations
 from mediasynth.engine.handlers import handler_for, output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
@@ -294,12 +295,17 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
 
     M.write_final_refs(out, refs, on_ok_row)
     previews.prune(out, listed)
+    annotation_files: list[str] = []
     if pipeline.output.format == "webdataset":
         keep = pack(out, pipeline.output.shard_max_bytes)
     else:
         keep = {r.output for r in refs if r.output} | _side_files(plan, refs)
-        keep |= set(export_annotations(out, sources.layout, sources.read.meta,
-                                       pipeline.dataset.annotations, annotated))
+        annotation_files = export_annotations(out, sources.layout, sources.read.meta,
+                                              pipeline.dataset.annotations, annotated)
+        keep |= set(annotation_files)
+    keep |= set(write_dataset_card(out, pipeline, src=src, layout=sources.layout.name,
+                                   provenance=sources.provenance,
+                                   annotation_files=annotation_files))
     result.removed = sink.remove_stale(journal, keep)
     sink.save_sources({rel: [found_by_rel[rel].size_bytes, found_by_rel[rel].mtime_ns, sha]
                        for rel, sha in sorted(known.items()) if rel in found_by_rel})

@@ -16,6 +16,7 @@ from mediasynth.engine.sink import is_ours
 from mediasynth.io.discover import Found, discover
 from mediasynth.io.layouts import read_layout
 from mediasynth.io.layouts.base import LayoutRead
+from mediasynth.io.provenance import merged, tree_provenance
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Sources:
     read: LayoutRead
     warnings: list[str] = field(default_factory=list)
     background: list[Found] = field(default_factory=list)  # audio.background recordings
+    provenance: dict = field(default_factory=dict)  # SRC's LICENSE/ATTRIBUTION files
 
 
 def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
@@ -48,9 +50,23 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
                             "by itself)")
         prefixes = tuple(f"{rel}/" for rel, _ in nested)
         found = [f for f in found if not f.rel_path.startswith(prefixes)] if prefixes else found
-        return Sources(found, layout, read, warnings)
-    return Sources([f for f in (_with_info(f, read) for f in found) if f is not None],
-                   layout, read, warnings)
+    else:
+        found = [f for f in (_with_info(f, read) for f in found) if f is not None]
+    tree = tree_provenance(src)
+    return Sources(_with_provenance(found, tree, read), layout, read, warnings, provenance=tree)
+
+
+def _with_provenance(found: list[Found], tree: dict, read: LayoutRead) -> list[Found]:
+    """Media files with their licence and attribution in `info["provenance"]`."""
+    if not tree and not any(i.get("provenance") for i in read.items.values()):
+        return found
+    out = []
+    for f in found:
+        item = read.items.get(f.rel_path) or {}
+        provenance = merged(tree, item.get("provenance")) if f.kind is not None else None
+        out.append(dataclasses.replace(f, info={**(f.info or {}), "provenance": provenance})
+                   if provenance else f)
+    return out
 
 
 MAX_NESTED_CHECKS = 2000

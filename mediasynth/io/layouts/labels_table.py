@@ -1,7 +1,8 @@
 """A labels table at SRC's top: `labels.csv` (`path,label`; several labels separated by
 `|` or `;`) or `labels.jsonl` (`{"path": ..., "label": "cat" | ["cat", "dog"]}`), paths
 relative to SRC. Outputs go to class folders of the first label; every label is kept in the
-manifest row and in OUT/labels.csv (`class` joined by `|`).
+manifest row and in OUT/labels.csv (`class` joined by `|`). Optional `license` and
+`attribution` columns (keys in JSONL) give each source's provenance (io/provenance.py).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class LabelsTableLayout:
             if not path.is_file():
                 continue
             result.consumed.add(name)
-            for where, item_path, labels in _rows(path):
+            for where, item_path, labels, provenance in _rows(path):
                 if not labels:
                     raise ConfigError(f"{where}: no label for {item_path!r}")
                 key = Path(item_path).as_posix().lstrip("/")
@@ -46,6 +47,8 @@ class LabelsTableLayout:
                     continue
                 result.items[key] = {"label": labels[0], "labels": labels,
                                      "name": Path(key).name, "annotation": None}
+                if provenance:
+                    result.items[key]["provenance"] = provenance
         return result
 
     def export(self, out: Path, splits, meta, *, primary: bool) -> list[str]:
@@ -71,8 +74,16 @@ def _split_labels(value) -> list[str]:
     return [p.strip() for p in text.split(sep) if p.strip()]
 
 
+PROVENANCE = ("license", "attribution")
+
+
+def _provenance(row: dict) -> dict:
+    fields = {k.strip().lower(): v for k, v in row.items() if isinstance(k, str)}
+    return {k: str(fields[k]).strip() for k in PROVENANCE if str(fields.get(k) or "").strip()}
+
+
 def _rows(path: Path):
-    """(where, path, labels) per row."""
+    """(where, path, labels, provenance) per row."""
     if path.suffix == ".jsonl":
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
@@ -81,14 +92,15 @@ def _rows(path: Path):
                 except ValueError:
                     raise ConfigError(f"{path}:{number}: not JSON") from None
                 yield f"{path}:{number}", row.get("path", ""), _split_labels(
-                    row.get("label", row.get("labels")))
+                    row.get("label", row.get("labels"))), _provenance(row)
         return
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         label_key = next((k for k in reader.fieldnames or () if k.lower() in
                           ("label", "labels", "class")), None)
         for number, row in enumerate(reader, 2):
-            yield f"{path}:{number}", row.get("path", ""), _split_labels(row.get(label_key))
+            yield f"{path}:{number}", row.get("path", ""), _split_labels(
+                row.get(label_key)), _provenance(row)
 
 
 LAYOUT = LabelsTableLayout()
