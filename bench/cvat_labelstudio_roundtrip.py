@@ -2,7 +2,8 @@
 
     TOOLS_PYTHON=/path/to/python python bench/cvat_labelstudio_roundtrip.py [--work DIR]
 
-TOOLS_PYTHON names a Python with `datumaro` and `label-studio-converter` installed (default
+TOOLS_PYTHON names a Python with `datumaro`, `label-studio-converter` and `mlcroissant`
+installed (default
 /work/.bench-venvs/cvat-ls-card/bin/python); they never go into mediasynth's environment,
 so everything they do runs in that Python, in a child. Without one the bench says so and
 exits 0.
@@ -18,6 +19,7 @@ exits 0.
    result of the Label Studio OUT to the manifest's mask, and its COCO converter
    (`Converter.convert_to_coco`) turns the OUT's image tasks into as many boxes and
    polygons as the manifest holds.
+4. `mlcroissant` loads both OUTs' croissant.json (Croissant 1.0 validation).
 Prints one JSON line per check and exits 1 when one fails.
 """
 
@@ -99,8 +101,20 @@ def brush_and_coco(json_path, out_dir):
                       "coco_images": len(coco["images"])}))
 
 
+def croissant(path):
+    import mlcroissant as mlc
+    try:
+        dataset = mlc.Dataset(jsonld=path)
+        print(json.dumps({"valid": True, "name": dataset.metadata.name,
+                          "record_sets": [r.name for r in dataset.metadata.record_sets]}))
+    except Exception as exc:
+        print(json.dumps({"valid": False, "error": f"{type(exc).__name__}: {exc}"[:500]}))
+
+
 if sys.argv[1] == "datumaro":
     datumaro_dump(sys.argv[2])
+elif sys.argv[1] == "croissant":
+    croissant(sys.argv[2])
 else:
     brush_and_coco(sys.argv[2], sys.argv[3])
 '''
@@ -110,7 +124,8 @@ def tools_python() -> str | None:
     python = os.environ.get("TOOLS_PYTHON") or DEFAULT_PYTHON
     if not Path(python).exists():
         return None
-    probe = subprocess.run([python, "-c", "import datumaro, label_studio_converter"],
+    probe = subprocess.run([python, "-c", "import datumaro, label_studio_converter, "
+                                          "mlcroissant"],
                            capture_output=True)
     return python if probe.returncode == 0 else None
 
@@ -274,6 +289,10 @@ def main() -> int:
         helper.write_text(HELPER)
         reports = [check_cvat(python, helper, work / "cvat"),
                    check_labelstudio(python, helper, work / "ls")]
+        for name in ("cvat/cvat_out", "ls/ls_out"):
+            found = child(python, helper, "croissant", str(work / name / "croissant.json"))
+            reports.append({"check": f"mlcroissant validates {name}/croissant.json",
+                            **found, "ok": found["valid"]})
     for report in reports:
         print(json.dumps(report))
     return 0 if all(r["ok"] for r in reports) else 1
