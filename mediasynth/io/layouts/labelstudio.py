@@ -14,7 +14,8 @@ Results (coordinates in percent of `original_width`/`original_height`):
   it, becomes the polygon of the corners); `polygonlabels` -> polygon; `keypointlabels` ->
   one object with one keypoint; `brushlabels` -> RLE mask (its RGBA RLE decoded, see
   ls_brush.py); `choices` -> the task's class (`extra.choices`; a task without objects is
-  stratified by its first choice);
+  stratified by its first choice; when no task has a region at all, outputs go to class
+  folders of the first choice, as for a classification dataset);
 - audio `labels` (`start`/`end` in seconds) -> events (the schema of events.py), retimed
   like event tables;
 - `videorectangle` (keyframes of percent boxes; Label Studio interpolates linearly between
@@ -176,6 +177,8 @@ class LabelStudioLayout:
                 result.items[key] = {"label": label, "annotation": annotation,
                                      "name": name_below(key, rel(media.parent, src))}
         result.meta["kinds"] = sorted(kinds)
+        if result.items and all(_classification_only(i) for i in result.items.values()):
+            result.annotated = False  # choices only: outputs go to class folders
         return result
 
     def export(self, out: Path, splits: dict[str, list[dict]], meta: dict, *,
@@ -189,6 +192,13 @@ class LabelStudioLayout:
                                                        separators=(",", ":")) + "\n").encode())
             written.append(dest)
         return written
+
+
+def _classification_only(item: dict) -> bool:
+    """An item whose task gives a class (choices) and no region at all."""
+    ann = item["annotation"]
+    return bool(item["label"]) and bool((ann.get("extra") or {}).get("choices")) and not (
+        ann.get("objects") or ann.get("events") or ann.get("tracks"))
 
 
 def _media_reference(task: dict, where: str) -> tuple[str, str]:

@@ -233,3 +233,17 @@ def test_video_tracks_read_into_the_tracks_schema_without_outside_frames(tmp_pat
     boxes = ET.fromstring(text).findall("track/box")
     assert [(b.get("frame"), b.get("outside")) for b in boxes] == [("0", "0"), ("1", "0"),
                                                                   ("2", "1")]
+
+
+def test_fiftyone_labels_xml_beside_data_is_read(tmp_path):
+    src = tmp_path / "fo"
+    (src / "data").mkdir(parents=True)
+    Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(src / "data" / "a.jpg")
+    (src / "labels.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>'
+        '<image id="0" name="a.jpg" width="40" height="30">'
+        '<box label="cat" occluded="0" xtl="1" ytl="2" xbr="11" ybr="12"/></image>'
+        '</annotations>\n')
+    layout, read = read_layout(src)
+    assert layout.name == "cvat" and read.consumed == {"labels.xml"}
+    assert read.items["data/a.jpg"]["annotation"]["objects"][0]["bbox"] == [1, 2, 11, 12]

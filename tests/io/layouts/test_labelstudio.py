@@ -216,3 +216,40 @@ def test_video_rectangle_keyframes_become_interpolated_tracks(tmp_path):
     sequence = back[0]["value"]["sequence"]
     assert [(k["frame"], k["enabled"]) for k in sequence] == [
         (1, True), (2, True), (3, False), (5, True), (6, False)]
+
+
+def test_choices_only_export_is_a_classification_dataset_in_class_folders(tmp_path):
+    src = tmp_path / "cls"
+    (src / "images").mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    tasks = []
+    for i in range(40):
+        Image.fromarray(rng.integers(0, 255, (32, 40, 3), dtype=np.uint8)).save(
+            src / "images" / f"x{i:02d}.jpg")
+        tasks.append({"data": {"image": f"/data/local-files/?d=images/x{i:02d}.jpg"},
+                      "id": i, "annotations": [{"result": [
+                          {"type": "choices", "from_name": "c", "to_name": "image",
+                           "value": {"choices": ["cat" if i % 2 else "dog"]}}]}]})
+    (src / "tasks.json").write_text(json.dumps(tasks))
+    _, read = read_layout(src)
+    assert not read.annotated
+    out = tmp_path / "out"
+    assert expand(src, out, pipeline_file(tmp_path, PIPELINE, split=True), "-n", "1") == 0
+    ok = [r for r in rows(out) if r["status"] == "ok"]
+    assert {r["class"] for r in ok} == {"cat", "dog"}
+    assert all(Path(r["output"]).parts[1] == r["class"] for r in ok)
+    tasks_out = [t for p in (out / "labelstudio").glob("*.json")
+                 for t in json.loads(p.read_text())]
+    assert len(tasks_out) == len(ok)
+    assert all(t["annotations"][0]["result"][0]["value"]["choices"] in (["cat"], ["dog"])
+               for t in tasks_out)
+
+
+def test_several_annotations_of_a_task_are_named_in_a_warning(tmp_path):
+    src, _ = label_studio_tree(tmp_path, n_images=3, n_audio=0)
+    tasks = json.loads((src / "export.json").read_text())
+    tasks[1]["annotations"].append({"id": 99, "result": []})
+    (src / "export.json").write_text(json.dumps(tasks))
+    _, read = read_layout(src)
+    (note,) = read.meta["notes"]
+    assert "2 annotations, read the first (id 2); ids [99] not read" in note
