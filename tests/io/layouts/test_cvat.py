@@ -247,3 +247,42 @@ def test_fiftyone_labels_xml_beside_data_is_read(tmp_path):
     layout, read = read_layout(src)
     assert layout.name == "cvat" and read.consumed == {"labels.xml"}
     assert read.items["data/a.jpg"]["annotation"]["objects"][0]["bbox"] == [1, 2, 11, 12]
+
+
+def test_a_video_track_is_flipped_with_its_clip_and_written_back_as_cvat_video(tmp_path):
+    from tests.video.helpers import encode_frames
+
+    src = tmp_path / "vid"
+    src.mkdir()
+    frames, boxes = [], []
+    for f in range(10):
+        frame = np.zeros((48, 64, 3), np.uint8)
+        x = 4 + 3 * f
+        frame[10:26, x:x + 12] = 255
+        frames.append(frame)
+        boxes.append((x, 10, x + 12, 26))
+    encode_frames(src / "clip.mp4", frames)
+    track = "".join(f'<box frame="{f}" keyframe="{int(f == 0)}" outside="0" occluded="0" '
+                    f'xtl="{b[0]}" ytl="{b[1]}" xbr="{b[2]}" ybr="{b[3]}" z_order="0"/>'
+                    for f, b in enumerate(boxes))
+    (src / "annotations.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta>'
+        '<task><source>clip.mp4</source><labels><label><name>square</name></label></labels>'
+        f'</task></meta><track id="3" label="square" source="manual">{track}'
+        '<box frame="10" keyframe="1" outside="1" occluded="0" xtl="0" ytl="0" xbr="1" '
+        'ybr="1" z_order="0"/></track></annotations>\n')
+    out = tmp_path / "out"
+    flip = pipeline_file(tmp_path, "video: {frames: [{type: image.flip_horizontal}]}\n")
+    assert expand(src, out, flip, "-n", "1") == 0
+    (row,) = [r for r in rows(out) if r["status"] == "ok"]
+    assert row["output"].startswith("videos/default/")
+    xml_path = out / "annotations" / f"{Path(row['output']).stem}.xml"
+    _, back = read_layout(out, "cvat")
+    (item,) = back.items.values()
+    moved = item["annotation"]["tracks"]
+    assert [t["frame"] for t in moved] == list(range(10))
+    for t, (x0, y0, x1, y1) in zip(moved, boxes):
+        assert t["bbox"] == pytest.approx([64 - x1, y0, 64 - x0, y1], abs=0.01)
+        assert t["category"] == "square"
+    outside = ET.parse(xml_path).getroot().findall("track/box[@outside='1']")
+    assert [b.get("frame") for b in outside] == ["10"]

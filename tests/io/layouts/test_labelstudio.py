@@ -253,3 +253,41 @@ def test_several_annotations_of_a_task_are_named_in_a_warning(tmp_path):
     _, read = read_layout(src)
     (note,) = read.meta["notes"]
     assert "2 annotations, read the first (id 2); ids [99] not read" in note
+
+
+def test_a_video_rectangle_follows_its_clip_through_a_flip(tmp_path):
+    from tests.video.helpers import encode_frames
+
+    src = tmp_path / "vid"
+    src.mkdir()
+    frames = []
+    for f in range(10):
+        frame = np.zeros((48, 64, 3), np.uint8)
+        frame[12:24, 8 + 4 * f:24 + 4 * f] = 255
+        frames.append(frame)
+    encode_frames(src / "clip.mp4", frames)
+    sequence = [{"frame": 1, "enabled": True, "x": 12.5, "y": 25.0, "width": 25.0,
+                 "height": 25.0, "rotation": 0, "time": 0.0},
+                {"frame": 10, "enabled": False, "x": 68.75, "y": 25.0, "width": 25.0,
+                 "height": 25.0, "rotation": 0, "time": 0.36}]
+    (src / "export.json").write_text(json.dumps([{
+        "id": 1, "data": {"video": "/data/upload/1/0a1b2c3d-clip.mp4"},
+        "annotations": [{"id": 1, "result": [{
+            "id": "v", "type": "videorectangle", "from_name": "box", "to_name": "video",
+            "value": {"sequence": sequence, "framesCount": 10, "labels": ["square"]}}]}]}]))
+    out = tmp_path / "out"
+    flip = pipeline_file(tmp_path, "video: {frames: [{type: image.flip_horizontal}]}\n")
+    assert expand(src, out, flip, "-n", "1") == 0
+    (row,) = [r for r in rows(out) if r["status"] == "ok"]
+    tracks = row["annotation"]["tracks"]
+    assert len(tracks) == 10
+    for f, t in enumerate(tracks):
+        x0 = 8 + 4 * f
+        assert t["bbox"] == pytest.approx([64 - x0 - 16, 12, 64 - x0, 24], abs=0.01)
+    (task,) = json.loads((out / "labelstudio" / "default.json").read_text())
+    keys = task["annotations"][0]["result"][0]["value"]["sequence"]
+    assert [k["frame"] for k in keys] == list(range(1, 11)) and not keys[-1]["enabled"]
+    assert keys[0]["x"] == pytest.approx((64 - 24) / 64 * 100, abs=0.01)
+    _, back = read_layout(out, "labelstudio")
+    again = back.items[row["output"]]["annotation"]["tracks"]
+    assert np.allclose([t["bbox"] for t in again], [t["bbox"] for t in tracks], atol=0.01)
