@@ -124,6 +124,9 @@ class CvatLayout:
             except (ET.ParseError, OSError) as exc:
                 raise ConfigError(f"{xml_path}: not a readable CVAT XML ({exc})") from None
             _read_labels(root, result.meta["labels"])
+            if root.find("track") is not None and root.find("image") is not None:
+                raise ConfigError(f"{xml_path}: holds both <image> and <track> elements; "
+                                  "export the task as CVAT for images or for video")
             if root.find("track") is not None:
                 self._read_video(src, xml_path, root, lookup, result)
             else:

@@ -286,3 +286,36 @@ def test_a_video_track_is_flipped_with_its_clip_and_written_back_as_cvat_video(t
         assert t["category"] == "square"
     outside = ET.parse(xml_path).getroot().findall("track/box[@outside='1']")
     assert [b.get("frame") for b in outside] == ["10"]
+
+
+def test_coco_converts_to_cvat_and_label_studio_that_read_back(tmp_path):
+    import json
+
+    from tests.io.layouts.helpers import FLIP, noise_image
+
+    src = tmp_path / "coco"
+    images, annotations = [], []
+    for i in range(20):
+        noise_image(src / "images" / f"i{i:02d}.jpg", 120, 90, seed=i)
+        images.append({"id": i + 1, "file_name": f"i{i:02d}.jpg", "width": 120, "height": 90})
+        annotations.append({"id": i + 1, "image_id": i + 1, "category_id": 1 + i % 2,
+                            "bbox": [10 + i, 20, 30, 25], "area": 750, "iscrowd": 0,
+                            "segmentation": [[10 + i, 20, 40 + i, 20, 25 + i, 45]]})
+    (src / "annotations").mkdir()
+    (src / "annotations" / "instances_default.json").write_text(json.dumps(
+        {"images": images, "annotations": annotations,
+         "categories": [{"id": 1, "name": "car"}, {"id": 2, "name": "bus"}]}))
+    out = tmp_path / "out"
+    assert expand(src, out, pipeline_file(tmp_path, FLIP), "-n", "1",
+                  "--annotations", "cvat,labelstudio") == 0
+    ok = {r["output"]: r["annotation"] for r in rows(out) if r["status"] == "ok"}
+    for name in ("cvat", "labelstudio"):
+        _, back = read_layout(out, name)
+        assert set(back.items) == set(ok), name
+        for key, item in back.items.items():
+            (obj,) = item["annotation"]["objects"]
+            (want,) = ok[key]["objects"]
+            assert obj["category"] == want["category"]
+            assert np.allclose(obj["polygons"][0], want["polygons"][0], atol=0.01)
+    root = ET.parse(out / "default.xml").getroot()
+    assert [n.text for n in root.iterfind("meta/task/labels/label/name")] == ["car", "bus"]
