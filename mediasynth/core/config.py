@@ -92,10 +92,10 @@ class DatasetOptions:
         keep_originals: copy each original into its split too.
         unchained: what sources of a kind the pipeline has no chain for become: copy (each
             copied once, as an original) | skip (left out, with a reason row).
-        layout: how SRC says what its files are: auto | folders | coco | yolo | voc | masks |
-            labels | events | tracks (see mediasynth/io/layouts).
+        layout: how SRC says what its files are: auto | folders | coco | yolo | voc | cvat |
+            labelstudio | masks | labels | events | tracks (see mediasynth/io/layouts).
         annotations: further annotation formats to write besides the source's own, e.g.
-            [coco, yolo, voc].
+            [coco, yolo, voc, cvat, labelstudio].
         min_box_visibility: drop a transformed object whose visible share of its outline
             falls below this (0-1).
         min_box_area_px: drop a transformed object whose box is smaller than this (pixels).
