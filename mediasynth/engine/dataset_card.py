@@ -1,5 +1,6 @@
-"""The dataset card of an OUT: `README.md` with a Hugging Face dataset-card YAML header and
-a body generated from the final manifest, and `croissant.json` (engine/croissant.py).
+"""The dataset card of an OUT (`expand`'s and `synth`'s): `README.md` with a Hugging Face
+dataset-card YAML header and a body generated from the final manifest, and `croissant.json`
+(engine/croissant.py).
 
 Header: `configs` (one per media kind: "default" when OUT holds one kind, else `image`,
 `audio`, `video` with the image one the default) whose `data_files` list each split's glob
