@@ -41,7 +41,7 @@ import json
 import math
 import re
 from pathlib import Path, PurePosixPath
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import numpy as np
 
@@ -114,9 +114,10 @@ class _MediaLookup:
         path = media_path(reference)
         if not path:
             return None
+        root = self.src.resolve()
         for folder in (self.src, json_path.parent):
             candidate = folder / path
-            if candidate.is_file() and self.src in candidate.resolve().parents:
+            if candidate.is_file() and candidate.resolve().is_relative_to(root):
                 return candidate
         name = PurePosixPath(path).name
         for key in (name, UPLOAD_PREFIX.sub("", name)):
@@ -129,8 +130,9 @@ class _MediaLookup:
 def media_path(reference: str) -> str:
     """The file path a task's data value names (see the module's docstring)."""
     parsed = urlparse(reference)
-    if "d" in parse_qs(parsed.query) and parsed.path.endswith("/local-files/"):
-        path = parse_qs(parsed.query)["d"][0]
+    query = parse_qs(parsed.query, errors="surrogateescape")  # as Label Studio (Django) reads
+    if "d" in query and parsed.path.rstrip("/").endswith("/local-files"):
+        path = query["d"][0]
     elif parsed.scheme in ("http", "https", "s3", "gs", "azure-blob", "file"):
         path = unquote(parsed.path)
     else:
@@ -450,11 +452,17 @@ def task_of(entry: dict, task_id: int, target: str = "annotations",
     if extra.get("choices") and not any(r.get("type") == "choices" for r in results):
         results.append({"id": f"c{len(results)}", "type": "choices", "from_name": "choice",
                         "to_name": data_key, "value": {"choices": extra["choices"]}})
-    task = {"id": task_id, "data": {data_key: LOCAL_FILES + entry["file"]},
+    task = {"id": task_id, "data": {data_key: local_files_url(entry["file"])},
             target: [{"id": task_id, "result": results, "ground_truth": False}]}
     if ls.get("meta"):
         task["meta"] = ls["meta"]
     return task
+
+
+def local_files_url(path: str) -> str:
+    """The URL Label Studio's local storage serves `path` (relative to its document root)
+    at; the path is percent-encoded, as Label Studio decodes it."""
+    return LOCAL_FILES + quote(path, safe="/", errors="surrogateescape")
 
 
 def _region(obj_ls: dict, kind: str, data_key: str, index: int, labels: list[str],
