@@ -8,9 +8,10 @@ installed (default
 so everything they do runs in that Python, in a child. Without one the bench says so and
 exits 0.
 
-1. The test trees of tests/io/layouts/test_cvat.py (a CVAT for images 1.1 XML as Datumaro
-   writes it: boxes, a rotated box, polygons, points, polylines, masks, tags, attributes)
-   and test_labelstudio.py (rectangles, polygons, keypoints, brush masks, choices, audio
+1. A CVAT for images 1.1 export written by Datumaro itself (100 images: boxes with
+   attributes and z_order, polygons, points, polylines, masks), the test tree of
+   tests/io/layouts/test_cvat.py (also rotated boxes and tags) and that of
+   test_labelstudio.py (rectangles, polygons, keypoints, brush masks, choices, audio
    segments) are expanded with a geometric pipeline (and a time stretch for audio).
 2. Datumaro's `cvat` importer reads the CVAT OUT: per image, the count of each shape type,
    every box within 1 px of the manifest's, every attribute and z_order, every mask's
@@ -101,6 +102,29 @@ def brush_and_coco(json_path, out_dir):
                       "coco_images": len(coco["images"])}))
 
 
+def datumaro_write(dest):
+    import datumaro as dm
+    rng = np.random.default_rng(0)
+    labels = ["car", "road", "person", "lane", "sky"]
+    cats = {dm.AnnotationType.label: dm.LabelCategories.from_iterable(labels)}
+    cats[dm.AnnotationType.label].attributes.update(["color"])
+    items = []
+    for i in range(100):
+        h, w = (90, 120) if i % 2 else (100, 100)
+        img = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+        mask = np.zeros((h, w), np.uint8); mask[30:60, 40:80] = 1; mask[40:45, 50:55] = 0
+        anns = [dm.Bbox(10 + i % 20, 12, 30, 20, label=0, attributes={"color": "red", "occluded": bool(i % 2)}, z_order=i % 3),
+                dm.Polygon([20, 50, 60, 50, 40, 80], label=1, z_order=1),
+                dm.Points([15, 15, 18, 22], label=2),
+                dm.PolyLine([5, 85, 110, 80], label=3)]
+        if i % 5 == 0:
+            anns.append(dm.Mask(mask, label=4))
+        items.append(dm.DatasetItem(id=f"img_{i:03d}", subset="default", media=dm.Image.from_numpy(img), annotations=anns))
+    ds = dm.Dataset.from_iterable(items, categories=cats, media_type=dm.Image)
+    ds.export(dest, "cvat", save_media=True)
+    print(json.dumps({"items": len(ds)}))
+
+
 def croissant(path):
     import mlcroissant as mlc
     try:
@@ -113,6 +137,8 @@ def croissant(path):
 
 if sys.argv[1] == "datumaro":
     datumaro_dump(sys.argv[2])
+elif sys.argv[1] == "datumaro_write":
+    datumaro_write(sys.argv[2])
 elif sys.argv[1] == "croissant":
     croissant(sys.argv[2])
 else:
@@ -169,13 +195,17 @@ def cvat_type(obj: dict) -> str | None:
     return "box"
 
 
-def check_cvat(python: str, helper: Path, work: Path) -> dict:
+def check_cvat(python: str, helper: Path, work: Path, *, by_datumaro: bool) -> dict:
     from pycocotools import mask as mask_utils
 
     from tests.io.layouts.helpers import GEOMETRIC, pipeline_file
     from tests.io.layouts.test_cvat import datumaro_cvat_tree
 
-    src, _ = datumaro_cvat_tree(work)
+    if by_datumaro:
+        src = work / "datumaro_export"
+        child(python, helper, "datumaro_write", str(src))
+    else:
+        src, _ = datumaro_cvat_tree(work)
     out = work / "cvat_out"
     expand(src, out, pipeline_file(work, GEOMETRIC, split=True), "cvat")
     items = child(python, helper, "datumaro", str(out))
@@ -218,7 +248,8 @@ def check_cvat(python: str, helper: Path, work: Path) -> dict:
         tags = (row["annotation"].get("extra") or {}).get("tags") or []
         if len(tags) != sum(g["type"] == "label" for g in got):
             problems.append(f"{name}: tags")
-    return {"check": "datumaro imports the CVAT OUT", "images": len(rows),
+    what = "Datumaro's own cvat export" if by_datumaro else "the test tree"
+    return {"check": f"datumaro imports the CVAT OUT of {what}", "images": len(rows),
             "imported": len(items), "objects": objects, "boxes_within_1px": boxes_checked,
             "masks_same_pixels": masks_checked, "problems": problems[:10],
             "ok": not problems and len(items) == len(rows)}
@@ -287,9 +318,10 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         helper = work / "helper.py"
         helper.write_text(HELPER)
-        reports = [check_cvat(python, helper, work / "cvat"),
+        reports = [check_cvat(python, helper, work / "dm", by_datumaro=True),
+                   check_cvat(python, helper, work / "cvat", by_datumaro=False),
                    check_labelstudio(python, helper, work / "ls")]
-        for name in ("cvat/cvat_out", "ls/ls_out"):
+        for name in ("dm/cvat_out", "cvat/cvat_out", "ls/ls_out"):
             found = child(python, helper, "croissant", str(work / name / "croissant.json"))
             reports.append({"check": f"mlcroissant validates {name}/croissant.json",
                             **found, "ok": found["valid"]})

@@ -319,3 +319,41 @@ def test_coco_converts_to_cvat_and_label_studio_that_read_back(tmp_path):
             assert np.allclose(obj["polygons"][0], want["polygons"][0], atol=0.01)
     root = ET.parse(out / "default.xml").getroot()
     assert [n.text for n in root.iterfind("meta/task/labels/label/name")] == ["car", "bus"]
+
+
+# an <image> as Datumaro 1.13's `cvat` export writes it (images/ beside default.xml, no
+# subset attribute, outside/keyframe on every shape, the mask's runs over the whole image)
+DATUMARO_IMAGE = """<image id="0" name="img_000.jpg" width="100" height="100">
+    <box label="car" occluded="0" outside="0" keyframe="0" xtl="10.00" ytl="12.00"
+     xbr="40.00" ybr="32.00" z_order="0"><attribute name="color">red</attribute></box>
+    <polygon label="road" occluded="0" outside="0" keyframe="0"
+     points="20.00,50.00;60.00,50.00;40.00,80.00" z_order="1"></polygon>
+    <points label="person" occluded="0" outside="0" keyframe="0"
+     points="15.00,15.00;18.00,22.00" z_order="0"></points>
+    <polyline label="lane" occluded="0" outside="0" keyframe="0"
+     points="5.00,85.00;110.00,80.00" z_order="0"></polyline>
+    <mask label="sky" occluded="0" outside="0" keyframe="0" rle="RUNS" left="0" top="0"
+     width="100" height="100" z_order="0"></mask>
+  </image>"""
+
+
+def test_reads_an_image_exactly_as_datumaro_writes_it(tmp_path):
+    src = tmp_path / "dm"
+    (src / "images").mkdir(parents=True)
+    Image.fromarray(np.zeros((100, 100, 3), np.uint8)).save(src / "images" / "img_000.jpg")
+    runs = "3040, " + "40, 60, " * 10 + "10, 5, 25, 60, " * 5 + "40, 60, " * 14 + "40, 4020"
+    (src / "default.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta>'
+        "<task><name>default</name><labels><label><name>car</name></label></labels></task>"
+        f"</meta>{DATUMARO_IMAGE.replace('RUNS', runs)}</annotations>\n")
+    layout, read = read_layout(src)
+    assert layout.name == "cvat" and read.missing == []
+    objects = read.items["images/img_000.jpg"]["annotation"]["objects"]
+    assert [o["category"] for o in objects] == ["car", "road", "person", "lane", "sky"]
+    assert objects[0]["extra"] == {"occluded": 0, "z_order": 0,
+                                   "attributes": {"color": "red"}}
+    assert objects[4]["bbox"] == [40.0, 30.0, 80.0, 60.0]
+    from pycocotools import mask as mask_utils
+
+    assert mask_utils.area({"size": [100, 100], "counts": objects[4]["rle"][
+        "counts"].encode()}) == 40 * 30 - 25
