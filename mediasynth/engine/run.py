@@ -328,7 +328,8 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
     """What a user should know before trusting the plan."""
     warnings = []
     usable = [j for j in plan.jobs if j.problem is None]
-    if usable and all(j.class_name is None and j.info is None for j in usable):
+    if usable and all(j.class_name is None and set(j.info or ()) <= {"provenance"}
+                      for j in usable):
         warnings.append("SRC has no class folders (SRC/<class>/...): outputs carry no labels")
     if pipeline.variants == 0 and not pipeline.dataset.keep_originals:
         warnings.append("-n 0 without --keep-originals: train gets no outputs")

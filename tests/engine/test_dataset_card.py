@@ -198,3 +198,22 @@ def test_a_synth_out_gets_a_card_of_its_generator(tmp_path):
     loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hf"))
     assert {s: d.num_rows for s, d in loaded.items()} == dict(Counter(r["split"] for r in made))
     assert json.loads((out / "croissant.json").read_text())["name"] == card.data.pretty_name
+
+
+def test_a_webdataset_out_declares_its_shards(tmp_path):
+    import datasets
+
+    from tests.engine.helpers import make_tree
+
+    src = make_tree(tmp_path / "src", images=(("circle", 12), ("square", 8)), tones=())
+    out = tmp_path / "out"
+    assert expand(src, out, pipeline_file(tmp_path, PIPELINE), "-n", "1", "--format",
+                  "webdataset") == 0
+    text = (out / "README.md").read_text()
+    assert "- train/*.tar" in text and "- test/*.tar" in text
+    loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hf"))
+    ok = [r for r in rows(out) if r["status"] == "ok"]
+    assert sum(d.num_rows for d in loaded.values()) == len(ok)
+    doc = json.loads((out / "croissant.json").read_text())
+    assert {d["encodingFormat"] for d in doc["distribution"]} == {
+        "application/jsonlines", "application/x-tar"}
