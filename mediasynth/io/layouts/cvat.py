@@ -16,14 +16,15 @@ keypoints, so they move with the pixels; vertices that leave the frame are dropp
 export), `<mask rle left top width height>` (CVAT's RLE: run lengths over the box's
 pixels in row order, starting with a background run) as an RLE object, `<tag>` as an
 image-level label (`extra.tags`; an image with tags and no objects is stratified by its
-first tag). Every object keeps `occluded`, `z_order`, `source`, `group_id` and its
+first tag); `<ellipse cx cy rx ry>` becomes a 32-vertex polygon (its source geometry in
+`extra.ellipse`); other shapes (`<cuboid>`, `<skeleton>`) are refused by name. Every object keeps `occluded`, `z_order`, `source`, `group_id` and its
 `<attribute>`s (`extra.attributes`) through to the output.
 
 Video 1.1: each `<track id label>`'s per-frame `<box>` becomes the tracks schema of
 video/tracks.py (`frame`, `id`, `bbox`, `category`; `keyframe`, `occluded`, `z_order` and
 attributes in `extra`); frames marked `outside="1"` are not boxes and are left out (the
 exporter writes an `outside` box after each track's last frame, as CVAT does). `<polygon>`
-tracks are refused (their vertices cannot ride the box-only track path).
+tracks, and tracks of any other shape, are refused (only boxes ride the track path).
 
 Out: one `<split>.xml` per split (CVAT for images 1.1) with images in `images/<split>/`;
 for clips, one `annotations/<clip stem>.xml` each (video 1.1: a CVAT task holds one clip)
@@ -44,6 +45,7 @@ from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.discover import files_under
 from mediasynth.io.layouts.base import LayoutRead, rel, stratum
+from mediasynth.io.layouts.shapes import ellipse_polygon
 from mediasynth.io.sniff import extension_kind
 
 SHAPES = ("box", "polygon", "polyline", "points", "mask")
@@ -147,8 +149,13 @@ class CvatLayout:
             if key in result.items:
                 continue
             width, height = _int(node.get("width")), _int(node.get("height"))
-            objects = [obj for child in node if child.tag in SHAPES
-                       for obj in [_shape(child, width, height, xml_path)] if obj is not None]
+            unknown = sorted({c.tag for c in node} - set(SHAPES) - {"tag", "ellipse"})
+            if unknown:
+                raise ConfigError(f"{xml_path}: image {name!r} has <{unknown[0]}> shapes, which "
+                                  "are not read (read: box, polygon, polyline, points, mask, "
+                                  "ellipse, tag)")
+            objects = [_shape(child, width, height, xml_path) for child in node
+                       if child.tag in SHAPES or child.tag == "ellipse"]
             extra = {k: v for k, v in node.attrib.items()
                      if k not in ("id", "name", "width", "height", "subset")}
             tags = [_tag(t) for t in node.iter("tag")]
@@ -275,6 +282,15 @@ def _shape(node, width, height, xml_path: Path) -> dict | None:
             obj["extra"]["rotated_box_deg"] = angle
         else:
             obj["bbox"] = [x0, y0, x1, y1]
+    elif node.tag == "ellipse":
+        try:
+            cx, cy, rx, ry = (float(node.get(k)) for k in ("cx", "cy", "rx", "ry"))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: an ellipse needs cx, cy, rx and ry") from None
+        points = ellipse_polygon(cx, cy, rx, ry, float(node.get("rotation", 0) or 0))
+        obj["polygons"] = [points.ravel().round(3).tolist()]
+        obj["bbox"] = _bounds(points)
+        obj["extra"]["ellipse"] = [cx, cy, rx, ry]
     elif node.tag == "polygon":
         points = _points(node.get("points", ""), where)
         if len(points) < 3:
@@ -379,8 +395,7 @@ def _track(node, xml_path: Path) -> list[dict]:
         track_id = int(node.get("id", ""))
     except ValueError:
         raise ConfigError(f"{xml_path.name}: a <track> without a numeric id") from None
-    if node.find("polygon") is not None or node.find("polyline") is not None or \
-            node.find("points") is not None or node.find("mask") is not None:
+    if {child.tag for child in node} - {"box"}:
         raise ConfigError(f"{xml_path.name}: track {track_id} holds shapes other than boxes; "
                           "only box tracks can follow a clip's edits")
     rows = []
@@ -512,7 +527,7 @@ def _write_object(parent, obj: dict, width, height) -> None:
             node = ET.SubElement(parent, "polygon")
             pts = np.asarray(polygon, np.float64).reshape(-1, 2)
             node.set("points", ";".join(f"{_fmt(x)},{_fmt(y)}" for x, y in pts))
-            _common(node, _without(obj, "shape", "rotated_box_deg"))
+            _common(node, _without(obj, "shape", "rotated_box_deg", "ellipse"))
         return
     elif obj.get("rle"):
         found = rle_to_cvat_mask(obj["rle"])

@@ -11,8 +11,9 @@ cancelled is read (ground truth first); a task with others gets a warning naming
 
 Results (coordinates in percent of `original_width`/`original_height`):
 - `rectanglelabels` -> box (a `rotation` about the top-left corner, as Label Studio turns
-  it, becomes the polygon of the corners); `polygonlabels` -> polygon; `keypointlabels` ->
-  one object with one keypoint; `brushlabels` -> RLE mask (its RGBA RLE decoded, see
+  it, becomes the polygon of the corners); `polygonlabels` -> polygon; `ellipselabels` ->
+  a 32-vertex polygon (its source values in `extra.labelstudio.ellipse`); `keypointlabels`
+  -> one object with one keypoint; `brushlabels` -> RLE mask (its RGBA RLE decoded, see
   ls_brush.py); `choices` -> the task's class (`extra.choices`; a task without objects is
   stratified by its first choice; when no task has a region at all, outputs go to class
   folders of the first choice, as for a classification dataset);
@@ -50,6 +51,7 @@ from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.discover import files_under
 from mediasynth.io.layouts import ls_brush
 from mediasynth.io.layouts.base import LayoutRead, name_below, rel, stratum
+from mediasynth.io.layouts.shapes import ellipse_polygon
 from mediasynth.io.sniff import extension_kind
 
 MEDIA_KEYS = ("image", "audio", "video", "img", "url", "file")
@@ -324,12 +326,19 @@ def _object(result: dict, width, height, where: str) -> dict:
             obj["bbox"] = [x - pad, y - pad, x + pad, y + pad]
             if value.get("width") is not None:
                 ls["width"] = value["width"]
+        elif kind == "ellipselabels":
+            points = ellipse_polygon(float(value["x"]) * sx, float(value["y"]) * sy,
+                                     float(value["radiusX"]) * sx, float(value["radiusY"]) * sy,
+                                     float(value.get("rotation") or 0))
+            obj["polygons"] = [points.ravel().round(4).tolist()]
+            obj["bbox"] = _bounds(points)
+            ls["ellipse"] = {k: value[k] for k in ("x", "y", "radiusX", "radiusY")}
         elif kind == "brushlabels":
             obj["rle"], obj["bbox"] = _brush(result, value, where)
         else:
             raise ConfigError(f"{where}: Label Studio result type {kind!r} is not read "
-                              "(read: rectanglelabels, polygonlabels, keypointlabels, "
-                              f"brushlabels, choices, labels, videorectangle, "
+                              "(read: rectanglelabels, polygonlabels, ellipselabels, "
+                              "keypointlabels, brushlabels, choices, labels, videorectangle, "
                               f"{', '.join(sorted(PASSED_TYPES))})")
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: unreadable {kind} result ({exc})") from None

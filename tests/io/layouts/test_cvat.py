@@ -357,3 +357,26 @@ def test_reads_an_image_exactly_as_datumaro_writes_it(tmp_path):
 
     assert mask_utils.area({"size": [100, 100], "counts": objects[4]["rle"][
         "counts"].encode()}) == 40 * 30 - 25
+
+
+def test_ellipses_become_polygons_and_skeletons_are_refused_by_name(tmp_path):
+    src = tmp_path / "el"
+    (src / "images").mkdir(parents=True)
+    Image.fromarray(np.zeros((60, 80, 3), np.uint8)).save(src / "images" / "a.png")
+    xml = ('<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>'
+           '<image id="0" name="a.png" width="80" height="60">'
+           '<ellipse label="ball" occluded="0" cx="40" cy="30" rx="20" ry="10" z_order="0"/>'
+           'EXTRA</image></annotations>\n')
+    (src / "annotations.xml").write_text(xml.replace("EXTRA", ""))
+    _, read = read_layout(src)
+    (ball,) = read.items["images/a.png"]["annotation"]["objects"]
+    assert ball["bbox"] == pytest.approx([20, 20, 60, 40])
+    assert ball["extra"]["ellipse"] == [40, 30, 20, 10]
+    text = cvat.cvat_xml([{"file": "images/default/a.png",
+                           "annotation": read.items["images/a.png"]["annotation"]}],
+                         [{"name": "ball"}], "default")
+    assert len(ET.fromstring(text).findall("image/polygon")) == 1
+    (src / "annotations.xml").write_text(xml.replace(
+        "EXTRA", '<skeleton label="person"><points label="nose" points="1,1"/></skeleton>'))
+    with pytest.raises(ConfigError, match="<skeleton> shapes, which are not read"):
+        read_layout(src)

@@ -139,14 +139,26 @@ def test_detects_and_reads_every_result_type(tmp_path):
         ("dog", 0.2, 0.5), ("bird", 0.6, 0.9)]
 
 
-def test_an_unknown_region_type_is_refused_by_name(tmp_path):
+def test_ellipses_become_polygons_and_an_unknown_region_type_is_refused(tmp_path):
     src, _ = label_studio_tree(tmp_path, n_images=2, n_audio=0)
     tasks = json.loads((src / "export.json").read_text())
     tasks[0]["annotations"][0]["result"].append(
         {"id": "e", "type": "ellipselabels", "original_width": 128, "original_height": 128,
-         "value": {"x": 1, "y": 1, "radiusX": 2, "radiusY": 2, "ellipselabels": ["x"]}})
+         "value": {"x": 50, "y": 50, "radiusX": 20, "radiusY": 10, "rotation": 90,
+                   "ellipselabels": ["x"]}})
     (src / "export.json").write_text(json.dumps(tasks))
-    with pytest.raises(ConfigError, match="'ellipselabels' is not read"):
+    _, read = read_layout(src)
+    ellipse = read.items["images/p000.png"]["annotation"]["objects"][-1]
+    from mediasynth.io.layouts.base import polygon_area
+
+    area = abs(polygon_area(np.asarray(ellipse["polygons"][0]).reshape(-1, 2)))
+    assert area == pytest.approx(np.pi * 25.6 * 12.8, rel=0.01)
+    assert ellipse["bbox"] == pytest.approx([64 - 12.8, 64 - 25.6, 64 + 12.8, 64 + 25.6])
+    tasks[0]["annotations"][0]["result"].append(
+        {"id": "h", "type": "hypertextlabels", "value": {"start": "/p[1]", "end": "/p[1]",
+                                                         "hypertextlabels": ["x"]}})
+    (src / "export.json").write_text(json.dumps(tasks))
+    with pytest.raises(ConfigError, match="'hypertextlabels' is not read"):
         read_layout(src)
 
 
