@@ -1,7 +1,8 @@
 """Annotation files of an expanded OUT, per split, from its final manifest: the source
 layout's own format first, then every format in `dataset.annotations` (COCO <-> YOLO <->
-VOC conversion comes for free: every format is written from the same rows), and Hugging
-Face `metadata.jsonl` beside the images of annotated OUTs."""
+VOC <-> CVAT <-> Label Studio conversion comes for free: every format is written from the
+same rows; a layout's `exports` names the annotation kinds it can write, images' objects
+by default), and Hugging Face `metadata.jsonl` beside the images of annotated OUTs."""
 
 from __future__ import annotations
 
@@ -36,16 +37,25 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
     if not splits:
         return []
     written = layout.export(out, splits, meta, primary=True)
-    images = {split: kept for split, entries in splits.items()  # a Label Studio SRC mixes
-              if (kept := [e for e in entries if e["annotation"].get("objects") is not None])}
+    images = _holding(splits, ("objects",))  # a Label Studio SRC mixes kinds
     if images:
         written += hf_metadata.export(out, images, meta)
-    for name in extra_formats if images else ():
-        if name != layout.name:  # other formats hold images only
-            other = get(name)
-            written += other.export(out, images, {"format": name, **_shared(meta)},
+    for name in extra_formats:
+        other = get(name)
+        entries = _holding(splits, getattr(other, "exports", ("objects",)))
+        if name != layout.name and entries:
+            written += other.export(out, entries, {"format": name, **_shared(meta)},
                                     primary=False)
     return written
+
+
+def _holding(splits: dict[str, list[dict]], keys: tuple[str, ...]) -> dict[str, list[dict]]:
+    """The entries whose annotation holds one of `keys` (objects, events, tracks), per split:
+    what a format can say (COCO, YOLO and VOC: images; CVAT: images and clips; Label
+    Studio: every kind)."""
+    return {split: kept for split, entries in splits.items()
+            if (kept := [e for e in entries if any(e["annotation"].get(k) is not None
+                                                   for k in keys)])}
 
 
 def _shared(meta: dict) -> dict:

@@ -27,8 +27,9 @@ exporter writes an `outside` box after each track's last frame, as CVAT does). `
 tracks, and tracks of any other shape, are refused (only boxes ride the track path).
 
 Out: one `<split>.xml` per split (CVAT for images 1.1) with images in `images/<split>/`;
-for clips, one `annotations/<clip stem>.xml` each (video 1.1: a CVAT task holds one clip)
-naming its clip in `videos/<split>/`; the `<meta>` names every label
+for clips, one `annotations/<clip path with / as __>.xml` each (video 1.1: a CVAT task
+holds one clip) whose `<source>` is the clip's path in OUT (`videos/<split>/` for a CVAT
+SRC, the class folders of a MOT tracks SRC); the `<meta>` names every label
 with its attribute specifications; Datumaro's `cvat` importer and CVAT's own import
 (which reads every XML file of an uploaded archive) read it.
 """
@@ -109,6 +110,7 @@ class _MediaLookup:
 
 class CvatLayout:
     name = "cvat"
+    exports = ("objects", "tracks")  # what an OUT of another layout can be written as
 
     def detect(self, src: Path) -> list[str]:
         return [rel(p, src) for p in cvat_files(src)]
@@ -193,7 +195,7 @@ class CvatLayout:
         for split, entries in sorted(splits.items()):
             clips = [e for e in entries if "tracks" in e["annotation"]]
             for entry in clips:  # CVAT for video: one clip per task, one XML per clip
-                dest = f"annotations/{PurePosixPath(entry['file']).stem}.xml"
+                dest = f"annotations/{clip_xml_name(entry['file'])}"
                 write_bytes_atomic(out / dest, cvat_xml([entry], labels, split).encode())
                 written.append(dest)
             images = [e for e in entries if "objects" in e["annotation"]]
@@ -202,6 +204,12 @@ class CvatLayout:
                 write_bytes_atomic(out / dest, cvat_xml(images, labels, split).encode())
                 written.append(dest)
         return written
+
+
+def clip_xml_name(clip: str) -> str:
+    """The XML file of a clip's tracks: its path in OUT with `/` -> `__`, suffix `.xml`."""
+    path = PurePosixPath(clip)
+    return str(path.with_suffix("")).replace("/", "__") + ".xml"
 
 
 def _int(text) -> int | None:
@@ -452,7 +460,7 @@ def cvat_xml(entries: list[dict], labels: list[dict], subset: str) -> str:
     _write_labels(ET.SubElement(task, "labels"), labels)
     if video:
         entry = entries[0]
-        ET.SubElement(task, "source").text = PurePosixPath(entry["file"]).name
+        ET.SubElement(task, "source").text = entry["file"]
         _write_tracks(root, entry["annotation"])
     else:
         ET.SubElement(task, "subsets").text = subset

@@ -146,6 +146,7 @@ def media_path(reference: str) -> str:
 
 class LabelStudioLayout:
     name = "labelstudio"
+    exports = ("objects", "events", "tracks")  # what an OUT of another layout can be written as
 
     def detect(self, src: Path) -> list[str]:
         return [rel(p, src) for p in export_files(src)]

@@ -380,3 +380,26 @@ def test_ellipses_become_polygons_and_skeletons_are_refused_by_name(tmp_path):
         "EXTRA", '<skeleton label="person"><points label="nose" points="1,1"/></skeleton>'))
     with pytest.raises(ConfigError, match="<skeleton> shapes, which are not read"):
         read_layout(src)
+
+
+def test_mot_tracks_convert_to_cvat_video_and_label_studio_that_read_back(tmp_path):
+    from mediasynth.cli import main
+
+    src = tmp_path / "synth"
+    assert main(["synth", "video", str(src), "--count", "3", "-q", "--no-report",
+                 "--set", "width=96", "--set", "height=64", "--set", "duration_s=0.8"]) == 0
+    out = tmp_path / "out"
+    flip = pipeline_file(tmp_path, "video: {frames: [{type: image.flip_horizontal}]}\n")
+    assert expand(src, out, flip, "-n", "1", "--layout", "tracks",
+                  "--annotations", "cvat,labelstudio") == 0
+    ok = {r["output"]: r["annotation"]["tracks"] for r in rows(out) if r["status"] == "ok"}
+    assert ok and all(ok.values())
+    for name in ("cvat", "labelstudio"):
+        _, back = read_layout(out, name)
+        assert set(back.items) == set(ok), name
+        for key, item in back.items.items():
+            got = sorted(item["annotation"]["tracks"], key=lambda t: (t["id"], t["frame"]))
+            want = sorted(ok[key], key=lambda t: (t["id"], t["frame"]))
+            assert [t["frame"] for t in got] == [t["frame"] for t in want]
+            assert np.allclose([t["bbox"] for t in got], [t["bbox"] for t in want], atol=0.01)
+            assert [t["category"] for t in got] == [t["category"] for t in want]
