@@ -276,7 +276,8 @@ def test_a_video_track_is_flipped_with_its_clip_and_written_back_as_cvat_video(t
     assert expand(src, out, flip, "-n", "1") == 0
     (row,) = [r for r in rows(out) if r["status"] == "ok"]
     assert row["output"].startswith("videos/default/")
-    xml_path = out / "annotations" / f"{Path(row['output']).stem}.xml"
+    xml_path = out / "annotations" / "videos__default__clip__v000.xml"
+    assert cvat.clip_xml_name(row["output"]) == xml_path.name
     _, back = read_layout(out, "cvat")
     (item,) = back.items.values()
     moved = item["annotation"]["tracks"]
