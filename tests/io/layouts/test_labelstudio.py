@@ -303,3 +303,20 @@ def test_a_video_rectangle_follows_its_clip_through_a_flip(tmp_path):
     _, back = read_layout(out, "labelstudio")
     again = back.items[row["output"]]["annotation"]["tracks"]
     assert np.allclose([t["bbox"] for t in again], [t["bbox"] for t in tracks], atol=0.01)
+
+
+def test_a_percent_encoded_non_utf8_name_finds_its_file_and_expands(tmp_path):
+    import os
+
+    src, _ = label_studio_tree(tmp_path, n_images=4, n_audio=0)
+    odd = os.fsencode(str(src / "images")) + b"/caf\xe9 +1.png"
+    os.rename(src / "images" / "p001.png", odd)
+    tasks = json.loads((src / "export.json").read_text())
+    tasks[1]["data"]["image"] = "/data/local-files/?d=images/caf%E9%20%2B1.png"
+    (src / "export.json").write_text(json.dumps(tasks))
+    _, read = read_layout(src)
+    assert read.missing == [] and len(read.items) == 4
+    out = tmp_path / "out"
+    assert expand(src, out, pipeline_file(tmp_path, PIPELINE), "-n", "1") == 0
+    _, back = read_layout(out, "labelstudio")
+    assert len(back.items) == len([r for r in rows(out) if r["status"] == "ok"])
