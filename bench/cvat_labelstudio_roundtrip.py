@@ -189,15 +189,17 @@ def cvat_type(obj: dict) -> str | None:
     if obj.get("polygons"):
         return "polygon"
     shape = (obj.get("extra") or {}).get("shape")
+    if shape == "polyline":
+        return shape  # as many as the frame left pieces of it
     if shape:
-        visible = sum(k[2] > 0 for k in obj["keypoints"])
-        return shape if visible >= (2 if shape == "polyline" else 1) else None
+        return shape if any(k[2] > 0 for k in obj["keypoints"]) else None
     return "box"
 
 
 def check_cvat(python: str, helper: Path, work: Path, *, by_datumaro: bool) -> dict:
     from pycocotools import mask as mask_utils
 
+    from mediasynth.io.layouts.cvat import polyline_pieces
     from tests.io.layouts.helpers import GEOMETRIC, pipeline_file
     from tests.io.layouts.test_cvat import datumaro_cvat_tree
 
@@ -217,7 +219,9 @@ def check_cvat(python: str, helper: Path, work: Path, *, by_datumaro: bool) -> d
         if got is None:
             problems.append(f"{name}: not imported")
             continue
-        want = [(cvat_type(o), o) for o in row["annotation"]["objects"]]
+        want = [(cvat_type(o), o) for o in row["annotation"]["objects"]
+                for _ in range(len(polyline_pieces(o["keypoints"]))
+                               if cvat_type(o) == "polyline" else 1)]
         want = [(t, o) for t, o in want if t]
         objects += len(want)
         shapes = [g for g in got if g["type"] in CVAT_TYPES]

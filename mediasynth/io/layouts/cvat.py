@@ -10,15 +10,17 @@ and FiftyOne export them:
 An XML file at SRC's top (or in annotations/) whose root is `<annotations>` is this layout.
 
 Images 1.1, per `<image name width height>` (name looked up beside the XML, under images/,
-images/<subset>/, data/, or SRC): `<box>` (a `rotation` other than 0 becomes the
-polygon of its corners), `<polygon>`, `<polyline>` and `<points>` (their vertices as
-keypoints, so they move with the pixels; vertices that leave the frame are dropped on
-export), `<mask rle left top width height>` (CVAT's RLE: run lengths over the box's
-pixels in row order, starting with a background run) as an RLE object, `<tag>` as an
-image-level label (`extra.tags`; an image with tags and no objects is stratified by its
-first tag); `<ellipse cx cy rx ry>` becomes a 32-vertex polygon (its source geometry in
-`extra.ellipse`); other shapes (`<cuboid>`, `<skeleton>`) are refused by name. Every object keeps `occluded`, `z_order`, `source`, `group_id` and its
-`<attribute>`s (`extra.attributes`) through to the output.
+images/<subset>/, data/, or SRC): `<box>` (a `rotation` other than 0 becomes the polygon
+of its corners), `<polygon>`, `<polyline>` and `<points>` (their vertices as keypoints, so
+they move with the pixels; points that leave the frame are dropped on export; a polyline
+also carries points every 2 px between its vertices (v = 1), so the frame's cut is found
+within 2 px and a line that leaves and re-enters becomes two polylines), `<mask rle left
+top width height>` (CVAT's RLE: run lengths over the box's pixels in row order, starting
+with a background run) as an RLE object, `<tag>` as an image-level label (`extra.tags`;
+an image with tags and no objects is stratified by its first tag); `<ellipse cx cy rx ry>`
+becomes a 32-vertex polygon (its source geometry in `extra.ellipse`); other shapes
+(`<cuboid>`, `<skeleton>`) are refused by name. Every object keeps `occluded`, `z_order`,
+`source`, `group_id` and its `<attribute>`s (`extra.attributes`) through to the output.
 
 Video 1.1: each `<track id label>`'s per-frame `<box>` becomes the tracks schema of
 video/tracks.py (`frame`, `id`, `bbox`, `category`; `keyframe`, `occluded`, `z_order` and
@@ -53,6 +55,7 @@ SHAPES = ("box", "polygon", "polyline", "points", "mask")
 OBJECT_ATTRIBUTES = ("occluded", "z_order", "source", "group_id")
 VERTEX_SHAPES = ("polyline", "points")
 MEDIA_FOLDERS = ("images", "data", "videos")
+DENSE_PX = 2.0  # spacing of the points that follow a polyline between its vertices
 
 
 # --- finding the files ----------------------------------------------------------------------
@@ -307,7 +310,8 @@ def _shape(node, width, height, xml_path: Path) -> dict | None:
         obj["bbox"] = _bounds(points)
     elif node.tag in VERTEX_SHAPES:
         points = _points(node.get("points", ""), where)
-        obj["keypoints"] = [[float(x), float(y), 2] for x, y in points]
+        obj["keypoints"] = densified(points) if node.tag == "polyline" else \
+            [[float(x), float(y), 2] for x, y in points]
         obj["bbox"] = _padded(_bounds(points))
         obj["extra"]["shape"] = node.tag
     else:  # mask
@@ -514,11 +518,47 @@ def _write_image(root, index: int, entry: dict, subset: str) -> None:
             ET.SubElement(t, "attribute", name=str(name)).text = str(value)
 
 
+def densified(points: np.ndarray) -> list[list[float]]:
+    """A polyline's vertices (v = 2) with points every DENSE_PX along its segments between
+    them (v = 1), as keypoints: where the frame cuts the line, the last point that stays
+    inside marks the cut (within DENSE_PX) once the points have moved."""
+    out = [[float(points[0][0]), float(points[0][1]), 2]]
+    for a, b in zip(points[:-1], points[1:]):
+        steps = int(np.hypot(*(b - a)) // DENSE_PX)
+        for k in range(1, steps + 1):
+            x, y = a + (b - a) * k / (steps + 1)
+            out.append([round(float(x), 3), round(float(y), 3), 1])
+        out.append([float(b[0]), float(b[1]), 2])
+    return out
+
+
+def polyline_pieces(keypoints: list) -> list[list[tuple[float, float]]]:
+    """The visible pieces of a moved polyline (keypoints as `densified` made them, those
+    outside the frame at v = 0): each run of visible points as its end points and the
+    vertices between; a run of one point is no line."""
+    pieces, run = [], []
+    for kp in [*keypoints, [0.0, 0.0, 0]]:
+        if len(kp) < 3 or kp[2] > 0:
+            run.append(kp)
+            continue
+        if len(run) >= 2:
+            inner = [(k[0], k[1]) for k in run[1:-1] if len(k) < 3 or k[2] >= 2]
+            pieces.append([(run[0][0], run[0][1]), *inner, (run[-1][0], run[-1][1])])
+        run = []
+    return pieces
+
+
 def _write_object(parent, obj: dict, width, height) -> None:
     shape = (obj.get("extra") or {}).get("shape")
-    if obj.get("keypoints") and shape in VERTEX_SHAPES:
+    if obj.get("keypoints") and shape == "polyline":
+        for piece in polyline_pieces(obj["keypoints"]):  # the frame may cut it in several
+            node = ET.SubElement(parent, "polyline")
+            node.set("points", ";".join(f"{_fmt(x)},{_fmt(y)}" for x, y in piece))
+            _common(node, _without(obj, "shape"))
+        return
+    if obj.get("keypoints") and shape == "points":
         visible = [kp for kp in obj["keypoints"] if len(kp) < 3 or kp[2] > 0]
-        if len(visible) < (2 if shape == "polyline" else 1):
+        if not visible:
             return
         node = ET.SubElement(parent, shape)
         node.set("points", ";".join(f"{_fmt(x)},{_fmt(y)}" for x, y, *_ in visible))

@@ -172,15 +172,20 @@ def test_a_geometric_expand_writes_cvat_that_reads_back_with_every_object(tmp_pa
     _, back = read_layout(out, "cvat")
     assert len(back.items) == len(ok)
     by_output = {r["output"]: r["annotation"] for r in ok}
-    shapes_seen = set()
+    shapes_seen, cut_ends = set(), []
     for key, item in back.items.items():
         written = by_output[key]
         moved = item["annotation"]
         assert (moved["width"], moved["height"]) == (written["width"], written["height"])
-        expect = [o for o in written["objects"] if not o.get("keypoints") or sum(
-            k[2] > 0 for k in o["keypoints"]) >= (2 if o["extra"]["shape"] == "polyline" else 1)]
+        expect = []
+        for o in written["objects"]:
+            shape = o["extra"].get("shape")
+            if shape == "polyline":
+                expect += [(o, piece) for piece in cvat.polyline_pieces(o["keypoints"])]
+            elif shape != "points" or any(k[2] for k in o["keypoints"]):
+                expect.append((o, None))
         assert len(moved["objects"]) == len(expect), key
-        for a, b in zip(expect, moved["objects"]):
+        for (a, piece), b in zip(expect, moved["objects"]):
             assert a["category"] == b["category"]
             assert a["extra"].get("attributes") == b["extra"].get("attributes")
             if a.get("rle"):
@@ -189,11 +194,22 @@ def test_a_geometric_expand_writes_cvat_that_reads_back_with_every_object(tmp_pa
             elif a.get("polygons"):
                 assert np.allclose(a["bbox"], b["bbox"], atol=0.01)
                 shapes_seen.add("polygon")
+            elif piece is not None:
+                vertices = [k[:2] for k in b["keypoints"] if k[2] == 2]
+                assert np.allclose(vertices, piece, atol=0.01)
+                for end, kp in ((piece[0], a["keypoints"][0]), (piece[-1], a["keypoints"][-1])):
+                    if not np.allclose(end, kp[:2]):  # cut by the frame: near its edge
+                        x, y = end
+                        edge = min(x, y, moved["width"] - x, moved["height"] - y)
+                        assert edge <= 2.5 * cvat.DENSE_PX, (key, end)
+                        cut_ends.append(edge)
+                shapes_seen.add("polyline")
             elif a["extra"].get("shape"):
                 shapes_seen.add(a["extra"]["shape"])
             else:
                 assert np.allclose(a["bbox"], b["bbox"], atol=0.01)
                 shapes_seen.add("box")
+    assert cut_ends  # some polylines were cut by the frame
     assert shapes_seen == {"mask", "polygon", "points", "polyline", "box"}
 
 
