@@ -187,8 +187,10 @@ def _summary(ok: list[dict], recipe: Recipe) -> str:
 
 def _table(header: list[str], lines: list[list]) -> str:
     text = "| " + " | ".join(header) + " |\n| " + " | ".join("---" for _ in header) + " |\n"
-    return text + "".join("| " + " | ".join(str(c).replace("|", "\\|") for c in line) + " |\n"
-                          for line in lines)
+    def cell(value) -> str:
+        return " ".join(str(value).split()).replace("|", "\\|")  # one line, pipes escaped
+
+    return text + "".join("| " + " | ".join(cell(c) for c in line) + " |\n" for line in lines)
 
 
 def _versions(ok: list[dict]) -> dict:
