@@ -298,6 +298,10 @@ def _object(result: dict, width, height, where: str) -> dict:
         ls["labels"] = labels
     obj = {"category": labels[0] if labels else "", "iscrowd": 0,
            "extra": {"labelstudio": ls}}
+    if float(result.get("image_rotation") or 0) % 360:
+        raise ConfigError(f"{where}: result {result.get('id')} was drawn on the image turned "
+                          f"by {result['image_rotation']} degrees; its coordinates are not "
+                          "the file's (reset the rotation in Label Studio and export again)")
     sx, sy = _scale(result, width, height)
     try:
         if kind == "rectanglelabels":

@@ -308,3 +308,12 @@ def test_a_percent_encoded_non_utf8_name_finds_its_file_and_expands(tmp_path):
     assert expand(src, out, pipeline_file(tmp_path, PIPELINE), "-n", "1") == 0
     _, back = read_layout(out, "labelstudio")
     assert len(back.items) == len([r for r in rows(out) if r["status"] == "ok"])
+
+
+def test_a_result_drawn_on_a_turned_image_is_refused(tmp_path):
+    src, _ = label_studio_tree(tmp_path, n_images=2, n_audio=0)
+    tasks = json.loads((src / "export.json").read_text())
+    tasks[1]["annotations"][0]["result"][0]["image_rotation"] = 90
+    (src / "export.json").write_text(json.dumps(tasks))
+    with pytest.raises(ConfigError, match="turned by 90 degrees"):
+        read_layout(src)
