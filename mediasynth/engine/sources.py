@@ -32,9 +32,10 @@ class Sources:
 def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
     outs_inside: list[str] = []
     found = discover(src, exclude=(out,), outs_found=outs_inside)
-    if is_ours(src):  # SRC is itself an OUT: its report is not data
+    if is_ours(src):  # SRC is itself an OUT: its report and card are not data
         found = [f for f in found if not f.rel_path.startswith(("report_assets/",
-                                                                "report.html"))]
+                                                                "report.html"))
+                 and f.rel_path not in ("README.md", "croissant.json")]
     layout, read = read_layout(src, layout_name)
     warnings = [f"skipped {rel}/: it holds an earlier mediasynth OUT" for rel in outs_inside]
     if read.missing:
