@@ -17,7 +17,8 @@ exits 0.
    every box within 1 px of the manifest's, every attribute and z_order, every mask's
    pixels equal to the manifest's RLE.
 3. label-studio-converter's own brush decoder (`brush.decode_rle`) decodes every brush
-   result of the Label Studio OUT to the manifest's mask, and its COCO converter
+   result of the Label Studio OUT to the manifest's mask (and its encoder `mask2rle` gives
+   the same bytes), and its COCO converter
    (`Converter.convert_to_coco`) turns the OUT's image tasks into as many boxes and
    polygons as the manifest holds.
 4. `mlcroissant` loads both OUTs' croissant.json (Croissant 1.0 validation).
@@ -81,7 +82,8 @@ def brush_and_coco(json_path, out_dir):
             if r["type"] == "brushlabels":
                 values = brush.decode_rle(r["value"]["rle"])
                 m = values.reshape(r["original_height"], r["original_width"], 4)[:, :, 3] > 0
-                masks[r["id"] + "@" + str(task["id"])] = int(m.sum())
+                same = list(brush.mask2rle(m.astype(np.uint8) * 255)) == r["value"]["rle"]
+                masks[r["id"] + "@" + str(task["id"])] = int(m.sum()) if same else -1
     config = """<View><Image name="image" value="$image"/>
       <RectangleLabels name="label" toName="image"><Label value="car"/></RectangleLabels>
       <PolygonLabels name="label2" toName="image"><Label value="road"/></PolygonLabels>

@@ -7,8 +7,9 @@ one value, 0: literal values), a 2-bit index into the field sizes, the chunk len
 one in that many bits, then the run's value or each literal value in word-size bits. The
 values are an RGBA image of original_height x original_width, row by row; the mask is its
 alpha channel (non-zero = inside). Encoding uses the converter's parameters (8-bit words,
-field sizes 3, 4, 8, 16) and writes masks as RGBA (255, 255, 255, 255) over zeros, so every
-run covers whole pixels.
+field sizes 3, 4, 8, 16, the same padding) and writes masks as RGBA (255, 255, 255, 255)
+over zeros, so every run covers whole pixels: the bytes equal the converter's `mask2rle` of
+the mask as 0/255.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def encode_values(values: np.ndarray) -> list[int]:
                 parts.append(f"1{index:02b}{chunk - 1:0{RLE_SIZES[index]}b}{value:08b}")
                 length -= chunk
     bits = "".join(parts)
-    bits += "0" * (-len(bits) % 8)
+    bits += "0" * (8 - len(bits) % 8)  # as the converter pads: a whole zero byte when aligned
     return np.packbits(np.frombuffer(bits.encode(), np.uint8) - ord("0")).tolist()
 
 
