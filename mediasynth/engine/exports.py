@@ -38,7 +38,8 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
         return []
     written = layout.export(out, splits, meta, primary=True)
     images = _holding(splits, ("objects",))  # a Label Studio SRC mixes kinds
-    if images:
+    if any(e["annotation"]["objects"] for v in images.values() for e in v):
+        # (a classification export's class folders give `datasets` its labels instead)
         written += hf_metadata.export(out, images, meta)
     for name in extra_formats:
         other = get(name)

@@ -243,6 +243,11 @@ def test_choices_only_export_is_a_classification_dataset_in_class_folders(tmp_pa
     assert len(tasks_out) == len(ok)
     assert all(t["annotations"][0]["result"][0]["value"]["choices"] in (["cat"], ["dog"])
                for t in tasks_out)
+    assert not list(out.rglob("metadata.jsonl"))  # datasets takes labels from the folders
+    import datasets
+
+    loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hf"))
+    assert sorted(loaded["train"].features["label"].names) == ["cat", "dog"]
 
 
 def test_several_annotations_of_a_task_are_named_in_a_warning(tmp_path):
