@@ -231,3 +231,14 @@ def test_a_webdataset_out_declares_its_shards(tmp_path):
     doc = json.loads((out / "croissant.json").read_text())
     assert {d["encodingFormat"] for d in doc["distribution"]} == {
         "application/jsonlines", "application/x-tar"}
+
+
+def test_dataset_license_must_be_a_name(tmp_path):
+    from mediasynth.core.config import load_pipeline
+    from mediasynth.core.errors import ConfigError
+
+    (tmp_path / "ok.yaml").write_text("dataset: {license: mit}\n")
+    assert load_pipeline(tmp_path / "ok.yaml").dataset.license == "mit"
+    (tmp_path / "bad.yaml").write_text("dataset: {license: 5}\n")
+    with pytest.raises(ConfigError, match="dataset.license must be a licence name"):
+        load_pipeline(tmp_path / "bad.yaml")
