@@ -76,12 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="deal the non-test sources into K stratified, grouped folds")
     p.add_argument("--layout", choices=("auto", *LAYOUTS),
                    help="how SRC is organised (default: detected): class folders, COCO JSON, "
-                   "YOLO (Ultralytics or Darknet), Pascal VOC, image/mask pairs, labels.csv")
+                   "YOLO (Ultralytics or Darknet), Pascal VOC, CVAT XML, Label Studio JSON, "
+                   "image/mask pairs, labels.csv")
     p.add_argument("--format", choices=("folder", "webdataset"),
                    help="folder: files in folders (default); webdataset: tar shards "
                    "OUT/<split>/shard-NNNNNN.tar")
     p.add_argument("--annotations", metavar="FORMATS",
-                   help="also write these annotation formats, e.g. coco,yolo,voc")
+                   help="also write these annotation formats: coco,yolo,voc,cvat,labelstudio")
     p.add_argument("--augment-eval", action="store_true",
                    help="augment val/test sources too (default: originals only)")
     p.add_argument("--keep-originals", action="store_true", help="copy originals into OUT too")

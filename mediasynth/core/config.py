@@ -96,10 +96,10 @@ class DatasetOptions:
         keep_originals: copy each original into its split too.
         unchained: what sources of a kind the pipeline has no chain for become: copy (each
             copied once, as an original) | skip (left out, with a reason row).
-        layout: how SRC says what its files are: auto | folders | coco | yolo | voc | masks |
-            labels | events | tracks (see mediasynth/io/layouts).
+        layout: how SRC says what its files are: auto | folders | coco | yolo | voc | cvat |
+            labelstudio | masks | labels | events | tracks (see mediasynth/io/layouts).
         annotations: further annotation formats to write besides the source's own, e.g.
-            [coco, yolo, voc].
+            [coco, yolo, voc, cvat, labelstudio].
         min_box_visibility: drop a transformed object whose visible share of its outline
             falls below this (0-1).
         min_box_area_px: drop a transformed object whose box is smaller than this (pixels).
@@ -112,6 +112,8 @@ class DatasetOptions:
         folds: K >= 2 deals the non-test sources into K stratified, grouped folds (0: none);
             the val share then joins train (the folds provide validation).
         resplit: re-split a source tree that declares its own splits (default: keep them).
+        license: the sources' licence as the dataset card states it (an SPDX id such as
+            cc-by-4.0, or other); None: "unknown" unless SRC's LICENSE file says.
     """
 
     balance: str = "none"
@@ -129,6 +131,7 @@ class DatasetOptions:
     near_duplicates: str = "group"
     folds: int = 0
     resplit: bool = False
+    license: str | None = None
 
 
 @dataclass(frozen=True)
@@ -450,6 +453,10 @@ def _check_dataset_annotations(dataset: DatasetOptions, node) -> None:
     if dataset.empty_outputs not in ("keep", "redraw"):
         raise ConfigError("dataset.empty_outputs must be keep or redraw",
                           line=_line(node, "empty_outputs"))
+    if dataset.license is not None and (not isinstance(dataset.license, str)
+                                        or not dataset.license.strip()):
+        raise ConfigError("dataset.license must be a licence name such as cc-by-4.0",
+                          line=_line(node, "license"))
 
 
 def check_grouping(dataset: DatasetOptions, node) -> None:

@@ -1,7 +1,8 @@
 """Annotation files of an expanded OUT, per split, from its final manifest: the source
 layout's own format first, then every format in `dataset.annotations` (COCO <-> YOLO <->
-VOC conversion comes for free: every format is written from the same rows), and Hugging
-Face `metadata.jsonl` beside the images of annotated OUTs."""
+VOC <-> CVAT <-> Label Studio conversion comes for free: every format is written from the
+same rows; a layout's `exports` names the annotation kinds it can write, images' objects
+by default), and Hugging Face `metadata.jsonl` beside the images of annotated OUTs."""
 
 from __future__ import annotations
 
@@ -42,14 +43,16 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
     notes = warnings if warnings is not None else []
     written = layout.export(out, splits, meta, primary=True)
     formats = [layout.name]
-    if any(e["annotation"].get("objects") is not None for v in splits.values() for e in v):
-        view, linked = split_view(out, splits)
+    images = _holding(splits, ("objects",))  # a Label Studio SRC mixes kinds
+    if any(e["annotation"]["objects"] for v in images.values() for e in v):
+        # (a classification export's class folders give `datasets` its labels instead)
+        view, linked = split_view(out, images)
         written += linked + hf_metadata.export(out, view, meta)
-    has_objects = any("objects" in e["annotation"] for v in splits.values() for e in v)
-    for name in extra_formats if has_objects else ():
-        if name != layout.name:
-            other = get(name)
-            written += other.export(out, splits, {"format": name, **_shared(meta)},
+    for name in extra_formats:
+        other = get(name)
+        entries = _holding(splits, getattr(other, "exports", ("objects",)))
+        if name != layout.name and entries:
+            written += other.export(out, entries, {"format": name, **_shared(meta)},
                                     primary=False)
             formats.append(name)
     if "yolo" in formats and meta.get("format") != "darknet":
@@ -75,6 +78,15 @@ def split_view(out: Path, splits: dict[str, list[dict]]) -> tuple[dict, list[str
                 linked.append(file)
             view[split].append({**entry, "file": file})
     return view, linked
+
+
+def _holding(splits: dict[str, list[dict]], keys: tuple[str, ...]) -> dict[str, list[dict]]:
+    """The entries whose annotation holds one of `keys` (objects, events, tracks), per split:
+    what a format can say (COCO, YOLO and VOC: images; CVAT: images and clips; Label
+    Studio: every kind)."""
+    return {split: kept for split, entries in splits.items()
+            if (kept := [e for e in entries if any(e["annotation"].get(k) is not None
+                                                   for k in keys)])}
 
 
 def _shared(meta: dict) -> dict:

@@ -64,6 +64,7 @@ class Row:
     group: str = ABSENT  # the group the source was split with (--group-by, near-duplicates)
     fold: int = ABSENT  # the source's fold (0..K-1) under --folds K
     metadata_removed: list = ABSENT  # what a copied original lost (io/metadata_strip.py)
+    provenance: dict = ABSENT  # the source's {license, attribution} (io/provenance.py)
 
     def to_dict(self) -> dict:
         return {"class" if f.name == "cls" else f.name: v for f in fields(self)

@@ -35,7 +35,7 @@ MAX_STEM_BYTES = 150  # leaves room for the variant suffix and the temp prefix i
 # top-level names in OUT that belong to mediasynth (a class folder may not take them)
 RESERVED_NAMES = frozenset({"manifest.jsonl", "labels.csv", "report.html", "report_assets",
                             "pipeline.yaml", "run.json", "annotations", "metadata.jsonl",
-                            ".mediasynth"})
+                            ".mediasynth", "README.md", "croissant.json"})
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from mediasynth.core.errors import ConfigError
 from mediasynth.engine import manifest as M
 from mediasynth.engine import near_duplicates, previews
 from mediasynth.engine.background import background_sources
+from mediasynth.engine.dataset_card import write_dataset_card
 from mediasynth.engine.exports import AnnotatedRows, export_annotations
 from mediasynth.engine.handlers import handler_for, output_extension
 from mediasynth.engine.plan import Plan, SourceJob, make_plan
@@ -323,13 +324,18 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
 
     M.write_final_refs(out, refs, on_ok_row)
     previews.prune(out, listed)
+    annotation_files: list[str] = []
     if pipeline.output.format == "webdataset":
         keep = pack(out, pipeline.output.shard_max_bytes)
     else:
         keep = {r.output for r in refs if r.output} | _side_files(plan, refs)
-        keep |= set(export_annotations(out, sources.layout, sources.read.meta,
-                                       pipeline.dataset.annotations, annotated,
-                                       result.warnings))
+        annotation_files = export_annotations(out, sources.layout, sources.read.meta,
+                                              pipeline.dataset.annotations, annotated,
+                                              result.warnings)
+        keep |= set(annotation_files)
+    keep |= set(write_dataset_card(out, pipeline, src=src, layout=sources.layout.name,
+                                   provenance=sources.provenance,
+                                   annotation_files=annotation_files))
     result.removed = sink.remove_stale(journal, keep)
     sink.save_sources({rel: [*stamps[rel], sha] for rel, sha in sorted(known.items())
                        if stamps.get(rel)})
@@ -352,7 +358,8 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
     """What a user should know before trusting the plan."""
     warnings = list(plan.notes)
     usable = [j for j in plan.jobs if j.problem is None]
-    if usable and all(j.class_name is None and j.info is None for j in usable):
+    if usable and all(j.class_name is None and set(j.info or ()) <= {"provenance"}
+                      for j in usable):
         warnings.append("SRC has no class folders (SRC/<class>/...): outputs carry no labels")
     if pipeline.variants == 0 and not pipeline.dataset.keep_originals:
         warnings.append("-n 0 without --keep-originals: train gets no outputs")

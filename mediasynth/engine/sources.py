@@ -16,6 +16,7 @@ from mediasynth.engine.sink import is_ours
 from mediasynth.io.discover import Found, discover
 from mediasynth.io.layouts import read_layout
 from mediasynth.io.layouts.base import LayoutRead
+from mediasynth.io.provenance import merged, tree_provenance
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Sources:
     read: LayoutRead
     warnings: list[str] = field(default_factory=list)
     background: list[Found] = field(default_factory=list)  # audio.background recordings
+    provenance: dict = field(default_factory=dict)  # SRC's LICENSE/ATTRIBUTION files
 
 
 def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
@@ -42,6 +44,9 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
     if read.missing:
         warnings.append(f"{len(read.missing)} file(s) named by the {layout.name} annotations "
                         f"are not in SRC (first: {read.missing[0]})")
+    notes = read.meta.get("notes") or []
+    warnings += notes[:3] + ([f"... and {len(notes) - 3} more such notes"]
+                             if len(notes) > 3 else [])
     if layout.name == "folders":
         nested = nested_datasets(src)
         for rel, name in nested:
@@ -50,16 +55,30 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
         prefixes = tuple(f"{rel}/" for rel, _ in nested)
         found = [f for f in found if not f.rel_path.startswith(prefixes)] if prefixes else found
     warnings += _unclaimed(src, layout.name, read, found, layout_name not in (None, "auto"))
-    if layout.name == "folders":
-        return Sources(found, layout, read, warnings)
-    return Sources([f for f in (_with_info(f, read) for f in found) if f is not None],
-                   layout, read, warnings)
+    if layout.name != "folders":
+        found = [f for f in (_with_info(f, read) for f in found) if f is not None]
+    tree = tree_provenance(src)
+    return Sources(_with_provenance(found, tree, read), layout, read, warnings, provenance=tree)
+
+
+def _with_provenance(found: list[Found], tree: dict, read: LayoutRead) -> list[Found]:
+    """Media files with their licence and attribution in `info["provenance"]`."""
+    if not tree and not any(i.get("provenance") for i in read.items.values()):
+        return found
+    out = []
+    for f in found:
+        item = read.items.get(f.rel_path) or {}
+        provenance = merged(tree, item.get("provenance")) if f.kind is not None else None
+        out.append(dataclasses.replace(f, info={**(f.info or {}), "provenance": provenance})
+                   if provenance else f)
+    return out
 
 
 def _is_report_file(rel_path: str) -> bool:
-    """OUT/report.html itself or a file under OUT/report_assets/ (a class folder named
-    `report.html` is data)."""
-    return rel_path == "report.html" or rel_path.startswith("report_assets/")
+    """OUT/report.html, its dataset card (README.md, croissant.json) or a file under
+    OUT/report_assets/ (a class folder named `report.html` is data)."""
+    return rel_path in ("report.html", "README.md", "croissant.json") or rel_path.startswith(
+        "report_assets/")
 
 
 MAX_NESTED_CHECKS = 2000

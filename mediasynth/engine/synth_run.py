@@ -150,10 +150,24 @@ def run_synth(generator: Generator, out: str | Path, *, count: int, seed: int = 
         bar.close()
         rows = [r for i in range(len(jobs)) for r in results[i]]
         M.write_final(out, rows)
-        keep = planned | set(_write_annotations(generator, out, rows))
+        annotation_files = _write_annotations(generator, out, rows)
+        keep = planned | set(annotation_files)
+        keep |= set(_write_card(out, config, annotation_files))
         sink.remove_stale(journal, keep)
         sink.end(keep)
         return rows
+
+
+def _write_card(out: Path, config: dict, annotation_files: list[str]) -> list[str]:
+    """The dataset card and croissant.json of a synth OUT (engine/dataset_card.py)."""
+    import yaml
+
+    from mediasynth.engine.dataset_card import Recipe, write_card
+
+    recipe = Recipe(source_name=config["generator"]["type"], seed=config["seed"],
+                    config_yaml=yaml.safe_dump(config, sort_keys=False),
+                    split=config["split"], synthesized=True)
+    return write_card(out, recipe, annotation_files=annotation_files)
 
 
 def _bar(total: int, quiet: bool):

@@ -53,9 +53,10 @@ class RunContext:
 def base_row(job: SourceJob, ctx: RunContext, **fields) -> Row:
     """A row of `job`'s source; `fields`: the output's own (Row's fields)."""
     labels = job.info.get("labels") if job.info else None
+    provenance = job.info.get("provenance") if job.info else None
     return Row(source=job.source, cls=job.class_name, split=job.split, kind=job.kind,
                pipeline_sha256=ctx.pipeline_sha256, versions=ctx.versions,
-               labels=labels or ABSENT,
+               labels=labels or ABSENT, provenance=provenance or ABSENT,
                group=job.group if job.group is not None else ABSENT,
                fold=job.fold if job.fold is not None else ABSENT, **fields)
 

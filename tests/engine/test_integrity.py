@@ -27,7 +27,8 @@ def _rows(out: Path) -> list[dict]:
 
 def _data_files(out: Path) -> set[str]:
     """Files under OUT that are dataset content (not mediasynth's metadata)."""
-    own = {"manifest.jsonl", "labels.csv", "pipeline.yaml", "run.json", "report.html"}
+    own = {"manifest.jsonl", "labels.csv", "pipeline.yaml", "run.json", "report.html",
+           "README.md", "croissant.json"}
     return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
             and p.relative_to(out).parts[0] not in {".mediasynth", "report_assets"}
             and p.name not in own}

@@ -76,7 +76,8 @@ def test_a_generator_class_alone_runs_through_run_synth(tmp_path):
     files = {p.relative_to(out).as_posix() for p in out.rglob("*")
              if p.is_file() and ".mediasynth" not in p.parts}
     assert files == {r["output"] for r in rows2} | {r["info"]["upper"] for r in rows2} | {
-        "annotations/all.letters.json", "annotations/classes.txt", "manifest.jsonl", "labels.csv"}
+        "annotations/all.letters.json", "annotations/classes.txt", "manifest.jsonl", "labels.csv",
+        "README.md", "croissant.json"}
 
 def test_builtin_generators_name_their_own_files():
     shapes, tones, video = (lookup(n)() for n in ("synth.shapes", "synth.tones", "synth.video"))

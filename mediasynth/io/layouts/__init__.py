@@ -25,13 +25,15 @@ LAYOUTS = {
     "coco": "mediasynth.io.layouts.coco",
     "yolo": "mediasynth.io.layouts.yolo",
     "voc": "mediasynth.io.layouts.voc",
+    "cvat": "mediasynth.io.layouts.cvat",
+    "labelstudio": "mediasynth.io.layouts.labelstudio",
     "masks": "mediasynth.io.layouts.masks",
     "labels": "mediasynth.io.layouts.labels_table",
     "tracks": "mediasynth.io.layouts.tracks",
     "events": "mediasynth.io.layouts.events",
     "folders": "mediasynth.io.layouts.folders",
 }
-EXPORT_FORMATS = ("coco", "yolo", "voc")
+EXPORT_FORMATS = ("coco", "yolo", "voc", "cvat", "labelstudio")
 
 
 def get(name: str):

@@ -2,7 +2,8 @@
 `|` or `;`) or `labels.jsonl` (`{"path": ..., "label": "cat" | ["cat", "dog"]}`), paths
 relative to SRC; optional `group` (sources kept in one split) and `split` (a declared subset)
 columns. Outputs go to class folders of the first label; every label is kept in the
-manifest row and in OUT/labels.csv (`class` joined by `|`).
+manifest row and in OUT/labels.csv (`class` joined by `|`). Optional `license` and
+`attribution` columns (keys in JSONL) give each source's provenance (io/provenance.py).
 """
 
 from __future__ import annotations
@@ -72,15 +73,21 @@ def _split_labels(value) -> list[str]:
     return [p.strip() for p in text.split(sep) if p.strip()]
 
 
+PROVENANCE = ("license", "attribution")
+
+
 def _extra(row: dict) -> dict:
-    """Optional columns: `group` (kept together by the splitter) and `split` (a declared
-    subset, kept unless --resplit)."""
-    lower = {str(k).lower(): v for k, v in row.items() if k is not None}
-    extra = {}
+    """Optional columns: `group` (kept together by the splitter), `split` (a declared
+    subset, kept unless --resplit), `license` and `attribution` (the source's provenance)."""
+    lower = {str(k).strip().lower(): v for k, v in row.items() if isinstance(k, str)}
+    extra: dict = {}
     if str(lower.get("group") or "").strip():
         extra["group"] = str(lower["group"]).strip()
     if str(lower.get("split") or "").strip():
         extra["subset"] = str(lower["split"]).strip()
+    provenance = {k: str(lower[k]).strip() for k in PROVENANCE if str(lower.get(k) or "").strip()}
+    if provenance:
+        extra["provenance"] = provenance
     return extra
 
 
