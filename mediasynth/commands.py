@@ -194,5 +194,37 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    """`evaluate OUT`: writes OUT/evaluation.json (and refreshes OUT/report.html when there
+    is one); prints the verdicts, or with --json only the JSON (messages go to stderr)."""
+    import json
+
+    from mediasynth.engine.sink import OutLock
+    from mediasynth.quality.evaluate import Settings, evaluate, exit_code, write
+
+    settings = Settings(test=args.test, compare=tuple(args.compare), probe=args.probe,
+                        seeds=args.seeds, max_seconds=args.max_seconds,
+                        progress=not args.quiet)
+    result = evaluate(args.out, settings)
+    out = Path(args.out)
+    with OutLock(out):
+        dest = write(out, result)
+        if (out / "report.html").is_file():
+            _try_report(out)
+    if args.json:
+        print(json.dumps(result, indent=1, ensure_ascii=True))
+    else:
+        for line in result["summary"]:
+            print(line)
+        for note in result["notes"]:
+            print(f"note: {note}")
+        print(f"wrote {dest}")
+    if result["skipped"]["count"]:
+        first = result["skipped"]["items"][0]
+        eprint(f"mediasynth: {result['skipped']['count']} item(s) left out (first: "
+               f"{first['path']}: {first['message']}); see skipped in {dest.name}")
+    return exit_code(result)
+
+
 def eprint(*parts) -> None:
     print(*parts, file=sys.stderr)

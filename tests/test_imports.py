@@ -15,7 +15,7 @@ PACKAGE = Path(mediasynth.__file__).resolve().parent
 # imports point down only: a module may import its own layer and the layers below it
 LAYERS = {
     "core": 0, "io": 1, "image": 2, "audio": 2, "video": 2, "synth": 4,
-    "engine": 5, "loaders": 6, "report": 6, "commands": 7, "cli": 7, "__main__": 8,
+    "engine": 5, "loaders": 6, "report": 6, "quality": 6, "commands": 7, "cli": 7, "__main__": 8,
 }
 
 

@@ -1,0 +1,100 @@
+"""Probes: small classifiers trained from scratch on one arm's training items, then asked
+for the test items' classes. Nothing is ever fitted on test items.
+
+- `linear` (default): standardisation fitted on the training features only, then
+  scikit-learn's multinomial logistic regression. Seconds on a CPU.
+- `cnn` (needs torch): a two-block convolutional network on thumbnails (images, video
+  keyframes) or log-mel patches (audio), a fixed number of epochs, seeded, at most
+  `CNN_THREADS` threads, deterministic algorithms.
+
+A probe maps (train inputs, train labels, test inputs, seed) to test predictions (class
+indices); `INPUTS` says which per-item inputs it takes ("features" or "network").
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from mediasynth.core.errors import ConfigError
+
+PROBES = ("linear", "cnn")
+INPUTS = {"linear": "features", "cnn": "network"}
+CNN_EPOCHS = 12
+CNN_BATCH = 64
+CNN_THREADS = 2
+
+
+def check_probe(name: str) -> None:
+    """ConfigError for an unknown probe, or `cnn` without torch installed."""
+    if name not in PROBES:
+        raise ConfigError(f"unknown probe {name!r} (probes: {', '.join(PROBES)})")
+    if name == "cnn":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            raise ConfigError("--probe cnn needs PyTorch: pip install torch (or use the "
+                              "default --probe linear)") from None
+
+
+def predict(probe: str, train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray,
+            *, n_classes: int, seed: int) -> np.ndarray:
+    """Test predictions (class indices) of `probe` trained on (train_x, train_y)."""
+    if probe == "linear":
+        return linear(train_x, train_y, test_x, seed=seed)
+    if probe == "cnn":
+        return cnn(train_x, train_y, test_x, n_classes=n_classes, seed=seed)
+    raise ConfigError(f"unknown probe {probe!r}")
+
+
+def linear(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, *,
+           seed: int) -> np.ndarray:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(train_x)
+    model = LogisticRegression(C=1.0, max_iter=500, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(scaler.transform(train_x), train_y)
+    return model.predict(scaler.transform(test_x)).astype(np.int64)
+
+
+def cnn(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, *, n_classes: int,
+        seed: int) -> np.ndarray:
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(CNN_THREADS)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    mean = train_x.mean(axis=(0, 2, 3), keepdims=True)
+    std = train_x.std(axis=(0, 2, 3), keepdims=True) + 1e-6
+    x = torch.from_numpy(((train_x - mean) / std).astype(np.float32))
+    y = torch.from_numpy(np.asarray(train_y, np.int64))
+    channels = x.shape[1]
+    net = nn.Sequential(
+        nn.Conv2d(channels, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, n_classes))
+    optimiser = torch.optim.Adam(net.parameters(), lr=3e-3, weight_decay=1e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    order = np.random.default_rng(seed)
+    net.train()
+    for _ in range(CNN_EPOCHS):
+        perm = torch.from_numpy(order.permutation(len(x)))
+        for start in range(0, len(x), CNN_BATCH):
+            idx = perm[start:start + CNN_BATCH]
+            if len(idx) < 2:
+                continue
+            optimiser.zero_grad()
+            loss_fn(net(x[idx]), y[idx]).backward()
+            optimiser.step()
+    net.eval()
+    test = torch.from_numpy(((test_x - mean) / std).astype(np.float32))
+    with torch.no_grad():
+        logits = torch.cat([net(test[i:i + 256]) for i in range(0, len(test), 256)])
+    return logits.argmax(1).numpy().astype(np.int64)
