@@ -29,6 +29,7 @@ class Item:
     origin: str  # REAL, AUGMENTED or GENERATED
     kind: str
     sha256: str | None = None
+    name: str = ""  # how messages name it: its path under OUT or the test folder
 
 
 @dataclass
@@ -83,7 +84,7 @@ def read_out(out: str | Path) -> OutItems:
                               "needs one (detection datasets are not supported yet)")
     if all(r.get("source") is None for r in rows):
         train = [Item(out / r["output"], r["class"], f"generated:{r['id']}", GENERATED,
-                      r["kind"], r.get("output_sha256")) for r in rows]
+                      r["kind"], r.get("output_sha256"), r["output"]) for r in rows]
         return OutItems(out, True, train, [])
     if _pipeline_dataset(out).get("augment_eval"):
         raise MediasynthError(f"{out} was made with --augment-eval: its test split holds "
@@ -91,10 +92,11 @@ def read_out(out: str | Path) -> OutItems:
                               "Expand again without --augment-eval, or pass --test DIR")
     train_rows = [r for r in rows if r.get("split") in ("train", None)]
     test = [Item(out / r["output"], r["class"], r["source"], REAL, r["kind"],
-                 r.get("source_sha256") or r.get("output_sha256"))
+                 r.get("source_sha256") or r.get("output_sha256"), r["output"])
             for r in rows if r.get("split") == "test" and _is_original(r)]
     train = [Item(out / r["output"], r["class"], r["source"],
-                  REAL if _is_original(r) else AUGMENTED, r["kind"], r.get("output_sha256"))
+                  REAL if _is_original(r) else AUGMENTED, r["kind"], r.get("output_sha256"),
+                  r["output"])
              for r in train_rows]
     train += _originals_from_src(out, train_rows, {i.source for i in train if i.origin == REAL})
     return OutItems(out, False, train, test)
@@ -127,7 +129,8 @@ def _originals_from_src(out: Path, rows: list[dict], have: set[str]) -> list[Ite
         if r.get("source_sha256") and file_sha256(path) != r["source_sha256"]:
             raise MediasynthError(f"{path} changed since {out} was made (sha256 differs): the "
                                   f"real arm would not be the data the variants came from; {how}")
-        items.append(Item(path, r["class"], source, REAL, r["kind"], r.get("source_sha256")))
+        items.append(Item(path, r["class"], source, REAL, r["kind"], r.get("source_sha256"),
+                          f"SRC/{source}"))
     return items
 
 
@@ -154,7 +157,8 @@ def read_test_folder(folder: str | Path) -> tuple[list[Item], list[dict]]:
             skipped.append({"path": f.rel_path, "code": "unlabelled",
                             "message": "not inside a class folder"})
         else:
-            items.append(Item(f.path, f.class_name, f"test:{f.rel_path}", REAL, f.kind))
+            items.append(Item(f.path, f.class_name, f"test:{f.rel_path}", REAL, f.kind,
+                              name=f.rel_path))
     if not items:
         raise MediasynthError(f"--test {folder}: no labelled media found")
     return items, skipped

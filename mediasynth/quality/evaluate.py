@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,7 +89,7 @@ class _Inputs:
                     self.network[item.path] = F.network_input(self.kind, item.path)
             except (MediaError, OSError, ValueError) as exc:
                 self.features.pop(item.path, None)
-                self.skipped[item.path] = {"path": str(item.path), "code": getattr(
+                self.skipped[item.path] = {"path": item.name or str(item.path), "code": getattr(
                     exc, "code", "unreadable"), "message": str(exc)}
             self.bar.update(1)
 
@@ -104,12 +104,21 @@ class _Inputs:
 def evaluate(out: str | Path, settings: Settings | None = None, **kwargs) -> dict:
     """Evaluate OUT (see the module doc) and return the result that `write` stores as
     OUT/evaluation.json. Keyword arguments override `settings` fields."""
+    from threadpoolctl import threadpool_limits
+
     settings = settings or Settings()
     for key, value in kwargs.items():
         if not hasattr(settings, key):
             raise TypeError(f"evaluate() got an unexpected keyword argument {key!r}")
         setattr(settings, key, value)
     _check(settings)
+    # one BLAS thread: the fits are small, and threads fighting over shared cores cost
+    # 10-20x (measured); it also keeps every sum in one order
+    with threadpool_limits(1):
+        return _evaluate(out, settings)
+
+
+def _evaluate(out: str | Path, settings: Settings) -> dict:
     started = time.monotonic()
     main = read_out(out)
     notes = list(main.notes)
@@ -202,7 +211,8 @@ def _reference_split(real: list[Item]) -> tuple[list[Item], list[Item], str | No
         members = sorted(by_class[cls], key=lambda i: hashlib.sha256(
             str(i.source).encode("utf-8", "surrogateescape")).hexdigest())
         half = len(members) // 2
-        ref += [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind) for i in members[:half]]
+        ref += [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name)
+                for i in members[:half]]
         test += members[half:]
     return ref, test, None
 
@@ -271,9 +281,11 @@ def _train_all(arm_sets: list[_Arms], test: list[Item], classes: list[str], inpu
                     picked = [i for i in items if i.source in chosen]
                     train_x = inputs.matrix(picked, for_probe=True)
                     train_y = np.array([index[i.cls] for i in picked])
+                    per_source = Counter(i.source for i in picked)
+                    weights = np.array([1.0 / per_source[i.source] for i in picked])
                     preds[name][fraction].append(P.predict(
-                        settings.probe, train_x, train_y, test_x, n_classes=len(classes),
-                        seed=seed))
+                        settings.probe, train_x, train_y, weights, test_x,
+                        n_classes=len(classes), seed=seed))
                     bar.update(1)
         seeds.append(seed)
         elapsed = time.monotonic() - started

@@ -121,21 +121,29 @@ def hog(gray: np.ndarray, cell_px: int = HOG_CELL_PX, bins: int = HOG_BINS) -> n
     return blocks.ravel()
 
 
+COLOUR_PX = 16
+TEXTURE_PX = 32
+
+
 def thumbnail_features(thumb: np.ndarray) -> np.ndarray:
-    """HOG, colour and texture features of a THUMB_PX square RGB uint8 thumbnail."""
+    """HOG, colour and texture features of a THUMB_PX square RGB uint8 thumbnail. Colour is
+    read from a COLOUR_PX and texture from a TEXTURE_PX area-averaged copy: pixel-level
+    detail (sensor noise, JPEG blocks, chroma subsampling) barely moves them."""
     import cv2
 
     gray = cv2.cvtColor(thumb, cv2.COLOR_RGB2GRAY)
     gradients = hog(gray)
-    rgb = thumb.reshape(-1, 3).astype(np.float64) / 255.0
+    small = cv2.resize(thumb, (COLOUR_PX, COLOUR_PX), interpolation=cv2.INTER_AREA)
+    rgb = small.reshape(-1, 3).astype(np.float64) / 255.0
     colour_hist = np.concatenate([np.histogram(rgb[:, c], bins=16, range=(0, 1))[0]
                                   for c in range(3)]) / rgb.shape[0]
-    hsv = cv2.cvtColor(thumb, cv2.COLOR_RGB2HSV).reshape(-1, 3).astype(np.float64)
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV).reshape(-1, 3).astype(np.float64)
     hue_hist = np.histogram(hsv[:, 0], bins=12, range=(0, 180), weights=hsv[:, 1] / 255.0)[0]
     hue_hist = hue_hist / rgb.shape[0]
     moments = np.concatenate([rgb.mean(0), rgb.std(0), [hsv[:, 1].mean() / 255.0,
                                                         hsv[:, 2].mean() / 255.0]])
-    return np.concatenate([gradients, colour_hist, hue_hist, moments, _texture(gray)])
+    texture_gray = cv2.resize(gray, (TEXTURE_PX, TEXTURE_PX), interpolation=cv2.INTER_AREA)
+    return np.concatenate([gradients, colour_hist, hue_hist, moments, _texture(texture_gray)])
 
 
 def _texture(gray: np.ndarray) -> np.ndarray:
@@ -146,8 +154,8 @@ def _texture(gray: np.ndarray) -> np.ndarray:
     gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
     magnitude = np.sqrt(gx * gx + gy * gy)
     laplacian = np.abs(cv2.Laplacian(g, cv2.CV_32F, ksize=3))
-    mean = cv2.blur(g, (5, 5))
-    local_std = np.sqrt(np.maximum(cv2.blur(g * g, (5, 5)) - mean * mean, 0))
+    mean = cv2.blur(g, (3, 3))
+    local_std = np.sqrt(np.maximum(cv2.blur(g * g, (3, 3)) - mean * mean, 0))
     counts = np.bincount(gray.ravel() >> 3, minlength=32).astype(np.float64)
     p = counts[counts > 0] / counts.sum()
     edges = cv2.Canny(gray, 50, 150)
@@ -156,8 +164,9 @@ def _texture(gray: np.ndarray) -> np.ndarray:
                      float((edges > 0).mean()), float(g.mean()), float(g.std())], np.float64)
 
 
-@register("image", "image: HOG (9 bins, 8 px cells, 2 x 2-cell blocks), RGB and hue histograms, colour "
-          f"moments and texture statistics of a {THUMB_PX} px thumbnail")
+@register("image", f"image: HOG (9 bins, 8 px cells, 2 x 2-cell blocks) of a {THUMB_PX} px "
+          f"thumbnail, RGB and hue histograms and colour moments at {COLOUR_PX} px, texture "
+          f"statistics at {TEXTURE_PX} px")
 def image_features(path: Path) -> np.ndarray:
     return thumbnail_features(read_thumbnail(path))
 

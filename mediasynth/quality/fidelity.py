@@ -12,13 +12,16 @@ never "FID").
   items' own leave-one-out nearest-neighbour distance (memorisation: a generated item much
   closer to a real one than real items are to each other is close to a copy).
 
-Features are standardised with statistics of the real items only. Both sets are capped at
+Features are standardised with statistics of the real items only and clipped at CLIP_SD
+deviations, as the linear probe sees them. Both sets are capped at
 `MAX_ITEMS` (a seeded subsample) to bound the pairwise distances.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from mediasynth.quality.probes import CLIP_SD
 
 K_NEIGHBOURS = 5
 MAX_ITEMS = 2000
@@ -111,7 +114,8 @@ def fidelity(real: np.ndarray, fake: np.ndarray, *, real_groups: np.ndarray,
     fake, fake_groups = _cap(fake, np.asarray(fake_groups), seed + 1)
     mean, std = real.mean(0), real.std(0)
     std[std < 1e-9] = 1.0
-    real_z, fake_z = (real - mean) / std, (fake - mean) / std
+    real_z = np.clip((real - mean) / std, -CLIP_SD, CLIP_SD)
+    fake_z = np.clip((fake - mean) / std, -CLIP_SD, CLIP_SD)
     return {"features": feature_set, "real_items": len(real), "generated_items": len(fake),
             **prdc(real_z, fake_z),
             "two_sample_auc": two_sample_auc(real, fake, real_groups, fake_groups, seed),
