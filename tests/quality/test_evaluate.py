@@ -11,6 +11,7 @@ import pytest
 
 from mediasynth.cli import main
 from mediasynth.core.errors import MediasynthError
+from mediasynth.engine.manifest import read_manifest
 from mediasynth.quality.evaluate import EVALUATION, evaluate
 from tests.quality.generated import (
     darken_cast,
@@ -112,7 +113,9 @@ def test_classes_told_apart_by_tint_lose_to_a_channel_shuffle(tmp_path):
         "split": {"train": 0.7, "val": 0.0, "test": 0.3}, "keep_originals": True}))
     result = evaluate(out, seeds=3, progress=False)
     assert result["test_set"]["from"].startswith("OUT test split")
-    assert result["test_set"]["items"] == 54
+    test_rows = [r for r in read_manifest(out) if r["split"] == "test"]
+    assert result["test_set"]["items"] == len(test_rows) > 40  # its copied originals
+    assert all(r["variant"] == -1 for r in test_rows)
     delta = result["deltas"]["real+augmented vs real"]
     assert delta["verdict"] == "loss", delta
     assert delta["macro_f1"]["ci95"][1] < 0
