@@ -20,6 +20,7 @@ from mediasynth.engine import manifest as M
 from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path, sample_keys
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.report import graphics as gfx
+from mediasynth.report.evaluation_section import evaluation_section
 from mediasynth.report.stats import output_statistics, report_kinds
 
 ASSETS = "report_assets"
@@ -80,7 +81,8 @@ class _Page:
     # --- sections -------------------------------------------------------------------------
     def render(self) -> str:
         sections = [self.summary(), self.counts(), self.problems(), self.samples(),
-                    self.parameters(), self.statistics(), self.settings()]
+                    self.parameters(), self.statistics(), evaluation_section(self.out),
+                    self.settings()]
         return _TEMPLATE.format(title=_esc(self.title()),
                                 body="\n".join(s for s in sections if s))
 
