@@ -222,3 +222,11 @@ def test_an_unreadable_test_file_is_named_and_exits_3(tmp_path, small_src, capsy
     reasons = {s["path"]: s["code"] for s in result["skipped"]["items"]}
     assert reasons == {"bark/bad.png": "truncated", "loose.png": "unlabelled"}
     assert "2 item(s) left out" in capsys.readouterr().err
+
+
+def test_max_seconds_keeps_the_seeds_done_and_says_so(tmp_path, small_src):
+    out = expand_tree(small_src, tmp_path / "out", _config(NEAR_IDENTITY, variants=1, dataset={
+        "split": {"train": 0.6, "val": 0.0, "test": 0.4}, "keep_originals": True}))
+    result = evaluate(out, seeds=4, max_seconds=0.001, progress=False)
+    assert result["settings"]["seeds"] == [0]
+    assert any("stopped after 1 of 4 seeds" in n for n in result["notes"])

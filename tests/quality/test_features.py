@@ -81,3 +81,16 @@ def test_a_damaged_image_is_a_media_error(tmp_path, images):
     (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
     with pytest.raises(MediaError):
         F.features("image", tmp_path / "cut.png")
+
+
+def test_video_features_are_keyframes_plus_soundtrack(tmp_path):
+    from tests.video.helpers import encode_frames, red_blue, tone
+
+    with_sound = encode_frames(tmp_path / "a.mp4", red_blue(n=25), audio=tone(1.0))
+    silent = encode_frames(tmp_path / "b.mp4", red_blue(n=25))
+    a, b = F.features("video", with_sound), F.features("video", silent)
+    assert a.shape == b.shape and a[-1] == 1.0 and b[-1] == 0.0
+    image_part = a.size - F.AUDIO_SIZE - 1
+    np.testing.assert_allclose(a[:image_part], b[:image_part], atol=0.05)
+    assert not np.allclose(a[image_part:-1], 0)
+    assert F.network_input("video", silent).shape == (3, F.CNN_THUMB_PX, F.CNN_THUMB_PX)
