@@ -230,3 +230,16 @@ def test_max_seconds_keeps_the_seeds_done_and_says_so(tmp_path, small_src):
     result = evaluate(out, seeds=4, max_seconds=0.001, progress=False)
     assert result["settings"]["seeds"] == [0]
     assert any("stopped after 1 of 4 seeds" in n for n in result["notes"])
+
+
+def test_evaluate_refreshes_the_report_of_an_out_that_has_one(tmp_path, small_src, capsys):
+    from mediasynth.report.html import write_report
+
+    out = expand_tree(small_src, tmp_path / "out", _config(COVERING, variants=1, dataset={
+        "split": {"train": 0.6, "val": 0.0, "test": 0.4}, "keep_originals": True}))
+    write_report(out)
+    assert "Does it help?" not in (out / "report.html").read_text()
+    assert main(["evaluate", str(out), "--seeds", "1", "-q"]) == 0
+    page = (out / "report.html").read_text()
+    assert "Does it help?" in page and "Learning curves" in page
+    assert f"wrote {out / EVALUATION}" in capsys.readouterr().out
