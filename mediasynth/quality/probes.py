@@ -29,6 +29,10 @@ INPUTS = {"linear": "features", "cnn": "network"}
 CLIP_SD = 5.0  # standardised features are clipped here: a feature almost constant in training
 # (an empty hue bin) would otherwise turn a trace of it in a test item into thousands of
 # deviations and decide the prediction alone
+# inverse L2 strength of the logistic regression: strong, so that no handful of features
+# decides alone; at C = 1 a JPEG q93-95 copy of 48 px photo crops moved macro-F1 on a
+# shifted test set by 0.04, at 0.01 by 0.003, and a covering pipeline's gain stays
+LINEAR_C = 0.01
 CNN_STEPS = 200
 CNN_BATCH = 64
 CNN_THREADS = 1
@@ -68,7 +72,7 @@ def linear(train_x: np.ndarray, train_y: np.ndarray, weights: np.ndarray,
     def scaled(x: np.ndarray) -> np.ndarray:
         return np.clip(scaler.transform(x), -CLIP_SD, CLIP_SD)
 
-    model = LogisticRegression(C=1.0, max_iter=500, random_state=seed)
+    model = LogisticRegression(C=LINEAR_C, max_iter=500, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(scaled(train_x), train_y, sample_weight=weights)
