@@ -188,3 +188,30 @@ def drawn_shapes_tree(root: Path, *, per_class: int, seed: int, size_px: int = 4
                 cv2.fillPoly(bgr, [pts], colour, cv2.LINE_AA)
             write_png(root / name / f"{i:03d}.png", np.ascontiguousarray(bgr[..., ::-1]))
     return root
+
+
+def strong_cast(rgb: np.ndarray) -> np.ndarray:
+    """A harder test nuisance: 35 % of the light and a strong blue cast."""
+    out = rgb.astype(np.float32) * 0.35 * np.array([0.75, 0.95, 1.4], np.float32)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def photo_crop_tree(root: Path, *, per_class: int, seed: int, nuisance=None) -> Path:
+    """root/<class>/<n>.png: crops (48-120 px, resized to 48 px) of real photographs, the two
+    bundled with scikit-learn; a class is the top or bottom half of one photo."""
+    from sklearn.datasets import load_sample_images
+
+    rng = np.random.default_rng(seed)
+    halves = {}
+    for name, image in zip(("china", "flower"), load_sample_images().images):
+        h = image.shape[0]
+        halves[f"{name}_top"], halves[f"{name}_bottom"] = image[: h // 2], image[h // 2:]
+    for cls, image in halves.items():
+        for i in range(per_class):
+            size = int(rng.integers(48, 120))
+            y = rng.integers(0, image.shape[0] - size)
+            x = rng.integers(0, image.shape[1] - size)
+            crop = cv2.resize(np.ascontiguousarray(image[y:y + size, x:x + size]), (48, 48),
+                              interpolation=cv2.INTER_AREA)
+            write_png(root / cls / f"{i:03d}.png", nuisance(crop) if nuisance else crop)
+    return root

@@ -17,7 +17,9 @@ from tests.quality.generated import (
     darken_cast,
     drawn_shapes_tree,
     expand_tree,
+    photo_crop_tree,
     sound_tree,
+    strong_cast,
     texture_tree,
     tint_tree,
     write_png,
@@ -102,6 +104,21 @@ def test_same_seed_same_json_and_json_flag_prints_only_json(textures, identity_o
                  "--json", "-q"]) == 0
     capsys.readouterr()
     assert (identity_out / EVALUATION).read_bytes() == first
+
+
+@pytest.mark.parametrize("chain", [COVERING, NEAR_IDENTITY], ids=["covering", "jpeg-q93-95"])
+def test_crops_of_real_photos(tmp_path, chain):
+    """Classes are halves of scikit-learn's two bundled photographs; the test crops are much
+    darker and blue: brightness/contrast/hue variants gain, JPEG q93-95 copies change
+    nothing."""
+    src = photo_crop_tree(tmp_path / "src", per_class=50, seed=1)
+    test = photo_crop_tree(tmp_path / "test", per_class=25, seed=2, nuisance=strong_cast)
+    out = expand_tree(src, tmp_path / "out", _config(chain))
+    delta = evaluate(out, test=test, seeds=3, progress=False)["deltas"]["real+augmented vs real"]
+    if chain is COVERING:
+        assert delta["verdict"] == "gain" and delta["macro_f1"]["ci95"][0] > 0, delta
+    else:
+        assert abs(delta["macro_f1"]["mean"]) < 0.03, delta
 
 
 def test_classes_told_apart_by_tint_lose_to_a_channel_shuffle(tmp_path):
