@@ -75,30 +75,31 @@ class _Inputs:
 
     def __init__(self, kind: str, probe: str, bar):
         self.kind, self.probe, self.bar = kind, probe, bar
-        self.features: dict[Path, np.ndarray] = {}
-        self.network: dict[Path, np.ndarray] = {}
-        self.skipped: dict[Path, dict] = {}
+        self.features: dict[tuple, np.ndarray] = {}
+        self.network: dict[tuple, np.ndarray] = {}
+        self.skipped: dict[tuple, dict] = {}
 
     def load(self, items: list[Item]) -> None:
         for item in items:
-            if item.path in self.features or item.path in self.skipped:
+            key = item.key
+            if key in self.features or key in self.skipped:
                 continue
             try:
-                self.features[item.path] = F.features(self.kind, item.path)
+                self.features[key] = F.features(self.kind, item.path, item.box)
                 if P.INPUTS[self.probe] == "network":
-                    self.network[item.path] = F.network_input(self.kind, item.path)
+                    self.network[key] = F.network_input(self.kind, item.path, item.box)
             except (MediaError, OSError, ValueError) as exc:
-                self.features.pop(item.path, None)
-                self.skipped[item.path] = {"path": item.name or str(item.path), "code": getattr(
+                self.features.pop(key, None)
+                self.skipped[key] = {"path": item.name or str(item.path), "code": getattr(
                     exc, "code", "unreadable"), "message": str(exc)}
             self.bar.update(1)
 
     def usable(self, items: list[Item]) -> list[Item]:
-        return [i for i in items if i.path in self.features]
+        return [i for i in items if i.key in self.features]
 
     def matrix(self, items: list[Item], *, for_probe: bool) -> np.ndarray:
         table = self.network if for_probe and P.INPUTS[self.probe] == "network" else self.features
-        return np.stack([table[i.path] for i in items])
+        return np.stack([table[i.key] for i in items])
 
 
 def evaluate(out: str | Path, settings: Settings | None = None, **kwargs) -> dict:
@@ -145,7 +146,7 @@ def _evaluate(out: str | Path, settings: Settings) -> dict:
         if note:
             notes.append(note)
     all_items = [*main.train, *reference, *test, *(i for o in others for i in o.train)]
-    bar = _bar(len({i.path for i in all_items}), "features", settings.progress)
+    bar = _bar(len({i.key for i in all_items}), "features", settings.progress)
     inputs = _Inputs(kind, settings.probe, bar)
     inputs.load(test)
     inputs.load(reference)
@@ -211,8 +212,8 @@ def _reference_split(real: list[Item]) -> tuple[list[Item], list[Item], str | No
         members = sorted(by_class[cls], key=lambda i: hashlib.sha256(
             str(i.source).encode("utf-8", "surrogateescape")).hexdigest())
         half = len(members) // 2
-        ref += [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name)
-                for i in members[:half]]
+        ref += [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name,
+                     box=i.box) for i in members[:half]]
         test += members[half:]
     return ref, test, None
 

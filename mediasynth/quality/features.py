@@ -47,10 +47,27 @@ def register(kind: str, description: str):
     return wrap
 
 
-def features(kind: str, path: str | Path) -> np.ndarray:
-    """The feature vector of the file at `path`, a `kind` item. MediaError when it does not
-    decode; KeyError for a kind without an extractor."""
+def features(kind: str, path: str | Path, box: tuple | None = None) -> np.ndarray:
+    """The feature vector of the file at `path`, a `kind` item, or of the `box` (x0, y0, x1,
+    y1 pixels) of an image. MediaError when it does not decode; KeyError for a kind without
+    an extractor."""
+    if box is not None:
+        if kind != "image":
+            raise KeyError(f"{kind}: object crops are images only")
+        return thumbnail_features(thumbnail_of(read_crop(Path(path), box)))
     return EXTRACTORS[kind](Path(path))
+
+
+def read_crop(path: Path, box: tuple) -> np.ndarray:
+    """RGB uint8 pixels of `box` (x0, y0, x1, y1, continuous pixels) of an image, clamped
+    to the frame, at least one pixel a side."""
+    from mediasynth.io.image_io import read_image
+
+    rgb = rgb_uint8(read_image(path).pixels)
+    h, w = rgb.shape[:2]
+    x0, y0 = min(max(int(np.floor(box[0])), 0), w - 1), min(max(int(np.floor(box[1])), 0), h - 1)
+    x1, y1 = max(min(int(np.ceil(box[2])), w), x0 + 1), max(min(int(np.ceil(box[3])), h), y0 + 1)
+    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
 
 
 def feature_set(kind: str) -> str:
@@ -257,11 +274,14 @@ CNN_THUMB_PX = 32
 CNN_FRAMES = 100  # 1 s of log-mel frames at a 10 ms hop
 
 
-def network_input(kind: str, path: str | Path) -> np.ndarray:
+def network_input(kind: str, path: str | Path, box: tuple | None = None) -> np.ndarray:
     """What the `cnn` probe sees of one item, float32 channels-first: a CNN_THUMB_PX square
     RGB thumbnail in [0, 1] (images; a video's middle keyframe), or a N_MELS x CNN_FRAMES
     log-mel patch from the middle of a recording (dB / 80, padded with silence)."""
     path = Path(path)
+    if box is not None:
+        thumb = thumbnail_of(read_crop(path, box), CNN_THUMB_PX)
+        return (thumb.astype(np.float32) / 255.0).transpose(2, 0, 1).copy()
     if kind == "audio":
         mel = log_mel(mono_at_rate(path)) / 80.0
         frames = mel.shape[1]

@@ -215,3 +215,38 @@ def photo_crop_tree(root: Path, *, per_class: int, seed: int, nuisance=None) -> 
                               interpolation=cv2.INTER_AREA)
             write_png(root / cls / f"{i:03d}.png", nuisance(crop) if nuisance else crop)
     return root
+
+
+def coco_shapes_tree(root: Path, *, images: int, seed: int, size_px: int = 96) -> Path:
+    """A COCO dataset: `images` texture photos with 2-3 filled shapes each (circle, square,
+    triangle), root/images/*.png and root/annotations/instances_default.json."""
+    import json
+
+    rng = np.random.default_rng(seed)
+    scenes = [photo(TEXTURES[i % len(TEXTURES)], rng) for i in range(4)]
+    coco = {"images": [], "annotations": [],
+            "categories": [{"id": i + 1, "name": n} for i, n in enumerate(SHAPES)]}
+    for k in range(images):
+        bgr = np.ascontiguousarray(crops(scenes[k % 4], 1, rng, size_px)[0][..., ::-1])
+        for _ in range(int(rng.integers(2, 4))):
+            c = int(rng.integers(3))
+            r = int(rng.integers(8, 14))
+            cx, cy = (int(v) for v in rng.integers(r, size_px - r, 2))
+            colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+            if c == 0:
+                cv2.circle(bgr, (cx, cy), r, colour, -1, cv2.LINE_AA)
+            elif c == 1:
+                cv2.rectangle(bgr, (cx - r, cy - r), (cx + r, cy + r), colour, -1)
+            else:
+                pts = np.array([[cx, cy - r], [cx - r, cy + r], [cx + r, cy + r]], np.int32)
+                cv2.fillPoly(bgr, [pts], colour, cv2.LINE_AA)
+            coco["annotations"].append({"id": len(coco["annotations"]) + 1, "image_id": k + 1,
+                                        "category_id": c + 1, "iscrowd": 0,
+                                        "bbox": [cx - r, cy - r, 2 * r, 2 * r],
+                                        "area": 4 * r * r})
+        write_png(root / "images" / f"{k:03d}.png", np.ascontiguousarray(bgr[..., ::-1]))
+        coco["images"].append({"id": k + 1, "file_name": f"{k:03d}.png", "width": size_px,
+                               "height": size_px})
+    (root / "annotations").mkdir(parents=True, exist_ok=True)
+    (root / "annotations" / "instances_default.json").write_text(json.dumps(coco))
+    return root

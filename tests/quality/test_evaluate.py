@@ -14,6 +14,7 @@ from mediasynth.core.errors import MediasynthError
 from mediasynth.engine.manifest import read_manifest
 from mediasynth.quality.evaluate import EVALUATION, evaluate
 from tests.quality.generated import (
+    coco_shapes_tree,
     darken_cast,
     drawn_shapes_tree,
     expand_tree,
@@ -260,3 +261,25 @@ def test_evaluate_refreshes_the_report_of_an_out_that_has_one(tmp_path, small_sr
     page = (out / "report.html").read_text()
     assert "Does it help?" in page and "Learning curves" in page
     assert f"wrote {out / EVALUATION}" in capsys.readouterr().out
+
+
+def test_a_coco_dataset_is_evaluated_on_its_object_crops(tmp_path):
+    src = coco_shapes_tree(tmp_path / "src", images=60, seed=1)
+    out = expand_tree(src, tmp_path / "out", _config(
+        [{"type": "image.flip_horizontal"}, {"type": "image.rotate90"}], variants=2, dataset={
+            "split": {"train": 0.7, "val": 0.0, "test": 0.3}, "keep_originals": True}))
+    rows = read_manifest(out)
+    test_objects = sum(len(r["annotation"]["objects"]) for r in rows
+                       if r["split"] == "test" and r["status"] == "ok")
+    result = evaluate(out, seeds=2, progress=False)
+    assert result["test_set"]["items"] == test_objects > 30
+    assert set(result["test_set"]["classes"]) == {"circle", "square", "triangle"}
+    assert result["train"]["augmented"]["items"] == 2 * result["train"]["real"]["items"]
+    assert any("box crop" in n for n in result["notes"])
+    assert result["arms"]["real"]["macro_f1"]["mean"] > 0.6  # shapes are easy to tell apart
+    # the same layout as a real --test folder: its objects are the test items
+    test = coco_shapes_tree(tmp_path / "test", images=20, seed=2)
+    on_folder = evaluate(out, test=test, seeds=1, progress=False)
+    n_objects = len(json.loads((test / "annotations" / "instances_default.json")
+                               .read_text())["annotations"])
+    assert on_folder["test_set"]["items"] == n_objects
