@@ -155,6 +155,9 @@ def _evaluate(out: str | Path, settings: Settings) -> dict:
         inputs.load(other.train)
     bar.close()
     test = inputs.usable(test)
+    if not test:
+        raise MediasynthError("no test item decodes (every one is listed with its reason "
+                              "above); nothing to score on")
     classes = sorted({i.cls for i in test})
     arm_sets = [_arms_of(main, inputs.usable(reference), inputs)]
     arm_sets += [_arms_of(o, [], inputs) for o in others]
@@ -398,9 +401,6 @@ _MEANING = {GAIN: "helps", LOSS: "hurts"}
 def summary_lines(result: dict) -> list[str]:
     """The verdicts in plain language, one line per delta."""
     lines = []
-    arms = dict(result["arms"])
-    for block in result.get("compare", {}).values():
-        arms.update({f"{k}": v for k, v in block["arms"].items()})
     for label, delta in result["deltas"].items():
         d = delta["macro_f1"]
         lo, hi = d["ci95"]
