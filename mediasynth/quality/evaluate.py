@@ -156,8 +156,9 @@ def _evaluate(out: str | Path, settings: Settings) -> dict:
     bar.close()
     test = inputs.usable(test)
     if not test:
-        raise MediasynthError("no test item decodes (every one is listed with its reason "
-                              "above); nothing to score on")
+        first = next(iter(inputs.skipped.values()), {"path": "?", "message": "?"})
+        raise MediasynthError(f"no test item decodes (first: {first['path']}: "
+                              f"{first['message']}); nothing to score on")
     classes = sorted({i.cls for i in test})
     arm_sets = [_arms_of(main, inputs.usable(reference), inputs)]
     arm_sets += [_arms_of(o, [], inputs) for o in others]
