@@ -199,9 +199,9 @@ def _check_comparable(main, other, settings: Settings) -> None:
 
 
 def _reference_split(real: list[Item]) -> tuple[list[Item], list[Item], str | None]:
-    """Split a real folder into reference-train and test halves (stratified, by a hash of
-    each file's path, so the split does not move with the seed), when every class has at
-    least MIN_REFERENCE_PER_CLASS items; else everything is test."""
+    """Split a real folder into reference-train and test halves of its files (stratified,
+    by a hash of each file's path, so the split does not move with the seed), when every
+    class has at least MIN_REFERENCE_PER_CLASS items; else everything is test."""
     import hashlib
 
     by_class: dict[str, list[Item]] = defaultdict(list)
@@ -211,14 +211,22 @@ def _reference_split(real: list[Item]) -> tuple[list[Item], list[Item], str | No
     if small:
         return [], real, (f"no train-real reference: class(es) {', '.join(small[:5])} have "
                           f"fewer than {MIN_REFERENCE_PER_CLASS} real items to split")
-    ref, test = [], []
-    for cls in sorted(by_class):
-        members = sorted(by_class[cls], key=lambda i: hashlib.sha256(
-            str(i.source).encode("utf-8", "surrogateescape")).hexdigest())
-        half = len(members) // 2
-        ref += [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name,
-                     box=i.box) for i in members[:half]]
-        test += members[half:]
+    # whole sources change sides (an image's object crops stay together), stratified by
+    # each source's first item's class, ordered by a hash of the source's path
+    sources: dict[str, list[Item]] = defaultdict(list)
+    for item in real:
+        sources[item.source].append(item)
+    by_stratum: dict[str, list[str]] = defaultdict(list)
+    for source, members in sources.items():
+        by_stratum[members[0].cls].append(source)
+    ref_sources: set[str] = set()
+    for stratum in sorted(by_stratum):
+        ordered = sorted(by_stratum[stratum], key=lambda s: hashlib.sha256(
+            s.encode("utf-8", "surrogateescape")).hexdigest())
+        ref_sources.update(ordered[: len(ordered) // 2])
+    ref = [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name, box=i.box)
+           for i in real if i.source in ref_sources]
+    test = [i for i in real if i.source not in ref_sources]
     return ref, test, None
 
 
