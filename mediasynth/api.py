@@ -568,3 +568,26 @@ def audit(root: str | Path, *, group_by: str | None = None):
         except re.error as exc:
             raise ConfigError(f"group_by is not a valid regular expression: {exc}") from None
     return run_audit(root, group_by=group_by)
+
+
+def evaluate(out: str | Path, *, test: str | Path | None = None,
+             compare: Sequence[str | Path] = (), probe: str = "linear", seeds: int = 5,
+             max_seconds: float | None = None, progress: bool = True) -> tuple[dict, Path]:
+    """Does the augmentation (or synthesis) help? `mediasynth evaluate` as a function: the
+    result (the structure of OUT/evaluation.json: arms, deltas with 95 % intervals and
+    verdicts, fidelity) and the path it was written to, under OUT's lock; OUT's report is
+    refreshed when it has one. See mediasynth/quality/evaluate.py for the settings."""
+    from mediasynth.engine.sink import OutLock
+    from mediasynth.quality.evaluate import Settings, write
+    from mediasynth.quality.evaluate import evaluate as run_evaluate
+
+    settings = Settings(test=str(test) if test is not None else None,
+                        compare=tuple(str(c) for c in compare), probe=probe, seeds=seeds,
+                        max_seconds=max_seconds, progress=progress)
+    result = run_evaluate(out, settings)
+    out = Path(out)
+    with OutLock(out):
+        dest = write(out, result)
+        if (out / "report.html").is_file():
+            _write_report(out)
+    return result, dest

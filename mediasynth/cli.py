@@ -130,6 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="do not write OUT/report.html")
     p.add_argument("-q", "--quiet", action="store_true")
 
+    p = sub.add_parser("evaluate", help="does the augmented or synthetic data help? train "
+                       "probes on each arm and score them on real test data",
+                       formatter_class=_DefaultsFormatter, epilog=EXIT_CODES_EPILOG)
+    p.add_argument("out", metavar="OUT", help="an expand or synth output folder")
+    p.add_argument("--test", metavar="DIR", help="a real test folder (class folders or any "
+                   "layout expand reads) instead of OUT's test split; required for a synth OUT")
+    p.add_argument("--compare", nargs="+", default=[], metavar="OUT2",
+                   help="other OUTs of the same SRC and split, evaluated side by side")
+    p.add_argument("--probe", choices=("linear", "cnn"), default="linear",
+                   help="linear: features + logistic regression; cnn: a small network (torch)")
+    p.add_argument("--seeds", type=int, default=5, help="seeds per arm and fraction")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--max-seconds", type=float,
+                   help="stop starting new seeds after this long (the seeds done are kept)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     p = sub.add_parser("report", help="write OUT/report.html for an output folder")
     p.add_argument("out", metavar="OUT")
 

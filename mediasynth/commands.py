@@ -192,5 +192,31 @@ def cmd_audit(args) -> int:
     return LEAKAGE_EXIT if result.leaks else 0
 
 
+def cmd_evaluate(args) -> int:
+    """`evaluate OUT`: writes OUT/evaluation.json (and refreshes OUT/report.html when there
+    is one); prints the verdicts, or with --json only the JSON (messages go to stderr)."""
+    import json
+
+    from mediasynth import api
+    from mediasynth.quality.evaluate import exit_code
+
+    result, dest = api.evaluate(args.out, test=args.test, compare=args.compare,
+                                probe=args.probe, seeds=args.seeds,
+                                max_seconds=args.max_seconds, progress=not args.quiet)
+    if args.json:
+        print(json.dumps(result, indent=1, ensure_ascii=True))
+    else:
+        for line in result["summary"]:
+            print(line)
+        for note in result["notes"]:
+            print(f"note: {note}")
+        print(f"wrote {dest}")
+    if result["skipped"]["count"]:
+        first = result["skipped"]["items"][0]
+        eprint(f"mediasynth: {result['skipped']['count']} item(s) left out (first: "
+               f"{first['path']}: {first['message']}); see skipped in {dest.name}")
+    return exit_code(result)
+
+
 def eprint(*parts) -> None:
     print(*parts, file=sys.stderr)

@@ -22,6 +22,7 @@ from mediasynth.engine import manifest as M
 from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path, sample_keys
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.report import graphics as gfx
+from mediasynth.report.evaluation_section import evaluation_section
 from mediasynth.report.splits_section import splits_section
 from mediasynth.report.stats import output_statistics, report_kinds
 
@@ -90,6 +91,7 @@ class _Page:
     def render(self) -> str:
         sections = [self.summary(), self.counts(), splits_section(self.out, self.rows),
                     self.problems(), self.samples(), self.parameters(), self.statistics(),
+                    evaluation_section(self.out),
                     self.settings()]
         return _TEMPLATE.format(title=_esc(self.title()),
                                 body="\n".join(s for s in sections if s))
