@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mediasynth.audio import signature as audio_signatures
 from mediasynth.audio.previews import sound_tile_png
 from mediasynth.audio.retime import retime_events, with_partner_events
 from mediasynth.core.compose import run_chain
@@ -48,14 +49,10 @@ class AudioHandler:
 
     def signature(self, path: Path, budgets) -> bytes:
         """Near-duplicate fingerprint (audio/signature.py) of the decoded recording."""
-        from mediasynth.audio.signature import file_signature
-
-        return file_signature(path, budgets.max_audio_duration_s)
+        return audio_signatures.file_signature(path, budgets.max_audio_duration_s)
 
     def near_pairs(self, signatures: dict[str, bytes]) -> list[tuple[str, str, float]]:
-        from mediasynth.audio.signature import near_pairs
-
-        return near_pairs(signatures)
+        return audio_signatures.near_pairs(signatures)
 
     def verify(self, path: Path, budgets) -> None:
         """Decode the whole file (for originals copied byte for byte, which are never decoded

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,9 @@ _HANDLERS: dict[str, Any] = {}
 _loaded = False
 
 
+_LOAD_LOCK = threading.RLock()
+
+
 def register_modality(modality: Modality, module: str = "") -> Modality:
     """Register `modality` (idempotent for the same declaration); `module` is the package
     that declares it, imported again by worker processes."""
@@ -70,11 +74,15 @@ def register_modality(modality: Modality, module: str = "") -> Modality:
 
 
 def load_all() -> None:
+    """Import the built-in modality packages once. Thread-safe: a thread that asks while
+    another is importing waits for the registry to be full (header checks run on threads)."""
     global _loaded
     if _loaded:
         return
-    _loaded = True
-    import_modules(BUILTIN_PACKAGES)
+    with _LOAD_LOCK:
+        if not _loaded:
+            import_modules(BUILTIN_PACKAGES)
+            _loaded = True
 
 
 def import_modules(modules) -> None:

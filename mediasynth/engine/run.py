@@ -172,7 +172,7 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bo
     """Header check of every media file in the workers; a problem found becomes the file's
     reason row (truncated/damaged files stay in with `keep_damaged`: the worker then keeps
     what it can read, with a warning)."""
-    from mediasynth.engine.worker import check_chunk, check_source
+    from mediasynth.engine.worker import check_chunk
 
     todo = [i for i, f in enumerate(found) if f.kind is not None and f.problem is None]
     if not todo:
@@ -195,11 +195,12 @@ def check_headers(found: list[Found], pipeline: Pipeline, pool, keep_damaged: bo
                 results[index * size + j] = ("ok", checked)
         else:
             failed += range(index * size, index * size + len(chunks[index]))
-    # a chunk that crashed or hung: check its files one by one to find the culprit
-    singles = [items[i] for i in failed]
-    for index, status, value in pool.map(check_source, singles, pipeline.budgets,
+    # a chunk that crashed or hung: check its files one by one to find the culprit (with
+    # their signatures, so the result does not depend on how the files were chunked)
+    singles = [[items[i]] for i in failed]
+    for index, status, value in pool.map(check_chunk, singles, context[:1] + (1,) + context[2:],
                                          timeout_s=pipeline.budgets.ffmpeg_timeout_s):
-        results[failed[index]] = (status, value)
+        results[failed[index]] = (status, value[0] if status == "ok" else value)
     for index in range(len(items)):
         status, value = results[index]
         problem = None

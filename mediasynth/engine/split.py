@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 SPLIT_NAMES = ("train", "val", "test")
 _NOT_A_SPLIT = {"all", "default"}  # what a tree without splits calls its only subset
-_SUBSET_ALIASES = {"valid": "val", "validation": "val", "dev": "val", "eval": "val",
+_SUBSET_ALIASES = {"valid": "val", "validation": "val", "dev": "val", "eval": "test",
+                   "evaluation": "test",
                    "training": "train", "testing": "test"}
 
 

@@ -123,6 +123,8 @@ def check_chunk(items, context) -> list[tuple[tuple[str, ...] | None, object, by
     budgets, threads, signatures = context
     if threads <= 1 or len(items) <= 1:
         return [check_source(found, budgets, signatures) for found in items]
+    for kind in sorted({found.kind for found in items}):  # load the modalities before the
+        handler_for(kind)  # threads: the registry fills itself once, on first use
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(min(threads, len(items))) as pool:

@@ -9,6 +9,7 @@ import numpy as np
 
 from mediasynth.core.compose import run_chain
 from mediasynth.core.transform import OpRecord
+from mediasynth.image import signature as image_signatures
 from mediasynth.image.annotations import Limits, run_annotated
 from mediasynth.image.modes import convert
 from mediasynth.image.samples import annotated_sample
@@ -75,14 +76,10 @@ class ImageHandler:
 
     def signature(self, path: Path, budgets) -> bytes:
         """Near-duplicate signature (image/signature.py), from a 1/8-scale decode."""
-        from mediasynth.image.signature import image_signature
-
-        return image_signature(path)
+        return image_signatures.image_signature(path)
 
     def near_pairs(self, signatures: dict[str, bytes]) -> list[tuple[str, str, float]]:
-        from mediasynth.image.signature import near_pairs
-
-        return near_pairs(signatures)
+        return image_signatures.near_pairs(signatures)
 
     def verify(self, path: Path, budgets) -> None:
         """Decode every frame in full (for originals copied byte for byte, which are never

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
+import scipy.fft
 
 SIGNATURE_BYTES = 16
 PHASH_MAX_BITS = 12  # of 64: at most this many differing bits for a near-duplicate
@@ -44,13 +44,23 @@ def pixels_signature(grey: np.ndarray) -> bytes:
     """Signature of a 2-D grey image (any size, float or integer)."""
     grey = np.asarray(grey, dtype=np.float32)
     if grey.ndim == 3:
-        grey = grey.mean(axis=2)
-    small = cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA)
-    dct = cv2.dct(small)[:8, :8].ravel()[1:]
+        grey = grey.mean(axis=2, dtype=np.float32)
+    small = _box_resize(grey, 32, 32)
+    dct = scipy.fft.dctn(small, norm="ortho")[:8, :8].ravel()[1:]
     phash = np.concatenate([[False], dct > np.median(dct)])
-    tiny = cv2.resize(grey, (9, 8), interpolation=cv2.INTER_AREA)
+    tiny = _box_resize(grey, 9, 8)
     dhash = (tiny[:, 1:] > tiny[:, :-1]).ravel()
     return np.packbits(np.concatenate([phash, dhash])).tobytes()
+
+
+def _box_resize(grey: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Area-average resize with Pillow's single-threaded float path: the same bits whatever
+    the thread settings (OpenCV's parallel resize rounds differently with its thread count,
+    and a hash bit at the median flips on the last bit)."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(grey, dtype=np.float32), mode="F")
+    return np.asarray(image.resize((width, height), Image.Resampling.BOX), dtype=np.float64)
 
 
 def near_pairs(signatures: dict[str, bytes]) -> list[tuple[str, str, float]]:

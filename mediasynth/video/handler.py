@@ -10,6 +10,7 @@ from mediasynth.core import modality
 from mediasynth.core.config import pipeline_from_config
 from mediasynth.core.errors import FFmpegError, MediaError
 from mediasynth.core.transform import OpRecord
+from mediasynth.video import signature as video_signatures
 from mediasynth.video.probe import (
     VideoHeader,
     load_video,
@@ -55,14 +56,10 @@ class VideoHandler:
 
     def signature(self, path: Path, budgets) -> bytes:
         """Near-duplicate signature (video/signature.py): frames at fixed relative times."""
-        from mediasynth.video.signature import clip_signature
-
-        return clip_signature(path)
+        return video_signatures.clip_signature(path)
 
     def near_pairs(self, signatures: dict[str, bytes]) -> list[tuple[str, str, float]]:
-        from mediasynth.video.signature import near_pairs
-
-        return near_pairs(signatures)
+        return video_signatures.near_pairs(signatures)
 
     def verify(self, path: Path, budgets) -> None:
         """The full check of an original copied as it is. A scan of every packet:

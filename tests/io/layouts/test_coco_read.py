@@ -45,8 +45,11 @@ def test_synth_shapes_500_expand_with_every_image_and_object(tmp_path, split):
     assert all(r["status"] == "ok" for r in written), {r["status"] for r in written}
     assert len(written) == images_in
     assert not any(r["output"].startswith("annotations") for r in written)
-    assert sum(len(r["annotation"]["objects"]) + r["dropped_objects"]
-               for r in written) == objects_in
+    assert sum(len(r["annotation"]["objects"]) + r.get("dropped_objects", 0)
+               for r in written) == objects_in  # val originals are copies: nothing dropped
+    if split:  # the declared subsets are kept: train augmented, val copied
+        assert {r["split"] for r in written} == {"train", "val"}
+        assert all((r["variant"] == -1) == (r["split"] == "val") for r in written)
     out_objects = sum(len(json.loads(p.read_text())["annotations"])
                       for p in (out / "annotations").glob("instances_*.json"))
     assert out_objects == sum(len(r["annotation"]["objects"]) for r in written)

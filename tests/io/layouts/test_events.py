@@ -103,17 +103,19 @@ def test_expand_writes_dcase_tables_per_split_and_reads_them_back(tmp_path):
     identity = pipeline_file(tmp_path, "audio: [{type: audio.gain, p: 0.0}]\n")
     out = tmp_path / "out"
     assert expand(src, out, identity, "-n", "1") == 0
-    table = read_tsv(out / "metadata" / "default.tsv")
+    table = read_tsv(out / "metadata" / "train.tsv")  # the declared subsets are kept
     assert table[0] == {"filename": "a__v000.wav", "onset": "0.1", "offset": "0.3",
                         "event_label": "dog"}
     assert {"filename": "quiet__v000.wav", "onset": "", "offset": "", "event_label": ""} in table
-    assert len(table) == 5
-    assert all((out / "audio" / "default" / r["filename"]).is_file() for r in table)
-    assert {r["dropped_objects"] for r in rows(out) if r["status"] == "ok"} == {0}
+    assert len(table) == 4
+    held_out = read_tsv(out / "metadata" / "test.tsv")  # DCASE's eval table is a test set
+    assert [r["filename"] for r in held_out] == ["c__orig.wav"]
+    assert all((out / "audio" / "train" / r["filename"]).is_file() for r in table)
+    assert {r.get("dropped_objects", 0) for r in rows(out) if r["status"] == "ok"} == {0}
     again = tmp_path / "again"
     assert expand(out, again, identity, "-n", "1") == 0
     assert [(r["onset"], r["offset"], r["event_label"]) for r in
-            read_tsv(again / "metadata" / "default.tsv")] == [
+            read_tsv(again / "metadata" / "train.tsv")] == [
         (r["onset"], r["offset"], r["event_label"]) for r in table]
 
 
