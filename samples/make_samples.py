@@ -4,7 +4,7 @@
 
 Writes samples/<class>/... : circle (PNG) and square (JPEG) images with a 2:1 imbalance,
 sine and chirp tones (WAV), and bouncing/circular moving-shape clips (MP4 with sound), at
-least 8 sources a class so that `mediasynth expand samples out` runs without a warning
+least 10 sources a class so that `mediasynth expand samples out` runs without a warning
 (every class reaches train, val and test); and samples_coco/: scenes of several shapes in
 the COCO release layout (images/ + annotations/instances_default.json with boxes, polygons
 and RLE), beside samples/ rather than in it (a dataset of its own is not a class).
@@ -23,7 +23,7 @@ from mediasynth.io.image_io import write_image
 
 HERE = Path(__file__).resolve().parent
 COCO_SAMPLE = HERE.parent / "samples_coco"
-PER_CLASS = 8  # a tenth of 8 is 0.8 sources: each class gets at least one in val and test
+PER_CLASS = 10  # a tenth of 10 is one source: every class gets one in val and one in test
 CLASSES = ("circle", "square", "sine", "chirp", "bouncing", "circular")
 
 
@@ -31,9 +31,10 @@ def main() -> None:
     for cls in CLASSES:
         shutil.rmtree(HERE / cls, ignore_errors=True)
     shapes = lookup("synth.shapes")(width=128, height=96, shapes=("circle", "square"))
-    for cls, count, ext in (("circle", 2 * PER_CLASS, "png"), ("square", PER_CLASS, "jpg")):
-        for i in range(count):
-            item, _ = shapes.generate(np.random.default_rng(100 + i), cls)
+    for cls, count, ext, seed in (("circle", 2 * PER_CLASS, "png", 100),
+                                  ("square", PER_CLASS, "jpg", 150)):
+        for i in range(count):  # seeds of their own: no circle shares a square's backdrop
+            item, _ = shapes.generate(np.random.default_rng(seed + i), cls)
             write_image(item.media.replace(mask=None, boxes=None), HERE / cls / f"{cls}_{i}.{ext}",
                         jpeg_quality=90)
     tones = lookup("synth.tones")(sample_rate=16000, duration_s_range=(1.0, 1.5))

@@ -63,7 +63,6 @@ def test_notebook_expand_then_dataset_on_the_samples(tmp_path):
     for split in ("train", "val"):
         for cls, n in result.counts[split].items():
             assert n == sum(r["split"] == split and r["class"] == cls for r in ok)
-    assert any("coco dataset of its own" in w for w in result.warnings)  # said, not silent
 
     train = ms.MediaDataset(tmp_path / "out", split="train")
     assert len(train) == sum(result.counts["train"].values())

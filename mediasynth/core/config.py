@@ -224,7 +224,7 @@ class Pipeline:
         cfg["output"] = _plain(dataclasses.asdict(self.output))
         cfg["budgets"] = dataclasses.asdict(self.budgets)
         if self.source is not None:
-            cfg["source"] = _builtin(self.source)
+            cfg["source"] = builtin(self.source)
         return cfg
 
     def sha256(self) -> str:
@@ -268,13 +268,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _builtin(value: Any) -> Any:
+def builtin(value: Any) -> Any:
     """`value` with the parser's line-tracking mappings made plain dicts and lists (YAML
     writers refuse subclasses), None values kept."""
     if isinstance(value, dict):
-        return {k: _builtin(v) for k, v in value.items()}
+        return {k: builtin(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_builtin(v) for v in value]
+        return [builtin(v) for v in value]
     return value
 
 

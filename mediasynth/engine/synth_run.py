@@ -162,8 +162,10 @@ def _write_card(out: Path, config: dict, annotation_files: list[str]) -> list[st
     """The dataset card and croissant.json of a synth OUT (engine/dataset_card.py)."""
     import yaml
 
+    from mediasynth.core.config import builtin
     from mediasynth.engine.dataset_card import Recipe, write_card
 
+    config = builtin(config)  # a pipeline's `source:` keeps the parser's line-tracking maps
     recipe = Recipe(source_name=config["generator"]["type"], seed=config["seed"],
                     config_yaml=yaml.safe_dump(config, sort_keys=False),
                     split=config["split"], synthesized=True)
