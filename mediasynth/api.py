@@ -496,15 +496,12 @@ def synth(generator: str | None, out: str | Path, *, count: int | None = None, s
 
 def replay(out: str | Path, row_id: str, dest: str | Path | None = None) -> ReplayResult:
     """Render the output of manifest row `row_id` (its id or a unique prefix) of OUT again,
-    from the source, the recorded seed and parameters, into `dest` (a file whose extension
-    picks the encoder, or an existing folder to write the output's name into; default: the
-    current folder). `identical` says whether
-    the bytes equal the recorded output's. MediasynthError when the row has no output."""
+    from the source, the recorded seed and parameters, into `dest` (a file with the
+    output's extension, or an existing folder to write the output's name into; default: the
+    current folder). `identical` says whether the bytes equal the recorded output's.
+    MediasynthError when the row has no output or DEST cannot hold it."""
     from mediasynth.engine.replay import replay_row
 
-    if dest is not None and not Path(dest).is_dir() and not Path(dest).suffix:
-        raise ConfigError(f"replay: {dest} is neither a folder nor a file name with an "
-                          "extension (the extension picks the encoder)")
     path, identical = replay_row(Path(out), row_id, None if dest is None else Path(dest))
     return ReplayResult(Path(path), bool(identical))
 

@@ -218,7 +218,7 @@ def test_synthesize_replay_and_report(tmp_path):
     result = ms.expand(tmp_path / "shapes" / "train", tmp_path / "out", variants=1,
                        report=False, progress=False)
     row = next(r for r in result.rows() if r["status"] == "ok" and r["variant"] is not None)
-    with pytest.raises(ms.ConfigError, match="neither a folder nor a file name"):
+    with pytest.raises(ms.MediasynthError, match="must be a folder or a file name ending in"):
         ms.replay(tmp_path / "out", row["id"], tmp_path / "again")
     (tmp_path / "again").mkdir()
     replayed = ms.replay(tmp_path / "out", row["id"][:10], tmp_path / "again")

@@ -11,22 +11,22 @@ from tests.io.layouts import tool_trees as T
 from tests.io.layouts.helpers import FLIP, expand, pipeline_file, rows
 
 
-def _cvat_image_tree(root, count: int) -> None:
-    """FiftyOne's CVATImageDataset: data/<name> + labels.xml (no layout reads it here)."""
+def _unknown_xml_tree(root, count: int) -> None:
+    """data/<name> + labels.xml in a format no layout reads (a CVAT-like XML whose root is
+    not CVAT's `<annotations>`)."""
     boxes = []
     for i in range(count):
         T.write_image(root / "data" / T.image_name(i), i)
         boxes.append(f'<image id="{i}" name="{T.image_name(i)}" width="{T.W}" '
                      f'height="{T.H}"><box label="{T.CLASSES[i % 5]}" xtl="1" ytl="1" '
                      'xbr="9" ybr="9" occluded="0"/></image>')
-    (root / "labels.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n<annotations>'
-                                     "<version>1.1</version>" + "".join(boxes) +
-                                     "</annotations>\n")
+    (root / "labels.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n<labelset>'
+                                     + "".join(boxes) + "</labelset>\n")
 
 
-def test_cvat_export_is_refused_then_forced_as_folders(tmp_path, capsys):
-    src = tmp_path / "cvat"
-    _cvat_image_tree(src, 200)
+def test_unknown_xml_export_is_refused_then_forced_as_folders(tmp_path, capsys):
+    src = tmp_path / "unknown"
+    _unknown_xml_tree(src, 200)
     pipeline = pipeline_file(tmp_path, FLIP)
     assert expand(src, tmp_path / "out", pipeline, "-n", "1") == 2
     err = capsys.readouterr().err.strip()
