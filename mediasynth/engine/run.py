@@ -359,6 +359,8 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
     """What a user should know before trusting the plan."""
     warnings = list(plan.notes)
     usable = [j for j in plan.jobs if j.problem is None]
+    if pipeline.output.format == "webdataset":
+        warnings += _mixed_shard_types(usable)
     if usable and all(j.class_name is None and set(j.info or ()) <= {"provenance"}
                       for j in usable):
         warnings.append("SRC has no class folders (SRC/<class>/...): outputs carry no labels")
@@ -385,6 +387,20 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
                     "{n} classes are too small for every split (their sources all went to "
                     "the other splits)"))
     return warnings
+
+
+def _mixed_shard_types(jobs: list[SourceJob]) -> list[str]:
+    """Splits whose shards would mix media types of one kind (.png and .jpg samples): the
+    webdataset library reads them, Hugging Face `datasets` refuses them."""
+    types: dict[tuple, set] = {}
+    for job in jobs:
+        for output in job.outputs:
+            types.setdefault((job.split, job.kind), set()).add(
+                output.rel_path.rsplit(".", 1)[-1].lower())
+    return [f"webdataset shards of {split or 'the dataset'} mix {kind} types "
+            f"({', '.join(sorted(exts))}): Hugging Face datasets cannot load such shards; keep "
+            f"one format per kind (the sources' and output.{kind}_format)" for (split, kind), exts in sorted(
+                types.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")) if len(exts) > 1]
 
 
 def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions, pool):

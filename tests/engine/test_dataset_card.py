@@ -214,15 +214,25 @@ def test_a_synth_out_gets_a_card_of_its_generator(tmp_path):
     assert json.loads((out / "croissant.json").read_text())["name"] == card.data.pretty_name
 
 
-def test_a_webdataset_out_declares_its_shards(tmp_path):
+def test_a_webdataset_out_declares_its_shards(tmp_path, capsys):
     import datasets
 
     from tests.engine.helpers import make_tree
 
     src = make_tree(tmp_path / "src", images=(("circle", 12), ("square", 8)), tones=())
     out = tmp_path / "out"
+    mixed = tmp_path / "mixed"  # PNG and JPEG sources: a warning says HF cannot load that
+    assert expand(src, mixed, pipeline_file(tmp_path, PIPELINE), "-n", "1", "--format",
+                  "webdataset") == 0
+    assert "Hugging Face datasets cannot load such shards" in capsys.readouterr().err
+    from PIL import Image
+
+    for jpeg in list(src.rglob("*.jpg")):  # copied originals keep their format: PNG only
+        Image.open(jpeg).save(jpeg.with_name(jpeg.stem + "_png.png"))
+        jpeg.unlink()
     assert expand(src, out, pipeline_file(tmp_path, PIPELINE), "-n", "1", "--format",
                   "webdataset") == 0
+    assert "cannot load such shards" not in capsys.readouterr().err
     text = (out / "README.md").read_text()
     assert "- train/*.tar" in text and "- test/*.tar" in text
     loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hf"))
