@@ -125,7 +125,7 @@ def test_rle_keypoints_and_crowd_follow_a_flip(tmp_path):
     src, crowd, blob = _hand_built(tmp_path)
     out = tmp_path / "out"
     assert expand(src, out, pipeline_file(tmp_path, FLIP), "-n", "1") == 0
-    coco = COCO(str(out / "annotations" / "instances_default.json"))
+    coco = COCO(str(out / "annotations" / "instances_train.json"))
     assert {c["name"]: c["id"] for c in coco.dataset["categories"]} == {"person": 5, "crowd": 6}
     person_cat = next(c for c in coco.dataset["categories"] if c["name"] == "person")
     assert person_cat["skeleton"] == [[1, 2]]
@@ -141,7 +141,7 @@ def test_rle_keypoints_and_crowd_follow_a_flip(tmp_path):
     b = coco.loadAnns(coco.getAnnIds(imgIds=by_name["b"]["id"]))[0]
     assert np.array_equal(coco.annToMask(b), blob[:, ::-1])
     assert by_name["a"]["license"] == 3
-    flipped = read_image(out / "images" / "default" / by_name["a"]["file_name"])
+    flipped = read_image(out / "images" / "train" / by_name["a"]["file_name"])
     source = read_image(src / "images" / "train" / "a.jpg")
     assert isinstance(flipped, Image) and flipped.width == source.width
 

@@ -42,7 +42,7 @@ def test_yolo_detect_and_segment_follow_a_flip(tmp_path):
     data = yaml.safe_load((out / "data.yaml").read_text())
     assert data["names"] == {0: "cat", 1: "dog"}
     labels = {p.stem.split("__")[0]: p.read_text().split("\n")[:-1]
-              for p in (out / "labels" / "default").glob("*.txt")}
+              for p in (out / "labels" / "train").glob("*.txt")}
     assert set(labels) == {"im0", "im1", "im2"} and labels["im2"] == []
     # a segment dataset: every object is a polygon line, boxes as their rectangles
     cls, *corners = labels["im0"][0].split()
@@ -65,7 +65,7 @@ def test_darknet_yolo_1_1_reads_and_writes_its_own_layout(tmp_path):
     out = tmp_path / "out"
     assert expand(src, out, pipeline_file(tmp_path, FLIP), "-n", "1") == 0
     assert (out / "obj.names").read_text() == "car\n"
-    listed = (out / "default.txt").read_text().split()
+    listed = (out / "train.txt").read_text().split()
     assert listed and all((out / p).is_file() and (out / p).with_suffix(".txt").is_file()
                           for p in listed)
 
@@ -81,7 +81,7 @@ def test_coco_to_yolo_to_coco_round_trip_keeps_boxes(tmp_path):
     assert expand(mid, back, identity, "-n", "1", "--layout", "yolo",
                   "--annotations", "coco") == 0
     before = json.loads((src / "annotations" / "instances_train.json").read_text())
-    after = json.loads((back / "annotations" / "instances_default.json").read_text())
+    after = json.loads((back / "annotations" / "instances_train.json").read_text())
     names = {i["id"]: i["file_name"].split("__")[0] for i in after["images"]}
     got = sorted((names[a["image_id"]], *a["bbox"]) for a in after["annotations"])
     first = {i["id"]: i["file_name"].rsplit(".", 1)[0] for i in before["images"]}
@@ -112,7 +112,7 @@ def test_voc_boxes_and_fields_follow_a_flip(tmp_path):
     assert obj.findtext("difficult") == "1" and obj.findtext("pose") == "Left"
     box = [int(obj.find("bndbox").findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")]
     assert box == [120 - 40 + 1, 21, 120 - 10, 60]
-    listing = (out / "ImageSets" / "Main" / "default.txt").read_text().split()
+    listing = (out / "ImageSets" / "Main" / "train.txt").read_text().split()
     assert listing == [xml_files[0].stem]
     assert (out / "JPEGImages" / f"{xml_files[0].stem}.jpg").is_file()
 
