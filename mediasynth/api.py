@@ -440,7 +440,8 @@ def _expand_result(out: Path, pipeline: Pipeline, result, report_path: Path | No
 # --- synth, replay, report ---------------------------------------------------------------
 
 
-def synth(generator: str | None, out: str | Path, *, count: int | None = None, seed: int = 0,
+def synth(generator: str | None, out: str | Path, *, count: int | None = None,
+          seed: int | None = None,
           split: SplitSpec = None, workers: int | None = None,
           pipeline: str | Path | Pipeline | None = None, settings: Mapping[str, Any] | None = None,
           report: bool = True, progress: bool = True, **more_settings: Any) -> SynthResult:
@@ -451,13 +452,15 @@ def synth(generator: str | None, out: str | Path, *, count: int | None = None, s
     (e.g. `width=256`, `objects_range=(1, 5)`) and the runner's (`class_weights`,
     `class_counts`) come from `settings` and keyword arguments (over the pipeline's).
     `count` items (default: the settings', or 100), split by `split` (see
-    `split_fractions`), with root `seed`. Same seed, same bytes. Raises ConfigError for an
+    `split_fractions`), with root `seed` (default: the pipeline's `seed:` and
+    `dataset.split` when generating from a pipeline, else 0 and no split). Same seed, same
+    bytes. Raises ConfigError for an
     unknown generator or option, FatalError (`OutLocked`...) when OUT cannot be written."""
     from mediasynth.engine.synth_run import generator_and_options, run_synth
 
-    seed = _check_int("seed", seed, low=0)
     if workers is not None:
         _check_int("workers", workers, low=1)
+    loaded = None
     if generator in (None, "pipeline"):
         if pipeline is None:
             raise ConfigError("synth needs a generator name, or a pipeline with a source: "
@@ -478,7 +481,12 @@ def synth(generator: str | None, out: str | Path, *, count: int | None = None, s
     made, runner = generator_and_options(type_name, options)
     count = _check_int("count", count if count is not None else runner.get("count", 100),
                        low=1)
+    if seed is None:
+        seed = loaded.seed if loaded is not None else 0
+    seed = _check_int("seed", seed, low=0)
     fractions = split_fractions(split) if split is not None else runner.get("split")
+    if fractions is None and loaded is not None:
+        fractions = loaded.dataset.split  # the pipeline's own split, as expand reads it
     if fractions:
         fractions = split_fractions(fractions)
     out = Path(out)

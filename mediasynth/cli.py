@@ -121,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT")
     p.add_argument("-p", "--pipeline", help="pipeline YAML with a source: section")
     p.add_argument("--count", type=int, help="items to generate (default: the pipeline's, or 100)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int,
+                   help="root seed (default: the pipeline's with `synth pipeline`, else 0)")
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST")
     p.add_argument("--workers", type=int)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

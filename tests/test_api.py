@@ -287,3 +287,19 @@ def test_the_cli_goes_through_the_api(tmp_path, monkeypatch, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert main(["expand", str(src), str(tmp_path / "o3"), "-n", "-1", "-q"]) == 2
     assert "-n/--variants must be >= 0" in capsys.readouterr().err
+
+
+def test_synth_from_a_pipeline_takes_its_seed_and_split(tmp_path):
+    from mediasynth.cli import main
+
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text("seed: 7\nsource: {type: synth.shapes, width: 32, height: 32, count: 20}\n"
+                        "dataset: {split: {train: 0.5, val: 0.5}}\n")
+    assert main(["synth", "pipeline", str(tmp_path / "out"), "-p", str(pipeline), "-q",
+                 "--no-report"]) == 0
+    import json
+
+    rows = [json.loads(x) for x in (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()]
+    assert {r["split"] for r in rows} == {"train", "val"}
+    assert sum(r["split"] == "val" for r in rows) == 10
+    assert {r["seed"]["root"] for r in rows} == {7}
