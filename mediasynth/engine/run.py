@@ -1,5 +1,5 @@
 """`expand`: discover -> plan -> (resume) -> execute -> manifest, with the safety rules of
-DESIGN.md section 8 (SRC never written, atomic outputs, bad input never stops the run)."""
+docs/architecture.md (SRC never written, atomic outputs, bad input never stops the run)."""
 
 from __future__ import annotations
 

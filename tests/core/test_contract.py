@@ -1,4 +1,4 @@
-"""The contract every registered transform must keep (DESIGN.md section 10).
+"""The contract every registered transform must keep (docs/architecture.md, Transforms).
 
 New transforms are picked up from the registry automatically; a transform that cannot be
 built with its defaults, or that breaks a rule, fails here. Video transforms are temporal:
