@@ -2,8 +2,9 @@
 the user is told about them.
 
 Signatures are made by each modality's handler during the header check (engine/worker.py
-`check_source`); they are cached in OUT/.mediasynth/signatures.json by source path, size
-and modification time, so a re-run decodes nothing for them. Pairs are found by the
+`check_source`); they are cached in OUT/.mediasynth/signatures.json by source sha256 (a
+source the sink recorded as unchanged since it was hashed is not read again), so a re-run
+decodes nothing for them. Pairs are found by the
 handler's `near_pairs` among sources of the same kind; the splitter (engine/split.py)
 groups them unless `dataset.near_duplicates` is `warn` or `off`.
 """
@@ -40,16 +41,28 @@ class NearPair:
 
 
 def with_cached(found: list[Found], out: Path) -> list[Found]:
-    """`found` with the signatures an earlier run cached for unchanged files."""
+    """`found` with the signatures an earlier run cached for unchanged sources: a source's
+    sha256 comes from the sink's record of it (`sink.source_stamp`: size, mtime, inode and
+    ctime unchanged since it was hashed), its signature from the cache by that sha256."""
+    from mediasynth.engine.sink import FolderSink, source_stamp
+
     try:
-        cache = json.loads((out / CACHE).read_text(encoding="utf-8", errors="surrogateescape"))
+        cache = json.loads((out / CACHE).read_text(encoding="ascii"))
     except (OSError, ValueError):
         return found
+    if not isinstance(cache, dict):
+        return found
+    recorded = FolderSink(out).load_sources()
     result = []
     for f in found:
-        entry = cache.get(f.rel_path)
-        if entry and entry[:3] == [f.size_bytes, f.mtime_ns, f.kind] and _is_hex(entry[3]):
-            f = dataclasses.replace(f, signature=bytes.fromhex(entry[3]))
+        state = recorded.get(f.rel_path)
+        entry = None
+        if f.kind is not None and isinstance(state, list) and len(state) == 5:
+            stamp = source_stamp(f.path)
+            entry = cache.get(state[-1]) if stamp and state[:-1] == stamp else None
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == f.kind and _is_hex(
+                entry[1]):
+            f = dataclasses.replace(f, signature=bytes.fromhex(entry[1]))
         result.append(f)
     return result
 
@@ -59,11 +72,20 @@ def _is_hex(text) -> bool:
         c in "0123456789abcdef" for c in text)
 
 
-def save_cache(found: list[Found], out: Path) -> None:
-    cache = {f.rel_path: [f.size_bytes, f.mtime_ns, f.kind, f.signature.hex()]
-             for f in found if f.signature is not None and f.problem is None}
+def save_cache(signatures: dict[str, tuple[str, bytes]], sha256_of: dict[str, str],
+               out: Path) -> None:
+    """Cache {source sha256: [kind, signature]} for the sources whose sha256 this run knows
+    (`sha256_of`: path -> sha256; `signatures`: path -> (kind, signature))."""
+    cache = {sha256_of[rel]: [kind, signature.hex()]
+             for rel, (kind, signature) in signatures.items() if rel in sha256_of}
     text = json.dumps(cache, sort_keys=True, ensure_ascii=True)
     write_bytes_atomic(out / CACHE, text.encode("ascii"))
+
+
+def signatures_of(found: list[Found]) -> dict[str, tuple[str, bytes]]:
+    """path -> (kind, signature) of the usable sources that have one."""
+    return {f.rel_path: (f.kind, f.signature) for f in found
+            if f.problem is None and f.kind and f.signature is not None}
 
 
 def find_pairs(found: list[Found]) -> list[NearPair]:

@@ -75,6 +75,8 @@ class Plan:
     splits: tuple[str, ...]
     counts: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what the splitter has to say (engine/split.py)
+    # source -> (kind, near-duplicate signature), for the cache (engine/near_duplicates.py)
+    signatures: dict = field(default_factory=dict, compare=False, repr=False)
 
     def outputs(self) -> int:
         return sum(len(j.outputs) for j in self.jobs)

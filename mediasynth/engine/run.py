@@ -106,7 +106,6 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
     pairs = near_duplicates.find_pairs(found) if near_mode != "off" else []
     if cache_dir is not None and near_mode != "off":
         (cache_dir / ".mediasynth").mkdir(parents=True, exist_ok=True)
-        near_duplicates.save_cache(found, cache_dir)
         near_duplicates.save_pairs(pairs, cache_dir)
     placement: dict = {"near_pairs": [(p.a, p.b) for p in pairs]}
     if sources is not None and sources.read.annotated:
@@ -132,7 +131,8 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
         plan = make_plan(found, pipeline, output_extension=lambda kind, fmt: output_extension(
             kind, fmt, pipeline.output), **placement)
         return dataclasses.replace(plan, notes=(
-            *near_duplicates.warnings_of(pairs, near_mode), *plan.notes))
+            *near_duplicates.warnings_of(pairs, near_mode), *plan.notes),
+            signatures=near_duplicates.signatures_of(found))
     except ValueError as exc:  # a plan that cannot be made (no background for a split...)
         raise FatalError(str(exc)) from None
 
@@ -340,6 +340,8 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
     result.removed = sink.remove_stale(journal, keep)
     sink.save_sources({rel: [*stamps[rel], sha] for rel, sha in sorted(known.items())
                        if stamps.get(rel)})
+    if pipeline.dataset.near_duplicates != "off":
+        near_duplicates.save_cache(plan.signatures, known, out)
     sink.write_run_files(src, pipeline)
     sink.end(keep)
     for ref in refs:

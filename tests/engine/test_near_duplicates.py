@@ -117,3 +117,36 @@ def test_clip_and_its_reencode_at_another_size_match(tmp_path):
     assert distance(sig["a"], sig["a_small"]) <= 0.2
     for x, y in (("a", "b"), ("a", "c"), ("b", "c"), ("b", "a_small")):
         assert distance(sig[x], sig[y]) > 0.2, (x, y)
+
+
+def test_signatures_are_cached_by_sha256_and_an_edit_is_seen(tmp_path):
+    import os
+    import time
+
+    from mediasynth.engine.near_duplicates import with_cached
+    from mediasynth.io.discover import discover
+
+    src = tmp_path / "src"
+    photos = real_photos()
+    for i, name in enumerate(sorted(photos)[:6]):
+        photo = photos[name].copy()
+        photo.thumbnail((96, 96))
+        save(photo, src / ("a", "b")[i % 2] / f"{name}.png")
+    time.sleep(2.1)  # stamps of files changed in the last 2 s are not trusted (sink.RACY_S)
+    out = tmp_path / "out"
+    args = ["expand", str(src), str(out), "-q", "--no-report", "-n", "1",
+            "-p", "image_classification"]
+    assert main(args) == 0
+    cache = json.loads((out / ".mediasynth" / "signatures.json").read_text())
+    assert len(cache) == 6 and all(len(k) == 64 for k in cache)  # keyed by sha256
+    cached = {f.rel_path: f.signature for f in with_cached(discover(src), out)}
+    assert all(cached.values())
+    edited = sorted(cached)[0]
+    path = src / edited
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[-20] ^= 0xFF  # same size, same mtime, other bytes
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    again = {f.rel_path: f.signature for f in with_cached(discover(src), out)}
+    assert again[edited] is None and all(v for k, v in again.items() if k != edited)
