@@ -205,9 +205,10 @@ def _items(source, *, split: str | None, kinds: tuple[str, ...],
     from mediasynth.loaders.targets import layout_items
 
     annotated = layout_items(root)
-    if annotated is not None:
-        return [Item(path, "", "image", annotation) for path, annotation in annotated[0]
-                if "image" in kinds]
+    if annotated is not None:  # images with objects, recordings with events, clips with tracks
+        items = [Item(path, "", sniff_path(path).kind or "image", annotation)
+                 for path, annotation in annotated[0]]
+        return [i for i in items if i.kind in kinds]
     from mediasynth.io.discover import discover
 
     return [Item(str(f.path), f.class_name, f.kind) for f in discover(root)

@@ -99,3 +99,15 @@ def test_video_clips_keep_params_across_frames(tmp_path):
     assert s["video"].shape == (4, 48, 64, 3)
     for frame in s["video"]:
         assert frame[:, :20, 2].mean() > 150  # flipped: blue on the left in every frame
+
+
+def test_an_event_table_layout_gives_audio_items_not_images(tmp_path):
+    from mediasynth.loaders.dataset import MediaDataset
+    from tests.io.layouts.test_events import dcase_tree
+
+    src = dcase_tree(tmp_path)
+    ds = MediaDataset(src)
+    assert ds.items and {i.kind for i in ds.items} == {"audio"}
+    sample = ds[0]
+    assert "audio" in sample and "image" not in sample
+    assert MediaDataset(src, kinds=("image",)).items == []
