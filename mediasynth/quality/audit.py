@@ -15,7 +15,6 @@ LEAKAGE_EXIT; a clean dataset 0.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from mediasynth.engine.handlers import handler_for
 from mediasynth.engine.split import group_of_path, normalise_subset
+from mediasynth.engine.worker import file_sha256
 from mediasynth.io.discover import Found, discover
 
 LEAKAGE_EXIT = 4
@@ -76,7 +76,7 @@ def audit(root: str | Path, *, group_by: str | None = None, budgets=None,
 
     def work(it: AuditItem):
         path = paths[it.rel_path]
-        digest = _sha256(path)
+        digest = file_sha256(path)
         try:
             signature = handler_for(it.kind).signature(path, budgets)
         except Exception:  # noqa: BLE001 - an unreadable file is counted, not fatal
@@ -125,14 +125,6 @@ def audit(root: str | Path, *, group_by: str | None = None, budgets=None,
 
 def _pair(by_rel: dict, a: str, b: str) -> dict:
     return {"a": a, "b": b, "split_a": by_rel[a].split, "split_b": by_rel[b].split}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _items(root: Path) -> tuple[list[AuditItem], dict[str, Path]]:

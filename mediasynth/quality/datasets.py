@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mediasynth.core.errors import ConfigError, MediasynthError
 from mediasynth.engine import manifest as M
+from mediasynth.engine.worker import file_sha256
 
 REAL, AUGMENTED, GENERATED = "real", "augmented", "generated"
 
@@ -60,14 +61,6 @@ def _pipeline_dataset(out: Path) -> dict:
     except (OSError, yaml.YAMLError):
         return {}
     return data.get("dataset") or {} if isinstance(data, dict) else {}
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_out(out: str | Path) -> OutItems:

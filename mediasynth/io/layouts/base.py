@@ -64,6 +64,16 @@ def media_files(folder: Path) -> list[Path]:
                   and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
 
 
+def files_by_name(root: Path) -> dict[str, list[Path]]:
+    """Every visible file under `root` by its base name (sorted paths per name): how readers
+    find media an annotation names by file name only."""
+    by_name: dict[str, list[Path]] = {}
+    for path in files_under(root):
+        if path.is_file() and not path.name.startswith("."):
+            by_name.setdefault(path.name, []).append(path)
+    return by_name
+
+
 @functools.lru_cache(maxsize=64)
 def _prefix(root: str) -> str:
     return str(PurePosixPath(root)) if root not in ("", ".") else ""

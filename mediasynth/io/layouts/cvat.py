@@ -46,8 +46,7 @@ import numpy as np
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.io.discover import files_under
-from mediasynth.io.layouts.base import LayoutRead, rel, stratum
+from mediasynth.io.layouts.base import LayoutRead, files_by_name, rel, stratum
 from mediasynth.io.layouts.shapes import ellipse_polygon
 from mediasynth.io.sniff import extension_kind
 
@@ -86,10 +85,7 @@ class _MediaLookup:
 
     def __init__(self, src: Path):
         self.src = src
-        self.by_name: dict[str, list[Path]] = {}
-        for path in files_under(src):
-            if path.is_file() and not path.name.startswith("."):
-                self.by_name.setdefault(path.name, []).append(path)
+        self.by_name = files_by_name(src)
 
     def find(self, xml_path: Path, subset: str | None, name: str) -> Path | None:
         name = name.replace("\\", "/").lstrip("/")

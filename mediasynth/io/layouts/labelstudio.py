@@ -48,9 +48,8 @@ import numpy as np
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
-from mediasynth.io.discover import files_under
 from mediasynth.io.layouts import ls_brush
-from mediasynth.io.layouts.base import LayoutRead, name_below, rel, stratum
+from mediasynth.io.layouts.base import LayoutRead, files_by_name, name_below, rel, stratum
 from mediasynth.io.layouts.shapes import ellipse_polygon
 from mediasynth.io.sniff import extension_kind
 
@@ -107,10 +106,7 @@ def _parsed(path: str, _mtime_ns: int, _size: int) -> list[dict] | None:
 class _MediaLookup:
     def __init__(self, src: Path):
         self.src = src
-        self.by_name: dict[str, list[Path]] = {}
-        for path in files_under(src):
-            if path.is_file() and not path.name.startswith("."):
-                self.by_name.setdefault(path.name, []).append(path)
+        self.by_name = files_by_name(src)
 
     def find(self, json_path: Path, reference: str) -> Path | None:
         path = media_path(reference)
