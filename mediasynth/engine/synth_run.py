@@ -29,7 +29,7 @@ from mediasynth.engine import manifest as M
 from mediasynth.engine.plan import row_id
 from mediasynth.engine.sink import is_ours
 from mediasynth.engine.split import SplitItem, SplitSpec, largest_remainder, split_items
-from mediasynth.synth.base import Generator
+from mediasynth.synth.base import Generator, ItemContext
 
 RUNNER_KEYS = ("count", "class_counts", "class_weights", "split")
 CHUNK = 16
@@ -43,6 +43,7 @@ class SynthJob:
     items: tuple[tuple[int, str, str | None], ...]  # (index, class, split)
     config_sha256: str
     versions: dict
+    split_shares: dict | None = None
 
 
 def class_plan(classes: tuple[str, ...], count: int, *, class_counts: dict | None = None,
@@ -93,7 +94,8 @@ def render_chunk(job: SynthJob, _context=None) -> list[dict]:
     rows = []
     for index, cls, split in job.items:
         key = f"{job.generator.name}/{index}"
-        item, record = job.generator.generate(output_rng(job.seed, key, 0), cls)
+        context = ItemContext(index, split, job.split_shares, job.seed)
+        item, record = job.generator.generate(output_rng(job.seed, key, 0), cls, context)
         rel = item_path(job.generator, index, cls, split)
         dest = out / rel
         with atomic_path(dest) as tmp:
@@ -131,7 +133,7 @@ def run_synth(generator: Generator, out: str | Path, *, count: int, seed: int = 
                   "split": split, "class_counts": class_counts, "class_weights": class_weights}
         sha = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
         vers = versions(generator.needs_ffmpeg)
-        jobs = [SynthJob(generator, str(out), seed, tuple(items[i:i + CHUNK]), sha, vers)
+        jobs = [SynthJob(generator, str(out), seed, tuple(items[i:i + CHUNK]), sha, vers, split)
                 for i in range(0, len(items), CHUNK)]
         sink = FolderSink(out)
         sink.sweep_temps()

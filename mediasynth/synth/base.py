@@ -28,6 +28,22 @@ class SynthItem:
     annotations: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ItemContext:
+    """What the engine tells a generator about the item it is drawing.
+
+    `split` is the item's split (None without a split); `split_shares` the run's split
+    request ({name: share}, None without one) and `seed` the run's seed, so a generator that
+    draws from real asset files can partition them by file across splits, the same way in
+    every worker (a file used in train never appears in val/test).
+    """
+
+    index: int
+    split: str | None = None
+    split_shares: dict[str, float] | None = None
+    seed: int = 0
+
+
 @dataclass(frozen=True, kw_only=True)
 class Generator(Configurable):
     kind: ClassVar[str] = "synth"
@@ -46,15 +62,17 @@ class Generator(Configurable):
         """The class names items can have (for class folders and balancing)."""
         raise NotImplementedError
 
-    def get_params(self, rng: np.random.Generator, class_name: str | None = None) -> dict:
+    def get_params(self, rng: np.random.Generator, class_name: str | None = None,
+                   context: ItemContext | None = None) -> dict:
+        """Every random choice of one item (JSON-safe); `render(params)` makes it."""
         raise NotImplementedError
 
     def render(self, params: dict) -> SynthItem:
         raise NotImplementedError
 
-    def generate(self, rng: np.random.Generator,
-                 class_name: str | None = None) -> tuple[SynthItem, OpRecord]:
-        params = self.get_params(rng, class_name)
+    def generate(self, rng: np.random.Generator, class_name: str | None = None,
+                 context: ItemContext | None = None) -> tuple[SynthItem, OpRecord]:
+        params = self.get_params(rng, class_name, context)
         return self.render(params), OpRecord(self.name, True, params)
 
     def replay(self, record: OpRecord) -> SynthItem:

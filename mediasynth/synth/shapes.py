@@ -14,7 +14,7 @@ from mediasynth.core.registry import register
 from mediasynth.image.functional.segmentation import coco_segmentation
 from mediasynth.synth import export
 from mediasynth.synth import shapes_draw as D
-from mediasynth.synth.base import Generator, SynthItem, check_choices, pick
+from mediasynth.synth.base import Generator, ItemContext, SynthItem, check_choices, pick
 
 MIN_COLOR_DISTANCE = 80.0  # RGB distance between an object and the background's mean colour
 
@@ -74,7 +74,8 @@ class Shapes(Generator):
     def classes(self) -> tuple[str, ...]:
         return tuple(self.shapes) if self.objects_range[1] == 1 else ("scene",)
 
-    def get_params(self, rng: np.random.Generator, class_name: str | None = None) -> dict:
+    def get_params(self, rng: np.random.Generator, class_name: str | None = None,
+                   context: ItemContext | None = None) -> dict:
         bg_kind = pick(rng, self.backgrounds)
         c0 = rng.integers(0, 256, 3)
         c1 = rng.integers(0, 256, 3) if bg_kind != "solid" else c0

@@ -14,7 +14,7 @@ from mediasynth.core.media import Audio
 from mediasynth.core.registry import register
 from mediasynth.synth import export
 from mediasynth.synth import tones_draw as W
-from mediasynth.synth.base import Generator, SynthItem, check_choices, pick
+from mediasynth.synth.base import Generator, ItemContext, SynthItem, check_choices, pick
 
 PERIODIC = ("sine", "square", "sawtooth", "triangle", "pulse")
 NOISES = ("white_noise", "pink_noise", "brown_noise")
@@ -83,7 +83,8 @@ class Tones(Generator):
         lo, hi = np.log(self.freq_hz_range[0]), np.log(self.freq_hz_range[1])
         return float(np.exp(rng.uniform(lo, hi)))
 
-    def get_params(self, rng: np.random.Generator, class_name: str | None = None) -> dict:
+    def get_params(self, rng: np.random.Generator, class_name: str | None = None,
+                   context: ItemContext | None = None) -> dict:
         signal = class_name or pick(rng, self.signals)
         duration = float(rng.uniform(*self.duration_s_range))
         silence = float(rng.uniform(*self.silence_fraction_range)) * duration

@@ -17,7 +17,7 @@ import numpy as np
 from mediasynth.core.errors import ConfigError
 from mediasynth.core.registry import register
 from mediasynth.synth import shapes_draw as D
-from mediasynth.synth.base import Generator, SynthItem, check_choices, pick
+from mediasynth.synth.base import Generator, ItemContext, SynthItem, check_choices, pick
 
 TRAJECTORIES = ("linear", "bouncing", "circular")
 BEEP_S = 0.08
@@ -73,7 +73,8 @@ class MovingShapes(Generator):
     def classes(self) -> tuple[str, ...]:
         return tuple(self.trajectories)
 
-    def get_params(self, rng: np.random.Generator, class_name: str | None = None) -> dict:
+    def get_params(self, rng: np.random.Generator, class_name: str | None = None,
+                   context: ItemContext | None = None) -> dict:
         trajectory = class_name or pick(rng, self.trajectories)
         short = min(self.width, self.height)
         objects = []
