@@ -28,7 +28,8 @@ class Letters(Generator):
     def classes(self) -> tuple[str, ...]:
         return ("a", "b")
 
-    def get_params(self, rng: np.random.Generator, class_name: str | None = None) -> dict:
+    def get_params(self, rng: np.random.Generator, class_name: str | None = None,
+                   context=None) -> dict:
         return {"letter": class_name or "a", "n": int(rng.integers(1, self.length + 1))}
 
     def render(self, params: dict) -> SynthItem:
