@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mediasynth.io.atomic import write_bytes_atomic
 
@@ -21,7 +21,7 @@ def yolo_lines(objects: list[dict], classes: list[str], width: int, height: int)
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def coco_document(items: list[dict], classes: list[str]) -> dict:
+def coco_document(items: list[dict], classes: list[str], supercategory: str = "shape") -> dict:
     """COCO detection/segmentation JSON from per-image entries
     {file_name, width, height, objects: [{class, box, area, polygons | rle}]}: an object's
     segmentation is its polygon list, or its compressed RLE when it has a hole (still
@@ -38,13 +38,46 @@ def coco_document(items: list[dict], classes: list[str]) -> dict:
                 "bbox": [x0, y0, x1 - x0, y1 - y0], "area": obj["area"],
                 "segmentation": _segmentation(obj), "iscrowd": 0,
             })
-    categories = [{"id": i + 1, "name": c, "supercategory": "shape"} for i, c in enumerate(classes)]
+    categories = [{"id": i + 1, "name": c, "supercategory": supercategory}
+                  for i, c in enumerate(classes)]
     return {"images": images, "annotations": annotations, "categories": categories}
 
 
 def _segmentation(obj: dict) -> list | dict:
     """COCO segmentation of an annotated object: its "polygons", else its "rle"."""
     return obj["polygons"] if "polygons" in obj else obj["rle"]
+
+
+def instance_side_files(rel: str, split: str | None) -> tuple[str, str]:
+    """(instance mask PNG, YOLO label) of the image item at `rel` (relative to OUT)."""
+    stem, split_dir = PurePosixPath(rel).stem, split or "all"
+    return (f"annotations/masks/{split_dir}/{stem}.png", f"annotations/yolo/{split_dir}/{stem}.txt")
+
+
+def write_instance_side_files(item, out: Path, rel: str, split: str | None,
+                              classes: list[str]) -> dict:
+    """Write `instance_side_files(rel, split)` of an image item whose media carries its
+    instance-id mask (0 = background; 8-bit PNG up to 255 instances, else 16-bit) and whose
+    annotations list its objects; return the row's info fields."""
+    from mediasynth.core.media import Image
+    from mediasynth.io.image_io import encode_image
+
+    mask_rel, yolo_rel = instance_side_files(rel, split)
+    image = item.media
+    mask = image.mask.astype("uint8") if image.mask.max() < 256 else image.mask
+    write_bytes_atomic(out / mask_rel, encode_image(Image(mask[:, :, None]), "png"))
+    text = yolo_lines(item.annotations["objects"], classes, image.width, image.height)
+    write_bytes_atomic(out / yolo_rel, text.encode())
+    return {"mask": mask_rel, "yolo": yolo_rel, "width": image.width, "height": image.height}
+
+
+def write_coco_split(folder: Path, split: str, rows: list[dict], classes: list[str],
+                     supercategory: str = "shape") -> None:
+    """<split>.coco.json of the manifest rows of one split (their info's labels)."""
+    entries = [{"file_name": r["output"], "width": r["info"]["width"],
+                "height": r["info"]["height"], "objects": r["info"]["labels"]["objects"]}
+               for r in rows]
+    write_json(folder / f"{split}.coco.json", coco_document(entries, classes, supercategory))
 
 
 def write_json(path: Path, data) -> None:

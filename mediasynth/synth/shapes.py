@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,10 +11,10 @@ import numpy as np
 from mediasynth.core.errors import ConfigError
 from mediasynth.core.media import Image
 from mediasynth.core.registry import register
-from mediasynth.image.functional.segmentation import coco_segmentation
 from mediasynth.synth import export
 from mediasynth.synth import shapes_draw as D
 from mediasynth.synth.base import Generator, ItemContext, SynthItem, check_choices, pick
+from mediasynth.synth.instances import annotate_instances
 
 MIN_COLOR_DISTANCE = 80.0  # RGB distance between an object and the background's mean colour
 
@@ -133,7 +133,8 @@ class Shapes(Generator):
             lo, hi = contours[0].min(axis=0), contours[0].max(axis=0)
             windows.append((max(0, int(lo[0]) - 1), max(0, int(lo[1]) - 1),
                             min(w, int(hi[0]) + 2), min(h, int(hi[1]) + 2)))
-        annotations = _annotate(params["objects"], instances, windows)
+        annotations = {"objects": annotate_instances([o["shape"] for o in params["objects"]],
+                                                     instances, windows)}
         boxes = np.array([a["box"] for a in annotations["objects"]], np.float64).reshape(-1, 4)
         image = Image(pixels, mask=instances, boxes=boxes,
                       meta={"classes": [a["class"] for a in annotations["objects"]]})
@@ -146,56 +147,17 @@ class Shapes(Generator):
 
     def side_files(self, rel: str, split: str | None) -> tuple[str, str]:
         """(instance mask PNG, YOLO label) of the item at `rel`."""
-        stem, split_dir = PurePosixPath(rel).stem, split or "all"
-        return (f"annotations/masks/{split_dir}/{stem}.png",
-                f"annotations/yolo/{split_dir}/{stem}.txt")
+        return export.instance_side_files(rel, split)
 
     def write_side_files(self, item: SynthItem, out: Path, rel: str, split: str | None) -> dict:
-        from mediasynth.io.atomic import write_bytes_atomic
-        from mediasynth.io.image_io import encode_image
-
-        mask_rel, yolo_rel = self.side_files(rel, split)
-        image = item.media
-        mask = image.mask.astype("uint8") if image.mask.max() < 256 else image.mask
-        write_bytes_atomic(out / mask_rel, encode_image(Image(mask[:, :, None]), "png"))
-        text = export.yolo_lines(item.annotations["objects"], list(self.shapes), image.width,
-                                 image.height)
-        write_bytes_atomic(out / yolo_rel, text.encode())
-        return {"mask": mask_rel, "yolo": yolo_rel, "width": image.width, "height": image.height}
+        return export.write_instance_side_files(item, out, rel, split, list(self.shapes))
 
     def annotation_classes(self) -> tuple[str, ...]:
         return tuple(self.shapes)
 
     def write_annotations(self, folder: Path, split: str, rows: list[dict]) -> None:
         """<split>.coco.json: every item's boxes and polygons."""
-        entries = [{"file_name": r["output"], "width": r["info"]["width"],
-                    "height": r["info"]["height"], "objects": r["info"]["labels"]["objects"]}
-                   for r in rows]
-        export.write_json(folder / f"{split}.coco.json",
-                          export.coco_document(entries, list(self.shapes)))
-
-
-def _annotate(objects: list[dict], instances: np.ndarray,
-              windows: list[tuple[int, int, int, int]]) -> dict:
-    """Per visible object: class, tight box of its visible mask, area (pixels) and COCO
-    segmentation (see `coco_segmentation`), kept under "polygons" for hole-free objects and
-    "rle" for objects with a hole. Each object is looked for only inside the window its outline
-    can cover."""
-    height, width = instances.shape
-    out = []
-    for k, (obj, (x0, y0, x1, y1)) in enumerate(zip(objects, windows), start=1):
-        visible = (instances[y0:y1, x0:x1] == k).view(np.uint8)
-        area = int(np.count_nonzero(visible))
-        if area == 0:
-            continue  # fully hidden by later objects
-        rows, cols = np.flatnonzero(visible.any(axis=1)), np.flatnonzero(visible.any(axis=0))
-        box = [float(x0 + cols[0]), float(y0 + rows[0]), float(x0 + cols[-1] + 1),
-               float(y0 + rows[-1] + 1)]
-        entry = {"instance": k, "class": obj["shape"], "box": box, "area": area}
-        segmentation = coco_segmentation(visible, x0, y0, width, height)
-        entry["rle" if isinstance(segmentation, dict) else "polygons"] = segmentation
-        out.append(entry)
-    return {"objects": out}
+        export.write_coco_split(folder, split, rows, list(self.shapes))
 
 
 def _iou(a, b) -> float:
