@@ -14,7 +14,8 @@ The public Python surface (`import mediasynth as ms`); everything else is intern
   `FatalError` (`SourceNotFound`, `OutLocked`), `MediaError`, `FFmpegError`.
 
 (`ms.synth` and `ms.report` are the generator and report packages, so the functions are
-`synthesize` and `write_report`.)
+`synthesize` and `write_report`; `ms.synth.scenes(out, objects=..., backgrounds=...)` runs the
+pasted-object scene generator.)
 
 Importing the package is cheap (no NumPy, OpenCV, librosa or PyAV: the CLI starts its
 worker processes before those load); every name above loads on first use (PEP 562).
@@ -49,7 +50,7 @@ _EXPORTS = {
         "MediasynthError", "ConfigError", "KindMismatchError", "FatalError", "SourceNotFound",
         "OutLocked", "MediaError", "FFmpegError")},
 }
-_NAMESPACES = ("api", "image", "audio", "video")
+_NAMESPACES = ("api", "image", "audio", "video", "synth")
 
 __all__ = ["__version__", *_EXPORTS, *_NAMESPACES]
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     SplitSpec = str | Sequence[float] | Mapping[str, float] | None
 
 __all__ = ["ExpandResult", "Problem", "ReplayResult", "SynthResult", "as_pipeline", "expand",
-           "load_pipeline", "replay", "report", "split_fractions", "synth"]
+           "load_pipeline", "replay", "report", "scenes", "split_fractions", "synth"]
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -500,6 +500,22 @@ def synth(generator: str | None, out: str | Path, *, count: int | None = None,
     return SynthResult(out=out, manifest=out / M.MANIFEST, report=report_path,
                        generator=made.name, kind=str(made.media_kind), items=len(rows),
                        rows=tuple(rows))
+
+
+def scenes(out: str | Path, *, objects: str | Path, backgrounds: str | Path,
+           count: int | None = None, seed: int | None = None, split: SplitSpec = None,
+           workers: int | None = None, report: bool = True, progress: bool = True,
+           **settings: Any) -> SynthResult:
+    """Pasted-object scenes into `out` (`mediasynth synth scenes OUT --objects OBJ
+    --backgrounds BG`): object instances of OBJ (an instance-annotated layout or RGBA
+    cut-outs in class folders) pasted onto the photos of BG, with COCO, YOLO and instance
+    masks. `settings` are the generator's options (`objects_range=(2, 8)`,
+    `max_occlusion=0.3`, `blend="poisson"`..., see `mediasynth list synth.scenes`); the rest
+    is `synth`'s."""
+    return synth("scenes", out, count=count, seed=seed, split=split, workers=workers,
+                 report=report, progress=progress,
+                 settings={"objects": str(objects), "backgrounds": str(backgrounds),
+                           **settings})
 
 
 def replay(out: str | Path, row_id: str, dest: str | Path | None = None) -> ReplayResult:

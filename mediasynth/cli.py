@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="generator option or class_weights/class_counts (repeatable), e.g. "
                    "--set width=256 --set 'class_weights={circle: 1, square: 10}'")
+    p.add_argument("--objects", metavar="OBJ", help="scenes: the objects (an instance-"
+                   "annotated layout or RGBA cut-outs in class folders)")
+    p.add_argument("--backgrounds", metavar="BG", help="scenes: the background photos")
     p.add_argument("--no-report", action="store_true", help="do not write OUT/report.html")
     p.add_argument("-q", "--quiet", action="store_true")
 

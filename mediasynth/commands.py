@@ -143,11 +143,18 @@ def cmd_synth(args) -> int:
     result = api.synth(args.generator, args.out, count=args.count, seed=args.seed,
                        split=split, workers=args.workers,
                        pipeline=args.pipeline if args.generator == "pipeline" else None,
-                       settings=parse_sets(args.set),
+                       settings={**parse_sets(args.set), **asset_options(args)},
                        report=not getattr(args, "no_report", False), progress=not args.quiet)
     if not args.quiet:
         print(f"wrote {result.items} {result.kind} items to {args.out}")
     return 0
+
+
+def asset_options(args) -> dict:
+    """--objects / --backgrounds as generator settings (only those given: a generator without
+    such an option refuses them by name)."""
+    return {key: getattr(args, key) for key in ("objects", "backgrounds")
+            if getattr(args, key, None) is not None}
 
 
 def parse_sets(pairs: list[str]) -> dict:

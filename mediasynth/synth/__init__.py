@@ -1,5 +1,13 @@
-"""Procedural generators (`synth.shapes`, `synth.tones`, `synth.video`) and their runner.
+"""Procedural generators (`synth.shapes`, `synth.tones`, `synth.video`) and composition from
+real assets (`synth.scenes`). Importing this package registers the generators.
 
-Importing this package registers the generators."""
+`scenes(out, objects=..., backgrounds=...)` runs `synth.scenes` (`mediasynth.api.scenes`)."""
 
-from mediasynth.synth import shapes, tones, video  # noqa: F401
+import importlib
+
+from mediasynth.synth import scenes_generator, shapes, tones, video  # noqa: F401
+
+
+def scenes(out, **options):
+    """`mediasynth.api.scenes`: pasted-object scenes into `out` (see its doc)."""
+    return importlib.import_module("mediasynth.api").scenes(out, **options)

@@ -145,8 +145,9 @@ def paste(canvas: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, mask: np.ndarr
 def poisson_clone(canvas: np.ndarray, rgb: np.ndarray, mask: np.ndarray, x: int,
                   y: int) -> np.ndarray:
     """The pixels (patch-sized, aligned with the patch at (x, y)) of `cv2.seamlessClone`
-    (NORMAL_CLONE) of the patch into the canvas. The canvas is padded (reflected) so a patch
-    at or across the border clones like any other."""
+    (NORMAL_CLONE) of the patch into the canvas. The clone runs on the canvas window around
+    the patch (its part outside the frame mirrored in), so a patch at or across the border
+    clones like any other, and the cost is the patch's, not the canvas's."""
     import cv2
 
     ph, pw = mask.shape
@@ -155,9 +156,12 @@ def poisson_clone(canvas: np.ndarray, rgb: np.ndarray, mask: np.ndarray, x: int,
     msk = cv2.copyMakeBorder(mask.astype(np.uint8) * np.uint8(255), m, m, m, m,
                              cv2.BORDER_CONSTANT, value=0)
     bx, by, bw, bh = cv2.boundingRect(msk)
-    pad = max(ph, pw) + 2 * m + 2
-    dst = cv2.copyMakeBorder(canvas, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    left, top = x - m + pad, y - m + pad  # where src's top-left lands in dst
-    center = (left + bx + bw // 2, top + by + bh // 2)
-    cloned = cv2.seamlessClone(src, dst, msk, center, cv2.NORMAL_CLONE)
-    return cloned[top + m:top + m + ph, left + m:left + m + pw]
+    height, width = canvas.shape[:2]
+    x0, y0, x1, y1 = x - m - 1, y - m - 1, x + pw + m + 1, y + ph + m + 1
+    cx0, cy0 = min(max(0, x0), width - 1), min(max(0, y0), height - 1)
+    cx1, cy1 = max(min(width, x1), cx0 + 1), max(min(height, y1), cy0 + 1)
+    dst = np.pad(canvas[cy0:cy1, cx0:cx1], ((cy0 - y0, y1 - cy1), (cx0 - x0, x1 - cx1), (0, 0)),
+                 mode="symmetric")
+    center = (1 + bx + bw // 2, 1 + by + bh // 2)  # src's top-left lands at (1, 1) of dst
+    cloned = cv2.seamlessClone(src, np.ascontiguousarray(dst), msk, center, cv2.NORMAL_CLONE)
+    return cloned[1 + m:1 + m + ph, 1 + m:1 + m + pw]
