@@ -168,11 +168,16 @@ def background_splits(root: str, shares, seed: int) -> dict[str, str | None]:
 
 @functools.lru_cache(maxsize=8)
 def rgb_image(path: str) -> np.ndarray:
-    """A decoded image as (h, w, 3) or (h, w, 4) uint8 (alpha kept when the file has it)."""
+    """A decoded image as (h, w, 3) or (h, w, 4) uint8 (alpha kept when the file has it).
+    MediaError naming the file when it cannot be decoded."""
+    from mediasynth.core.errors import MediaError
     from mediasynth.image.modes import convert
     from mediasynth.io.image_io import read_image
 
-    pixels = read_image(path).pixels
+    try:
+        pixels = read_image(path).pixels
+    except MediaError as exc:
+        raise MediaError(exc.code, exc.message, path=path) from None
     channels = pixels.shape[2] if pixels.ndim == 3 else 1
     return convert(pixels, "RGBA" if channels in (2, 4) else "RGB")
 

@@ -120,6 +120,11 @@ class Scenes(Generator):
     background_flip: bool = True
 
     # --- configuration -------------------------------------------------------------------
+    def __hash__(self) -> int:  # object_weights is a mapping: hash the configuration
+        import json
+
+        return hash(json.dumps(self.to_config(), sort_keys=True, default=str))
+
     def validate(self) -> None:
         if not self.objects or not self.backgrounds:
             raise ConfigError(f"{self.name}: objects (OBJ) and backgrounds (BG) are required")

@@ -125,3 +125,36 @@ def test_files_split_by_file_in_a_fresh_process_too(scene_assets):
                           env={**os.environ, "PYTHONPATH": str(root)})
     assert json.loads(done.stdout) == here
     assert A.background_splits(str(scene_assets["backgrounds"]), shares, 6) != here
+
+
+def test_an_unreadable_asset_is_named(tmp_path, scene_assets):
+    import shutil
+
+    from mediasynth.core.errors import MediaError
+
+    photo = next(scene_assets["backgrounds"].glob("moon_*.jpg"))
+    shutil.copy(photo, tmp_path / "whole.jpg")
+    (tmp_path / "cut.jpg").write_bytes(photo.read_bytes()[:3000])
+    with pytest.raises(MediaError, match="cut.jpg") as caught:
+        A.rgb_image(str(tmp_path / "cut.jpg"))
+    assert caught.value.code == "truncated"
+
+
+def test_non_utf8_names_are_kept_in_json_safe_params(tmp_path, scene_assets):
+    import json
+    import os
+    import shutil
+
+    from mediasynth.core.registry import lookup
+    from mediasynth.synth.base import ItemContext
+
+    photo = next(scene_assets["backgrounds"].glob("flower_*.jpg"))
+    name = os.fsdecode(b"fl\xe9ur.jpg")  # Latin-1 bytes, not UTF-8
+    shutil.copy(photo, tmp_path / name)
+    generator = lookup("synth.scenes")(objects=str(scene_assets["coco"]),
+                                       backgrounds=str(tmp_path), width=160, height=120)
+    item, record = generator.generate(np.random.default_rng(0), "scene", ItemContext(0))
+    assert record.params["background"]["file"] == name
+    params = json.loads(json.dumps(record.params))
+    again = generator.render(params)
+    assert np.array_equal(again.media.pixels, item.media.pixels)
