@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -247,10 +248,12 @@ def _object_mask(annotation: dict, instance: int, width: int, height: int) -> np
             rle["counts"] = rle["counts"].encode()
         if isinstance(rle["counts"], list):
             rle = mask_utils.frPyObjects(rle, height, width)
+    else:
+        polygons = [list(map(float, p)) for p in obj["polygons"] if len(p) >= 6]
+        rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
+    with warnings.catch_warnings():  # pycocotools' own __array__ call under NumPy 2
+        warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
         return mask_utils.decode(rle).astype(np.uint8)
-    polygons = [list(map(float, p)) for p in obj["polygons"] if len(p) >= 6]
-    rles = mask_utils.frPyObjects(polygons, height, width)
-    return mask_utils.decode(mask_utils.merge(rles)).astype(np.uint8)
 
 
 def _crop(rgb: np.ndarray, alpha: np.ndarray) -> Cutout:

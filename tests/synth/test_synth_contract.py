@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from mediasynth.core import registry
 from mediasynth.core.transform import OpRecord
 
 GENERATORS = registry.names("synth")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _arrays(item):
@@ -28,7 +30,9 @@ def _small(name):
     cls = registry.lookup(name)
     small = {"synth.shapes": {"width": 48, "height": 40, "objects_range": [1, 3]},
              "synth.tones": {"duration_s_range": [0.2, 0.4]},
-             "synth.video": {"width": 64, "height": 48, "duration_s": 0.5}}.get(name, {})
+             "synth.video": {"width": 64, "height": 48, "duration_s": 0.5},
+             "synth.scenes": {"objects": str(ROOT / "samples_coco"), "width": 64, "height": 48,
+                              "backgrounds": str(ROOT / "samples" / "circle")}}.get(name, {})
     return cls(**{k: v for k, v in small.items() if k in cls.config_fields()})
 
 
