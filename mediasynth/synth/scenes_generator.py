@@ -273,7 +273,7 @@ class Scenes(Generator):
         cut = self._cutout(entry["source"])
         extent = _extent(cut.alpha)
         entry["scale"] = float(entry["size"] * min(self.width, self.height) / extent)
-        shaped = P.transform_cutout(cut.rgb, cut.alpha, scale=entry["scale"],
+        shaped = P.transform_cutout(None, cut.alpha, scale=entry["scale"],
                                     rotation_deg=entry["rotation_deg"], flip=entry["flip"])
         if shaped is None:
             return "too_small"

@@ -69,21 +69,23 @@ def jitter_colours(rgb: np.ndarray, alpha: np.ndarray, *, brightness: float, con
     return np.clip(np.rint(f), 0, 255).astype(np.uint8)
 
 
-def transform_cutout(rgb: np.ndarray, alpha: np.ndarray, *, scale: float, rotation_deg: float,
-                     flip: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def transform_cutout(rgb: np.ndarray | None, alpha: np.ndarray, *, scale: float,
+                     rotation_deg: float, flip: bool
+                     ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray] | None:
     """The cut-out resized by `scale` (area-averaged when shrinking), mirrored left-right
     when `flip`, rotated by `rotation_deg` (counter-clockwise) on a canvas that holds it
     whole, then cropped to its mask: (rgb, alpha, mask bool), or None when nothing of the
-    object is left at this scale."""
+    object is left at this scale. `rgb` None transforms the alpha alone (the same mask)."""
     import cv2
 
     h, w = alpha.shape
     size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    rgb = cv2.resize(rgb, size, interpolation=interpolation)
+    if rgb is not None:
+        rgb = cv2.resize(rgb, size, interpolation=interpolation)
+        rgb = rgb[:, ::-1] if flip else rgb
     alpha = cv2.resize(alpha, size, interpolation=interpolation)
-    if flip:
-        rgb, alpha = rgb[:, ::-1], alpha[:, ::-1]
+    alpha = alpha[:, ::-1] if flip else alpha
     if rotation_deg % 360:
         nw, nh = size
         a = math.radians(rotation_deg)
@@ -92,8 +94,9 @@ def transform_cutout(rgb: np.ndarray, alpha: np.ndarray, *, scale: float, rotati
         m = cv2.getRotationMatrix2D(((nw - 1) / 2.0, (nh - 1) / 2.0), rotation_deg, 1.0)
         m[0, 2] += (out_w - nw) / 2.0
         m[1, 2] += (out_h - nh) / 2.0
-        rgb = cv2.warpAffine(np.ascontiguousarray(rgb), m, (out_w, out_h), flags=cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_REPLICATE)
+        if rgb is not None:
+            rgb = cv2.warpAffine(np.ascontiguousarray(rgb), m, (out_w, out_h),
+                                 flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         alpha = cv2.warpAffine(np.ascontiguousarray(alpha), m, (out_w, out_h),
                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                                borderValue=0)
@@ -102,8 +105,8 @@ def transform_cutout(rgb: np.ndarray, alpha: np.ndarray, *, scale: float, rotati
     if rows.size == 0:
         return None
     window = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    return (np.ascontiguousarray(rgb[window]), np.ascontiguousarray(alpha[window]),
-            np.ascontiguousarray(mask[window]))
+    return (None if rgb is None else np.ascontiguousarray(rgb[window]),
+            np.ascontiguousarray(alpha[window]), np.ascontiguousarray(mask[window]))
 
 
 def frame_window(x: int, y: int, patch_w: int, patch_h: int, width: int, height: int
