@@ -167,7 +167,7 @@ def background_splits(root: str, shares, seed: int) -> dict[str, str | None]:
 # --- pixels ------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=6)  # a few decoded photos per process: bounded memory
 def rgb_image(path: str) -> np.ndarray:
     """A decoded image as (h, w, 3) or (h, w, 4) uint8 (alpha kept when the file has it).
     MediaError naming the file when it cannot be decoded."""
