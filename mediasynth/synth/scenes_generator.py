@@ -210,8 +210,9 @@ class Scenes(Generator):
             else:
                 dropped.append({"class": entry["class"], "label": entry["label"],
                                 "reason": reason})
+        objects = [{**entry, "z": z} for z, entry in enumerate(placed[::-1])]  # 0: bottom
         return {"width": self.width, "height": self.height, "background": background,
-                "objects": placed[::-1], "dropped": dropped, "label": "scene"}
+                "objects": objects, "dropped": dropped, "label": "scene"}
 
     def _pool(self, ctx: ItemContext) -> _Pool:
         shares = tuple(sorted(ctx.split_shares.items())) if ctx.split_shares else None
@@ -270,7 +271,10 @@ class Scenes(Generator):
     def _place(self, rng: np.random.Generator, entry: dict, covered: np.ndarray) -> str | None:
         """Set the entry's scale, position, occlusion and truncation and mark its pixels in
         `covered`; or return why it was dropped."""
-        cut = self._cutout(entry["source"])
+        try:
+            cut = self._cutout(entry["source"])
+        except ValueError:  # an annotation whose outline covers no pixel of its image
+            return "empty_mask"
         extent = _extent(cut.alpha)
         entry["scale"] = float(entry["size"] * min(self.width, self.height) / extent)
         shaped = P.transform_cutout(None, cut.alpha, scale=entry["scale"],
@@ -320,7 +324,7 @@ class Scenes(Generator):
         classes: list[str] = []
         windows: list[tuple[int, int, int, int]] = []
         placed: list[dict] = []
-        for obj in params["objects"]:  # bottom of the stack first
+        for obj in params["objects"]:  # in z order: bottom of the stack first
             cut = self._cutout(obj["source"])
             rgb = P.jitter_colours(cut.rgb, cut.alpha, **obj["jitter"])
             shaped = P.transform_cutout(rgb, cut.alpha, scale=obj["scale"],
