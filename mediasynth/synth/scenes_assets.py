@@ -67,7 +67,11 @@ def resolve_layout(root: str, layout: str) -> str:
 
     if layout != "auto":
         return layout
-    found = detect(Path(root))
+    try:
+        found = detect(Path(root))
+    except ConfigError as exc:  # several layouts: the option here is objects_layout
+        raise ConfigError(f"objects: {exc} (for synth.scenes: --set objects_layout=NAME)"
+                          ) from None
     return CUTOUTS if found == "folders" else found
 
 
