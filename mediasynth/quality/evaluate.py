@@ -85,9 +85,10 @@ class _Inputs:
             if key in self.features or key in self.skipped:
                 continue
             try:
-                self.features[key] = F.features(self.kind, item.path, item.box)
+                self.features[key] = F.features(self.kind, item.path, item.box, item.window_s)
                 if P.INPUTS[self.probe] == "network":
-                    self.network[key] = F.network_input(self.kind, item.path, item.box)
+                    self.network[key] = F.network_input(self.kind, item.path, item.box,
+                                                        item.window_s)
             except (MediaError, OSError, ValueError) as exc:
                 self.features.pop(key, None)
                 self.skipped[key] = {"path": item.name or str(item.path), "code": getattr(
@@ -224,7 +225,8 @@ def _reference_split(real: list[Item]) -> tuple[list[Item], list[Item], str | No
         ordered = sorted(by_stratum[stratum], key=lambda s: hashlib.sha256(
             s.encode("utf-8", "surrogateescape")).hexdigest())
         ref_sources.update(ordered[: len(ordered) // 2])
-    ref = [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name, box=i.box)
+    ref = [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name, box=i.box,
+                window_s=i.window_s)
            for i in real if i.source in ref_sources]
     test = [i for i in real if i.source not in ref_sources]
     return ref, test, None
