@@ -420,3 +420,45 @@ def test_mot_tracks_convert_to_cvat_video_and_label_studio_that_read_back(tmp_pa
             assert [t["frame"] for t in got] == [t["frame"] for t in want]
             assert np.allclose([t["bbox"] for t in got], [t["bbox"] for t in want], atol=0.01)
             assert [t["category"] for t in got] == [t["category"] for t in want]
+
+
+def test_boxes_on_real_photos_stay_within_1_5_px_of_the_rendered_objects(tmp_path):
+    """A CVAT for images 1.1 export over crops of real photos with coloured objects, expanded
+    with a geometric pipeline (flip, rotation, scale, shear, shift, crop): every box of the
+    CVAT output inside the frame lies within 1.5 px of its object re-detected in the output's
+    pixels, and every box cut by the frame covers its object's visible part."""
+    from tests.io.layouts.photo_objects import compare_boxes, detected_boxes, photo_scenes
+    from tests.io.layouts.photo_objects import write_png as write_photo
+
+    src = tmp_path / "cvat"
+    doc = ET.Element("annotations")
+    ET.SubElement(doc, "version").text = "1.1"
+    for i, (rgb, boxes) in enumerate(photo_scenes(40, seed=11)):
+        name = f"photo_{i:02d}.png"
+        write_photo(src / "images" / "default" / name, rgb)
+        image = ET.SubElement(doc, "image", id=str(i), name=name, subset="default",
+                              width=str(rgb.shape[1]), height=str(rgb.shape[0]))
+        for colour, (x0, y0, x1, y1) in boxes.items():
+            ET.SubElement(image, "box", label=colour, source="manual", occluded="0",
+                          xtl=f"{x0:.2f}", ytl=f"{y0:.2f}", xbr=f"{x1:.2f}", ybr=f"{y1:.2f}",
+                          z_order="0")
+    (src / "default.xml").write_bytes(ET.tostring(doc, encoding="utf-8", xml_declaration=True))
+    out = tmp_path / "out"
+    assert expand(src, out, pipeline_file(tmp_path, GEOMETRIC), "-n", "3",
+                  "--annotations", "cvat") == 0
+    errors, overshoots, problems, images = [], [], [], 0
+    for xml in sorted(out.glob("*.xml")):
+        for image in ET.parse(xml).getroot().iter("image"):
+            path = out / "images" / image.get("subset") / image.get("name")
+            written = {b.get("label"): tuple(float(b.get(k)) for k in ("xtl", "ytl", "xbr",
+                                                                        "ybr"))
+                       for b in image.iter("box")}
+            assert all(float(b.get("rotation", 0)) == 0 for b in image.iter("box"))
+            e, o, p = compare_boxes(written, detected_boxes(path), int(image.get("width")),
+                                    int(image.get("height")))
+            errors, overshoots, problems = errors + e, overshoots + o, problems + [
+                f"{path.name}: {x}" for x in p]
+            images += 1
+    assert images == 40 * 3 and not problems, problems[:5]
+    assert len(errors) >= 100 and max(errors) <= 1.5, (len(errors), max(errors))
+    assert len(overshoots) >= 50 and max(overshoots) <= 1.5, (len(overshoots), max(overshoots))
