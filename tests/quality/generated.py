@@ -167,11 +167,20 @@ def sound_tree(root: Path, *, per_class: int, seed: int, snr_db_range=None) -> P
 SHAPES = ("circle", "square", "triangle")
 
 
-def drawn_shapes_tree(root: Path, *, per_class: int, seed: int, size_px: int = 48) -> Path:
-    """root/<shape>/<n>.png: one filled shape drawn by OpenCV on a crop of a texture photo
-    (the "real" renderings a TSTR test scores a synthetic training set on)."""
+def drawn_shapes_tree(root: Path, *, per_class: int, seed: int, size_px: int = 48,
+                      real_photos: bool = False) -> Path:
+    """root/<shape>/<n>.png: one filled shape drawn by OpenCV on a crop of a texture photo,
+    or with `real_photos` of one of scikit-learn's two bundled photographs (the "real"
+    renderings a TSTR test scores a synthetic training set on)."""
     rng = np.random.default_rng(seed)
-    scenes = [photo(TEXTURES[i % len(TEXTURES)], rng) for i in range(8)]
+    if real_photos:
+        from sklearn.datasets import load_sample_images
+
+        scenes = [np.ascontiguousarray(im[y:y + 192, x:x + 192])
+                  for im in load_sample_images().images for y, x in
+                  ((0, 0), (120, 200), (230, 420), (200, 60))]
+    else:
+        scenes = [photo(TEXTURES[i % len(TEXTURES)], rng) for i in range(8)]
     for name in SHAPES:
         for i in range(per_class):
             bgr = np.ascontiguousarray(crops(scenes[rng.integers(8)], 1, rng, size_px)[0][..., ::-1])

@@ -158,7 +158,7 @@ def test_tstr_trains_on_synthetic_shapes_and_tests_on_drawn_ones(tmp_path):
     generator, _ = generator_and_options("synth.shapes", {
         "width": 48, "height": 48, "shapes": ["circle", "square", "triangle"]})
     run_synth(generator, tmp_path / "synth", count=150, seed=0, workers=1)
-    real = drawn_shapes_tree(tmp_path / "real", per_class=16, seed=5)
+    real = drawn_shapes_tree(tmp_path / "real", per_class=16, seed=5, real_photos=True)
     result = evaluate(tmp_path / "synth", test=real, seeds=2, progress=False)
     assert result["mode"] == "tstr"
     assert set(result["arms"]) == {"real", "real+synthetic", "synthetic"}
@@ -321,3 +321,17 @@ def test_an_event_table_is_evaluated_on_its_event_windows(tmp_path):
                        if r["split"] == "test" and r["status"] == "ok")
     on_split = evaluate(split_out, seeds=1, progress=False)
     assert on_split["test_set"]["items"] == test_windows > 10
+
+
+def test_ms_evaluate_returns_and_writes_the_result(tmp_path, small_src):
+    import mediasynth as ms
+
+    out = expand_tree(small_src, tmp_path / "out", _config(NEAR_IDENTITY, variants=1, dataset={
+        "split": {"train": 0.6, "val": 0.0, "test": 0.4}, "keep_originals": True}))
+    result = ms.evaluate(out, seeds=1, progress=False)
+    assert json.loads((out / EVALUATION).read_text()) == result
+    assert set(result["arms"]) == {"real", "real+augmented", "augmented"}
+    with pytest.raises(ms.MediasynthError, match="not a mediasynth OUT"):
+        ms.evaluate(small_src, seeds=1, progress=False)
+    with pytest.raises(ms.ConfigError, match="unknown probe"):
+        ms.evaluate(out, probe="forest", progress=False)
