@@ -13,6 +13,8 @@ least half covered by the object), so a correct box is found to well under a pix
 
 from __future__ import annotations
 
+import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +65,49 @@ def write_png(path: Path, rgb: np.ndarray) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(rgb).save(path)
+
+
+def cvat_photo_tree(root: Path, n: int, seed: int) -> Path:
+    """A CVAT for images 1.1 export of `n` photo scenes: root/default.xml (a box per object,
+    labelled with its colour) and root/images/default/*.png."""
+    doc = ET.Element("annotations")
+    ET.SubElement(doc, "version").text = "1.1"
+    for i, (rgb, boxes) in enumerate(photo_scenes(n, seed=seed)):
+        name = f"photo_{i:02d}.png"
+        write_png(root / "images" / "default" / name, rgb)
+        image = ET.SubElement(doc, "image", id=str(i), name=name, subset="default",
+                              width=str(rgb.shape[1]), height=str(rgb.shape[0]))
+        for colour, (x0, y0, x1, y1) in boxes.items():
+            ET.SubElement(image, "box", label=colour, source="manual", occluded="0",
+                          xtl=f"{x0:.2f}", ytl=f"{y0:.2f}", xbr=f"{x1:.2f}", ybr=f"{y1:.2f}",
+                          z_order="0")
+    (root / "default.xml").write_bytes(ET.tostring(doc, encoding="utf-8",
+                                                   xml_declaration=True))
+    return root
+
+
+def labelstudio_photo_tree(root: Path, n: int, seed: int) -> Path:
+    """A Label Studio JSON export of `n` photo scenes: root/export.json (a rectangle in
+    percent per object, labelled with its colour; local-files references) and
+    root/images/*.png."""
+    tasks = []
+    for i, (rgb, boxes) in enumerate(photo_scenes(n, seed=seed)):
+        height, width = rgb.shape[:2]
+        name = f"photo_{i:02d}.png"
+        write_png(root / "images" / name, rgb)
+        results = [{"id": f"r{i}_{colour}", "type": "rectanglelabels", "from_name": "label",
+                    "to_name": "image", "original_width": width, "original_height": height,
+                    "image_rotation": 0,
+                    "value": {"x": 100 * x0 / width, "y": 100 * y0 / height,
+                              "width": 100 * (x1 - x0) / width,
+                              "height": 100 * (y1 - y0) / height, "rotation": 0,
+                              "rectanglelabels": [colour]}}
+                   for colour, (x0, y0, x1, y1) in boxes.items()]
+        tasks.append({"id": i + 1, "data": {"image": f"/data/local-files/?d=images/{name}"},
+                      "annotations": [{"id": i + 1, "result": results}]})
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "export.json").write_text(json.dumps(tasks))
+    return root
 
 
 def detected_boxes(path: Path) -> dict[str, tuple[float, float, float, float]]:

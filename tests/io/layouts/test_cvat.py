@@ -427,22 +427,9 @@ def test_boxes_on_real_photos_stay_within_1_5_px_of_the_rendered_objects(tmp_pat
     with a geometric pipeline (flip, rotation, scale, shear, shift, crop): every box of the
     CVAT output inside the frame lies within 1.5 px of its object re-detected in the output's
     pixels, and every box cut by the frame covers its object's visible part."""
-    from tests.io.layouts.photo_objects import compare_boxes, detected_boxes, photo_scenes
-    from tests.io.layouts.photo_objects import write_png as write_photo
+    from tests.io.layouts.photo_objects import compare_boxes, cvat_photo_tree, detected_boxes
 
-    src = tmp_path / "cvat"
-    doc = ET.Element("annotations")
-    ET.SubElement(doc, "version").text = "1.1"
-    for i, (rgb, boxes) in enumerate(photo_scenes(40, seed=11)):
-        name = f"photo_{i:02d}.png"
-        write_photo(src / "images" / "default" / name, rgb)
-        image = ET.SubElement(doc, "image", id=str(i), name=name, subset="default",
-                              width=str(rgb.shape[1]), height=str(rgb.shape[0]))
-        for colour, (x0, y0, x1, y1) in boxes.items():
-            ET.SubElement(image, "box", label=colour, source="manual", occluded="0",
-                          xtl=f"{x0:.2f}", ytl=f"{y0:.2f}", xbr=f"{x1:.2f}", ybr=f"{y1:.2f}",
-                          z_order="0")
-    (src / "default.xml").write_bytes(ET.tostring(doc, encoding="utf-8", xml_declaration=True))
+    src = cvat_photo_tree(tmp_path / "cvat", 40, seed=11)
     out = tmp_path / "out"
     assert expand(src, out, pipeline_file(tmp_path, GEOMETRIC), "-n", "3",
                   "--annotations", "cvat") == 0

@@ -330,26 +330,13 @@ def test_boxes_on_real_photos_stay_within_1_5_px_of_the_rendered_objects(tmp_pat
     Studio output inside the frame lies within 1.5 px of its object re-detected in the
     output's pixels, and every rectangle cut by the frame covers its object's visible part."""
     from tests.io.layouts.helpers import GEOMETRIC
-    from tests.io.layouts.photo_objects import compare_boxes, detected_boxes, photo_scenes
-    from tests.io.layouts.photo_objects import write_png as write_photo
+    from tests.io.layouts.photo_objects import (
+        compare_boxes,
+        detected_boxes,
+        labelstudio_photo_tree,
+    )
 
-    src = tmp_path / "ls"
-    tasks = []
-    for i, (rgb, boxes) in enumerate(photo_scenes(40, seed=12)):
-        height, width = rgb.shape[:2]
-        name = f"photo_{i:02d}.png"
-        write_photo(src / "images" / name, rgb)
-        results = [{"id": f"r{i}_{colour}", "type": "rectanglelabels", "from_name": "label",
-                    "to_name": "image", "original_width": width, "original_height": height,
-                    "image_rotation": 0,
-                    "value": {"x": 100 * x0 / width, "y": 100 * y0 / height,
-                              "width": 100 * (x1 - x0) / width,
-                              "height": 100 * (y1 - y0) / height, "rotation": 0,
-                              "rectanglelabels": [colour]}}
-                   for colour, (x0, y0, x1, y1) in boxes.items()]
-        tasks.append({"id": i + 1, "data": {"image": f"/data/local-files/?d=images/{name}"},
-                      "annotations": [{"id": i + 1, "result": results}]})
-    (src / "export.json").write_text(json.dumps(tasks))
+    src = labelstudio_photo_tree(tmp_path / "ls", 40, seed=12)
     out = tmp_path / "out"
     assert expand(src, out, pipeline_file(tmp_path, GEOMETRIC), "-n", "3",
                   "--annotations", "labelstudio") == 0
