@@ -21,7 +21,12 @@ exits 0.
    the same bytes), and its COCO converter
    (`Converter.convert_to_coco`) turns the OUT's image tasks into as many boxes and
    polygons as the manifest holds.
-4. `mlcroissant` loads both OUTs' croissant.json (Croissant 1.0 validation).
+4. Boxes on real photos (tests/io/layouts/photo_objects.py: coloured objects on crops of
+   scikit-learn's photos, a CVAT and a Label Studio export, a geometric expand) read back
+   by Datumaro's cvat importer and by label-studio-converter's COCO converter lie within
+   1.5 px of the objects re-detected in the output pixels (boxes cut by the frame cover
+   their object).
+5. `mlcroissant` loads both OUTs' croissant.json (Croissant 1.0 validation).
 Prints one JSON line per check and exits 1 when one fails.
 """
 
@@ -104,6 +109,24 @@ def brush_and_coco(json_path, out_dir):
                       "coco_images": len(coco["images"])}))
 
 
+def ls_boxes(json_path, out_dir):
+    from label_studio_converter.converter import Converter
+    config = """<View><Image name="image" value="$image"/>
+      <RectangleLabels name="label" toName="image"><Label value="magenta"/>
+        <Label value="green"/><Label value="cyan"/><Label value="blue"/></RectangleLabels>
+    </View>"""
+    os.makedirs(out_dir, exist_ok=True)
+    converter = Converter(config, project_dir=out_dir, download_resources=False)
+    converter.convert_to_coco(json_path, os.path.join(out_dir, "coco"), is_dir=False)
+    coco = json.load(open(os.path.join(out_dir, "coco", "result.json")))
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    files = {i["id"]: os.path.basename(i["file_name"]) for i in coco["images"]}
+    boxes = {name: [] for name in files.values()}
+    for a in coco["annotations"]:
+        boxes[files[a["image_id"]]].append([names[a["category_id"]], *a["bbox"]])
+    print(json.dumps(boxes))
+
+
 def datumaro_write(dest):
     import datumaro as dm
     rng = np.random.default_rng(0)
@@ -143,6 +166,8 @@ elif sys.argv[1] == "datumaro_write":
     datumaro_write(sys.argv[2])
 elif sys.argv[1] == "croissant":
     croissant(sys.argv[2])
+elif sys.argv[1] == "ls_boxes":
+    ls_boxes(sys.argv[2], sys.argv[3])
 else:
     brush_and_coco(sys.argv[2], sys.argv[3])
 '''
@@ -308,6 +333,54 @@ def check_labelstudio(python: str, helper: Path, work: Path) -> dict:
             "problems": problems[:10], "ok": not problems}
 
 
+def check_photo_boxes(python: str, helper: Path, work: Path, tool: str) -> dict:
+    """Boxes on real photos as the tool's own reader sees them (Datumaro's CVAT importer,
+    label-studio-converter's COCO converter) against the objects re-detected in the output
+    pixels: whole boxes within 1.5 px, cut boxes covering their object (photo_objects.py)."""
+    from tests.io.layouts.helpers import GEOMETRIC, pipeline_file
+    from tests.io.layouts.photo_objects import (
+        compare_boxes,
+        cvat_photo_tree,
+        detected_boxes,
+        labelstudio_photo_tree,
+    )
+
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / f"{tool}_photos_out"
+    if tool == "cvat":
+        src = cvat_photo_tree(work / "cvat_photos", 30, seed=21)
+        expand(src, out, pipeline_file(work, GEOMETRIC), "cvat")
+        read = {name: [[o["label"], *o["box"]] for o in objects if o["type"] == "bbox"]
+                for name, objects in child(python, helper, "datumaro", str(out)).items()}
+        reader = "Datumaro's cvat importer"
+    else:
+        src = labelstudio_photo_tree(work / "ls_photos", 30, seed=22)
+        expand(src, out, pipeline_file(work, GEOMETRIC), "labelstudio")
+        read = {}
+        for export in sorted((out / "labelstudio").glob("*.json")):
+            read.update(child(python, helper, "ls_boxes", str(export),
+                              str(work / f"conv_{export.stem}")))
+        reader = "label-studio-converter's COCO converter"
+    outputs = {Path(r["output"]).name: out / r["output"] for r in manifest(out)}
+    errors, overshoots, problems = [], [], []
+    for name, path in sorted(outputs.items()):
+        from PIL import Image
+
+        width, height = Image.open(path).size
+        written = {label: (x, y, x + w, y + h) for label, x, y, w, h in read.get(name, [])}
+        if name not in read:
+            problems.append(f"{name}: not read back")
+        e, o, p = compare_boxes(written, detected_boxes(path), width, height)
+        errors, overshoots = errors + e, overshoots + o
+        problems += [f"{name}: {x}" for x in p]
+    ok = not problems and bool(errors) and max(errors) <= 1.5 and max(overshoots or [0]) <= 1.5
+    return {"check": f"{reader} reads boxes on real photos within 1.5 px of the objects",
+            "images": len(outputs), "whole_boxes": len(errors),
+            "max_error_px": round(max(errors or [0]), 3), "cut_boxes": len(overshoots),
+            "max_overshoot_px": round(max(overshoots or [0]), 3), "problems": problems[:10],
+            "ok": ok}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=None)
@@ -326,7 +399,9 @@ def main() -> int:
         helper.write_text(HELPER)
         reports = [check_cvat(python, helper, work / "dm", by_datumaro=True),
                    check_cvat(python, helper, work / "cvat", by_datumaro=False),
-                   check_labelstudio(python, helper, work / "ls")]
+                   check_labelstudio(python, helper, work / "ls"),
+                   check_photo_boxes(python, helper, work / "photos", "cvat"),
+                   check_photo_boxes(python, helper, work / "photos", "labelstudio")]
         for name in ("dm/cvat_out", "cvat/cvat_out", "ls/ls_out"):
             found = child(python, helper, "croissant", str(work / name / "croissant.json"))
             reports.append({"check": f"mlcroissant validates {name}/croissant.json",

@@ -70,6 +70,11 @@ def main() -> None:
         print(f"{args.probe}, {args.seeds} seeds: wall {wall:.1f} s, CPU {cpu:.1f} s; "
               f"real+augmented vs real {delta['macro_f1']['mean']:+.3f} "
               f"{delta['macro_f1']['ci95']} {delta['verdict']}")
+        for label in ("online vs real", "online vs real+augmented"):
+            if label in result["deltas"]:
+                d = result["deltas"][label]
+                print(f"  {label} {d['macro_f1']['mean']:+.3f} {d['macro_f1']['ci95']} "
+                      f"{d['verdict']}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ The public Python surface (`import mediasynth as ms`); everything else is intern
 
 - runs: `expand`, `synthesize`, `replay`, `write_report` and their results
   (`ExpandResult`, `SynthResult`, `ReplayResult`, `Problem`), see mediasynth/api.py;
+  `evaluate` (does a pipeline help a model? the evaluation.json structure) and `audit`
+  (leakage between splits);
 - pipelines: `load_pipeline` (a file or bundled name; `Pipeline.save` writes one back),
   `Compose`, `OneOf`, `SomeOf`, `RandomApply`, `Transform`, `OpRecord` (what a run applied,
   which `replay` reproduces), the media containers `Image`, `Audio`, `Video`;
@@ -30,6 +32,8 @@ _EXPORTS = {
     "synthesize": ("mediasynth.api", "synth"),
     "replay": ("mediasynth.api", "replay"),
     "write_report": ("mediasynth.api", "report"),
+    "evaluate": ("mediasynth.api", "evaluate"),
+    "audit": ("mediasynth.api", "audit"),
     "load_pipeline": ("mediasynth.api", "load_pipeline"),
     "ExpandResult": ("mediasynth.api", "ExpandResult"),
     "SynthResult": ("mediasynth.api", "SynthResult"),

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
                     | Mapping[str, Any] | None)
     SplitSpec = str | Sequence[float] | Mapping[str, float] | None
 
-__all__ = ["ExpandResult", "Problem", "ReplayResult", "SynthResult", "as_pipeline", "expand",
-           "load_pipeline", "replay", "report", "scenes", "split_fractions", "synth"]
+__all__ = ["ExpandResult", "Problem", "ReplayResult", "SynthResult", "as_pipeline", "audit",
+           "evaluate", "expand", "load_pipeline", "replay", "report", "scenes",
+           "split_fractions", "synth"]
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -593,11 +594,18 @@ def audit(root: str | Path, *, group_by: str | None = None):
 
 def evaluate(out: str | Path, *, test: str | Path | None = None,
              compare: Sequence[str | Path] = (), probe: str = "linear", seeds: int = 5,
-             max_seconds: float | None = None, progress: bool = True) -> tuple[dict, Path]:
-    """Does the augmentation (or synthesis) help? `mediasynth evaluate` as a function: the
-    result (the structure of OUT/evaluation.json: arms, deltas with 95 % intervals and
-    verdicts, fidelity) and the path it was written to, under OUT's lock; OUT's report is
-    refreshed when it has one. See mediasynth/quality/evaluate.py for the settings."""
+             max_seconds: float | None = None, progress: bool = True) -> dict:
+    """Does the augmentation (or synthesis) help? `mediasynth evaluate` as a function.
+
+    Trains `probe` ("linear" or "cnn") on each arm of OUT (real, real+augmented, augmented;
+    synthetic for a synth OUT; online with "cnn") for `seeds` seeds and 25/50/100 % of the
+    train sources, scores it on the real test set (OUT's test originals, or the folder
+    `test`), and returns the result: a dict with the structure of OUT/evaluation.json
+    (`arms`, `deltas` with 95 % intervals and verdicts, `learning_curves`, `fidelity`,
+    `settings`, `test_set`, `train`, `skipped`, `summary`), which is also written there under
+    OUT's lock; OUT's report is refreshed when it has one. `compare` adds other OUTs of the
+    same SRC and split. Raises `MediasynthError` (or `ConfigError` for bad settings) when
+    OUT cannot be evaluated, saying why."""
     from mediasynth.engine.sink import OutLock
     from mediasynth.quality.evaluate import Settings, write
     from mediasynth.quality.evaluate import evaluate as run_evaluate
@@ -608,7 +616,7 @@ def evaluate(out: str | Path, *, test: str | Path | None = None,
     result = run_evaluate(out, settings)
     out = Path(out)
     with OutLock(out):
-        dest = write(out, result)
+        write(out, result)
         if (out / "report.html").is_file():
             _write_report(out)
-    return result, dest
+    return result

@@ -139,11 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=_DefaultsFormatter, epilog=EXIT_CODES_EPILOG)
     p.add_argument("out", metavar="OUT", help="an expand or synth output folder")
     p.add_argument("--test", metavar="DIR", help="a real test folder (class folders or any "
-                   "layout expand reads) instead of OUT's test split; required for a synth OUT")
+                   "layout expand reads: object boxes and event-table windows are classified "
+                   "one by one) instead of OUT's test split; required for a synth OUT")
     p.add_argument("--compare", nargs="+", default=[], metavar="OUT2",
                    help="other OUTs of the same SRC and split, evaluated side by side")
     p.add_argument("--probe", choices=("linear", "cnn"), default="linear",
-                   help="linear: features + logistic regression; cnn: a small network (torch)")
+                   help="linear: features + logistic regression; cnn: a small network (torch), "
+                   "with an extra 'online' arm augmented on the fly by the data loader")
     p.add_argument("--seeds", type=int, default=5, help="seeds per arm and fraction")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.add_argument("--max-seconds", type=float,

@@ -203,13 +203,15 @@ def cmd_evaluate(args) -> int:
     """`evaluate OUT`: writes OUT/evaluation.json (and refreshes OUT/report.html when there
     is one); prints the verdicts, or with --json only the JSON (messages go to stderr)."""
     import json
+    from pathlib import Path
 
     from mediasynth import api
-    from mediasynth.quality.evaluate import exit_code
+    from mediasynth.quality.evaluate import EVALUATION, exit_code
 
-    result, dest = api.evaluate(args.out, test=args.test, compare=args.compare,
-                                probe=args.probe, seeds=args.seeds,
-                                max_seconds=args.max_seconds, progress=not args.quiet)
+    result = api.evaluate(args.out, test=args.test, compare=args.compare, probe=args.probe,
+                          seeds=args.seeds, max_seconds=args.max_seconds,
+                          progress=not args.quiet)
+    dest = Path(args.out) / EVALUATION
     if args.json:
         print(json.dumps(result, indent=1, ensure_ascii=True))
     else:

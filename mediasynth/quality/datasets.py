@@ -5,6 +5,14 @@ An item is one media file with its class and the source it belongs to: an augmen
 variant follows its source (learning curves draw sources, never single variants), a copied
 original or a file read from SRC is its own source's real item, a generated item is its own
 source.
+
+Annotated datasets are classified region by region: every object of a detection layout
+(COCO, YOLO, VOC, CVAT, Label Studio...) is the crop of its box (`Item.box`, pixels), every
+event of an event table (DCASE `filename, onset, offset, event_label`) is the window of the
+recording between its onset and offset (`Item.window_s`, seconds), with the object's
+category or the event's label as its class. Regions follow their file's source. Boxes under
+MIN_BOX_PX a side and windows under MIN_WINDOW_S are left out; overlapping events each get
+their own window (which holds the other's sound too, as it does in the recording).
 """
 
 from __future__ import annotations
@@ -32,11 +40,17 @@ class Item:
     sha256: str | None = None
     name: str = ""  # how messages name it: its path under OUT or the test folder
     box: tuple[float, float, float, float] | None = None  # an object's crop, pixels x0 y0 x1 y1
+    window_s: tuple[float, float] | None = None  # an event's window, seconds onset offset
 
     @property
     def key(self) -> tuple:
-        """What its features are cached by: the file and the crop."""
-        return (self.path, self.box)
+        """What its features are cached by: the file and the crop or window."""
+        return (self.path, self.box, self.window_s)
+
+    @property
+    def whole_file(self) -> bool:
+        """The item is its whole file (no object crop, no event window)."""
+        return self.box is None and self.window_s is None
 
 
 @dataclass
@@ -77,12 +91,13 @@ def read_out(out: str | Path) -> OutItems:
         raise MediasynthError(f"{out} is a webdataset OUT (tar shards); evaluate reads folder "
                               "OUTs: expand again with --format folder")
     unlabelled = [r for r in rows if not r.get("class")]
-    if unlabelled and all(_objects(r) is not None for r in unlabelled):
-        return _read_detection_out(out, rows)
+    if unlabelled and all(_regions(r) is not None for r in unlabelled):
+        return _read_region_out(out, rows)
     if unlabelled:
         raise MediasynthError(f"{len(unlabelled)} output(s) of {out} have no class (first: "
-                              f"{unlabelled[0]['output']}) and no object annotation; evaluate "
-                              "classifies files or object crops, so every item needs a class")
+                              f"{unlabelled[0]['output']}) and no object or event annotation; "
+                              "evaluate classifies files, object crops or event windows, so "
+                              "every item needs a class")
     if all(r.get("source") is None for r in rows):
         train = [Item(out / r["output"], r["class"], f"generated:{r['id']}", GENERATED,
                       r["kind"], r.get("output_sha256"), r["output"]) for r in rows]
@@ -103,17 +118,36 @@ def read_out(out: str | Path) -> OutItems:
     return OutItems(out, False, train, test)
 
 
-def _objects(row: dict) -> list[dict] | None:
-    """The objects of an annotated row, boxes in pixels; None when the row has none."""
+MIN_BOX_PX = 2.0
+MIN_WINDOW_S = 0.02
+
+
+def _regions(row: dict) -> list[dict] | None:
+    """The regions of an annotated row (object boxes in pixels, event windows in seconds);
+    None when the row has neither objects nor events."""
     annotation = row.get("annotation")
-    if not isinstance(annotation, dict) or "objects" not in annotation:
+    if not isinstance(annotation, dict):
         return None
-    return object_boxes(annotation)
+    if "objects" in annotation:
+        return object_boxes(annotation)
+    if "events" in annotation:
+        return event_windows(annotation)
+    return None
+
+
+def regions(annotation: dict | None) -> list[dict]:
+    """`object_boxes` or `event_windows` of an annotation, whichever it holds ([] for none)."""
+    if not isinstance(annotation, dict):
+        return []
+    if "objects" in annotation:
+        return object_boxes(annotation)
+    return event_windows(annotation) if "events" in annotation else []
 
 
 def object_boxes(annotation: dict) -> list[dict]:
     """[{"category", "box": (x0, y0, x1, y1) in pixels}] of an annotation (normalised
-    coordinates scaled by its width and height); boxes under 2 px a side are left out."""
+    coordinates scaled by its width and height); boxes under MIN_BOX_PX a side are left
+    out."""
     scale_x = scale_y = 1.0
     if annotation.get("normalized"):
         scale_x, scale_y = float(annotation["width"]), float(annotation["height"])
@@ -121,19 +155,55 @@ def object_boxes(annotation: dict) -> list[dict]:
     for obj in annotation.get("objects") or []:
         x0, y0, x1, y1 = (float(v) for v in obj["bbox"])
         box = (x0 * scale_x, y0 * scale_y, x1 * scale_x, y1 * scale_y)
-        if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 and obj.get("category"):
+        if box[2] - box[0] >= MIN_BOX_PX and box[3] - box[1] >= MIN_BOX_PX \
+                and obj.get("category"):
             out.append({"category": str(obj["category"]), "box": box})
     return out
 
 
-def _crops(item_of, row: dict) -> list[Item]:
-    return [item_of(obj["category"], obj["box"]) for obj in _objects(row) or []]
+def event_windows(annotation: dict) -> list[dict]:
+    """[{"category", "window_s": (onset, offset)}] of an event annotation ({"events":
+    [{"label", "onset_s", "offset_s"}]}); events without a label or shorter than
+    MIN_WINDOW_S are left out."""
+    out = []
+    for event in annotation.get("events") or []:
+        label = event.get("label")
+        try:
+            onset, offset = float(event["onset_s"]), float(event["offset_s"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if label and offset - max(onset, 0.0) >= MIN_WINDOW_S:
+            out.append({"category": str(label), "window_s": (max(onset, 0.0), offset)})
+    return out
 
 
-def _read_detection_out(out: Path, rows: list[dict]) -> OutItems:
-    """An annotated OUT (COCO/YOLO/VOC...): every object's box crop is an item of its
-    category; a crop follows its row's source. The real arm needs the copied originals
-    (--keep-originals): their annotation is in OUT."""
+def region_name(name: str, region: dict) -> str:
+    """How messages name a region: `file#x0,y0,x1,y1` (a box) or `file@onset-offset s`."""
+    if "box" in region:
+        return f"{name}#{','.join(f'{v:g}' for v in region['box'])}"
+    onset, offset = region["window_s"]
+    return f"{name}@{onset:g}-{offset:g}s"
+
+
+def region_item(path: Path, region: dict, source: str, origin: str, kind: str,
+                sha256: str | None, name: str) -> Item:
+    return Item(path, region["category"], source, origin, kind, sha256,
+                region_name(name, region), region.get("box"), region.get("window_s"))
+
+
+def _read_region_out(out: Path, rows: list[dict]) -> OutItems:
+    """An annotated OUT (COCO/YOLO/VOC... objects, or event tables): every object's box crop
+    and every event's window is an item of its category; a region follows its row's source.
+    The real arm needs the copied originals (--keep-originals): their annotation is in OUT.
+    A synth OUT's regions are generated items, whatever their split."""
+    events = any("events" in (r.get("annotation") or {}) for r in rows)
+    what = ("event table: every event's window is classified" if events else
+            "annotated dataset: every object's box crop is classified")
+    if all(r.get("source") is None for r in rows):
+        train = [region_item(out / r["output"], region, f"generated:{r['id']}", GENERATED,
+                             r["kind"], r.get("output_sha256"), r["output"])
+                 for r in rows for region in _regions(r) or []]
+        return OutItems(out, True, train, [], [what])
     if _pipeline_dataset(out).get("augment_eval"):
         raise MediasynthError(f"{out} was made with --augment-eval: its test split holds "
                               "augmented items; expand again without it, or pass --test DIR")
@@ -145,17 +215,14 @@ def _read_detection_out(out: Path, rows: list[dict]) -> OutItems:
         if r.get("split") == "test" and not original:
             continue
         origin = REAL if original else AUGMENTED
-        sha = r.get("output_sha256")
-
-        def item_of(cls, box, r=r, origin=origin, sha=sha):
-            return Item(out / r["output"], cls, r["source"], origin, r["kind"], sha,
-                        f"{r['output']}#{','.join(f'{v:g}' for v in box)}", box)
-        (test if r.get("split") == "test" else train).extend(_crops(item_of, r))
+        items = [region_item(out / r["output"], region, r["source"], origin, r["kind"],
+                             r.get("output_sha256"), r["output"])
+                 for region in _regions(r) or []]
+        (test if r.get("split") == "test" else train).extend(items)
     if train and not any(i.origin == REAL for i in train):
         raise MediasynthError(f"the real arm of an annotated OUT needs its originals with "
                               f"their annotations: expand with --keep-originals ({out})")
-    return OutItems(out, False, train, test,
-                    ["annotated dataset: every object's box crop is classified"])
+    return OutItems(out, False, train, test, [what])
 
 
 def _is_original(row: dict) -> bool:
@@ -207,14 +274,12 @@ def read_test_folder(folder: str | Path) -> tuple[list[Item], list[dict]]:
         if f.problem:
             skipped.append({"path": f.rel_path, "code": f.problem[0], "message": f.problem[1]})
         elif sources.read.annotated:
-            annotation = (f.info or {}).get("annotation") or {}
-            boxes = object_boxes(annotation) if f.kind == "image" else []
-            if not boxes:
+            found = regions((f.info or {}).get("annotation"))
+            if not found:
                 skipped.append({"path": f.rel_path, "code": "unlabelled",
-                                "message": "no object box to classify"})
-            items += [Item(f.path, b["category"], f"test:{f.rel_path}", REAL, f.kind,
-                           name=f"{f.rel_path}#{','.join(f'{v:g}' for v in b['box'])}",
-                           box=b["box"]) for b in boxes]
+                                "message": "no object box or event window to classify"})
+            items += [region_item(f.path, region, f"test:{f.rel_path}", REAL, f.kind, None,
+                                  f.rel_path) for region in found]
         elif not f.class_name:
             skipped.append({"path": f.rel_path, "code": "unlabelled",
                             "message": "not inside a class folder"})
@@ -229,7 +294,8 @@ def read_test_folder(folder: str | Path) -> tuple[list[Item], list[dict]]:
 def test_fingerprint(items: list[Item]) -> str:
     """sha256 over the test items' sorted (content sha256, class): equal for two OUTs of the
     same SRC and split, whatever their output names."""
-    keys = sorted(f"{i.sha256 or file_sha256(i.path)}\x00{i.cls}\x00{i.box}" for i in items)
+    keys = sorted(f"{i.sha256 or file_sha256(i.path)}\x00{i.cls}\x00{i.box}"
+                  + (f"\x00{i.window_s}" if i.window_s is not None else "") for i in items)
     return hashlib.sha256("\n".join(keys).encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -41,6 +41,7 @@ from mediasynth.quality.datasets import (
     test_fingerprint,
 )
 from mediasynth.quality.fidelity import fidelity
+from mediasynth.quality.online import ONLINE, ONLINE_EPOCHS, online_pipeline, render, why_not
 from mediasynth.quality.statistics import GAIN, LOSS, Scorer
 
 EVALUATION = "evaluation.json"
@@ -67,6 +68,7 @@ class _Arms:
 
     arms: dict[str, list[Item]]
     sources: dict[str, str] = field(default_factory=dict)  # source -> class
+    pipeline: object | None = None  # what the online arm augments with (cnn probe only)
 
 
 class _Inputs:
@@ -85,9 +87,10 @@ class _Inputs:
             if key in self.features or key in self.skipped:
                 continue
             try:
-                self.features[key] = F.features(self.kind, item.path, item.box)
+                self.features[key] = F.features(self.kind, item.path, item.box, item.window_s)
                 if P.INPUTS[self.probe] == "network":
-                    self.network[key] = F.network_input(self.kind, item.path, item.box)
+                    self.network[key] = F.network_input(self.kind, item.path, item.box,
+                                                        item.window_s)
             except (MediaError, OSError, ValueError) as exc:
                 self.features.pop(key, None)
                 self.skipped[key] = {"path": item.name or str(item.path), "code": getattr(
@@ -160,8 +163,8 @@ def _evaluate(out: str | Path, settings: Settings) -> dict:
         raise MediasynthError(f"no test item decodes (first: {first['path']}: "
                               f"{first['message']}); nothing to score on")
     classes = sorted({i.cls for i in test})
-    arm_sets = [_arms_of(main, inputs.usable(reference), inputs)]
-    arm_sets += [_arms_of(o, [], inputs) for o in others]
+    arm_sets = [_arms_of(main, inputs.usable(reference), inputs, settings, notes)]
+    arm_sets += [_arms_of(o, [], inputs, settings, notes) for o in others]
     for arms in arm_sets:
         _check_classes(arms, classes)
     seeds, predictions = _train_all(arm_sets, test, classes, inputs, settings, started, notes)
@@ -224,13 +227,17 @@ def _reference_split(real: list[Item]) -> tuple[list[Item], list[Item], str | No
         ordered = sorted(by_stratum[stratum], key=lambda s: hashlib.sha256(
             s.encode("utf-8", "surrogateescape")).hexdigest())
         ref_sources.update(ordered[: len(ordered) // 2])
-    ref = [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name, box=i.box)
+    ref = [Item(i.path, i.cls, f"reference:{i.source}", REAL, i.kind, name=i.name, box=i.box,
+                window_s=i.window_s)
            for i in real if i.source in ref_sources]
     test = [i for i in real if i.source not in ref_sources]
     return ref, test, None
 
 
-def _arms_of(out_items, reference: list[Item], inputs: _Inputs) -> _Arms:
+def _arms_of(out_items, reference: list[Item], inputs: _Inputs, settings: Settings,
+             notes: list[str]) -> _Arms:
+    """An OUT's arms; with the cnn probe an expand OUT also gets the online arm (its real
+    train items, augmented on the fly by its pipeline: online.py), or a note saying why not."""
     train = inputs.usable(out_items.train)
     if out_items.synthetic:
         arms = {"synthetic": train}
@@ -244,7 +251,16 @@ def _arms_of(out_items, reference: list[Item], inputs: _Inputs) -> _Arms:
                                   "compare with the originals")
         arms = {"real": real, "real+augmented": real + augmented, "augmented": augmented}
     sources = {i.source: i.cls for items in arms.values() for i in items}
-    return _Arms(arms, dict(sorted(sources.items())))
+    pipeline = None
+    if settings.probe == "cnn" and not out_items.synthetic:
+        pipeline = online_pipeline(out_items.out)
+        reason = why_not(arms["real"], pipeline)
+        if reason:
+            pipeline = None
+            notes.append(f"{out_items.out.name}: {reason}")
+        else:
+            arms[ONLINE] = arms["real"]
+    return _Arms(arms, dict(sorted(sources.items())), pipeline)
 
 
 def _check_classes(arms: _Arms, classes: list[str]) -> None:
@@ -288,11 +304,18 @@ def _train_all(arm_sets: list[_Arms], test: list[Item], classes: list[str], inpu
     seeds = []
     for seed in range(settings.seeds):
         for arms, preds in zip(arm_sets, predictions):
+            renders = None
+            if ONLINE in arms.arms:  # this seed's loader epochs of the real train items
+                renders = render(arms.arms[ONLINE], arms.pipeline, inputs.kind, seed)
             for fraction in FRACTIONS:
                 chosen = subset_sources(arms.sources, fraction, seed)
                 for name, items in arms.arms.items():
-                    picked = [i for i in items if i.source in chosen]
-                    train_x = inputs.matrix(picked, for_probe=True)
+                    positions = [k for k, i in enumerate(items) if i.source in chosen]
+                    picked = [items[k] for k in positions]
+                    if name == ONLINE:
+                        train_x = renders[:, positions]
+                    else:
+                        train_x = inputs.matrix(picked, for_probe=True)
                     train_y = np.array([index[i.cls] for i in picked])
                     per_source = Counter(i.source for i in picked)
                     weights = np.array([1.0 / per_source[i.source] for i in picked])
@@ -313,7 +336,10 @@ def _train_all(arm_sets: list[_Arms], test: list[Item], classes: list[str], inpu
 
 def _deltas_of(arm_names: list[str]) -> list[tuple[str, str]]:
     if "augmented" in arm_names:
-        return [("real+augmented", "real"), ("augmented", "real")]
+        pairs = [("real+augmented", "real"), ("augmented", "real")]
+        if ONLINE in arm_names:
+            pairs += [(ONLINE, "real"), (ONLINE, "real+augmented")]
+        return pairs
     if "real" in arm_names:
         return [("synthetic", "real"), ("real+synthetic", "real")]
     return []
@@ -353,7 +379,12 @@ def _result(kind, settings, seeds, test, test_label, classes, arms, preds, score
                      "bootstrap_replicates": len(scorer.reps.seed_index),
                      "interval": "95 % percentile bootstrap over test items and seeds, paired",
                      "features": F.feature_set(kind),
-                     "max_seconds": settings.max_seconds},
+                     "max_seconds": settings.max_seconds,
+                     **({"online": {
+                         "epochs": ONLINE_EPOCHS, "pipeline": "OUT/pipeline.yaml",
+                         "how": "the real train items through MediaDataset(pipeline, seed="
+                                "the evaluation seed), epochs 0..epochs-1; training pass p "
+                                "reads epoch p mod epochs"}} if ONLINE in arms.arms else {})},
         "test_set": {**test_label, "items": len(test), "classes": class_counts(test),
                      "sha256": test_fingerprint(test)},
         "train": {name: {"items": len(items), "sources": len({i.source for i in items}),

@@ -17,6 +17,7 @@ file always gives the same vector.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -47,14 +48,21 @@ def register(kind: str, description: str):
     return wrap
 
 
-def features(kind: str, path: str | Path, box: tuple | None = None) -> np.ndarray:
-    """The feature vector of the file at `path`, a `kind` item, or of the `box` (x0, y0, x1,
-    y1 pixels) of an image. MediaError when it does not decode; KeyError for a kind without
-    an extractor."""
+def features(kind: str, path: str | Path, box: tuple | None = None,
+             window_s: tuple | None = None) -> np.ndarray:
+    """The feature vector of the file at `path`, a `kind` item, of the `box` (x0, y0, x1,
+    y1 pixels) of an image, or of the `window_s` (onset, offset seconds) of a recording: the
+    same features as a whole file's, of the crop or the cut. MediaError when it does not
+    decode (ValueError for a window outside the recording); KeyError for a kind without an
+    extractor or a region it cannot cut."""
     if box is not None:
         if kind != "image":
             raise KeyError(f"{kind}: object crops are images only")
         return thumbnail_features(thumbnail_of(read_crop(Path(path), box)))
+    if window_s is not None:
+        if kind != "audio":
+            raise KeyError(f"{kind}: event windows are audio only")
+        return samples_features(read_window(Path(path), window_s))
     return EXTRACTORS[kind](Path(path))
 
 
@@ -217,6 +225,28 @@ def log_mel(mono: np.ndarray, rate_hz: int = AUDIO_RATE_HZ) -> np.ndarray:
     return librosa.power_to_db(mel + 1e-10, ref=1.0, top_db=None)
 
 
+WINDOW_FILE_MAX_S = 3600.0
+
+
+@functools.lru_cache(maxsize=2)
+def _whole_mono(path: Path, mtime_ns: int) -> np.ndarray:
+    return mono_at_rate(path, max_s=WINDOW_FILE_MAX_S)
+
+
+def read_window(path: Path, window_s: tuple) -> np.ndarray:
+    """Mono samples at AUDIO_RATE_HZ of (onset, offset) seconds of a recording (the offset
+    clamped to its end). The decoded recording is kept for the next window of the same file
+    (an event table's windows come file by file). ValueError when the window starts at or
+    after the recording's end."""
+    mono = _whole_mono(path, path.stat().st_mtime_ns)
+    start = int(round(float(window_s[0]) * AUDIO_RATE_HZ))
+    stop = min(int(round(float(window_s[1]) * AUDIO_RATE_HZ)), mono.size)
+    if start >= stop:
+        raise ValueError(f"event window {window_s[0]:g}-{window_s[1]:g} s is outside the "
+                         f"recording ({mono.size / AUDIO_RATE_HZ:g} s)")
+    return np.ascontiguousarray(mono[start:stop])
+
+
 def samples_features(mono: np.ndarray, rate_hz: int = AUDIO_RATE_HZ) -> np.ndarray:
     import librosa
 
@@ -274,28 +304,63 @@ CNN_THUMB_PX = 32
 CNN_FRAMES = 100  # 1 s of log-mel frames at a 10 ms hop
 
 
-def network_input(kind: str, path: str | Path, box: tuple | None = None) -> np.ndarray:
+def network_input(kind: str, path: str | Path, box: tuple | None = None,
+                  window_s: tuple | None = None) -> np.ndarray:
     """What the `cnn` probe sees of one item, float32 channels-first: a CNN_THUMB_PX square
-    RGB thumbnail in [0, 1] (images; a video's middle keyframe), or a N_MELS x CNN_FRAMES
-    log-mel patch from the middle of a recording (dB / 80, padded with silence)."""
+    RGB thumbnail in [0, 1] (images, an object's crop; a video's middle keyframe), or a
+    N_MELS x CNN_FRAMES log-mel patch from the middle of a recording or an event's window
+    (dB / 80, padded with silence)."""
     path = Path(path)
     if box is not None:
-        thumb = thumbnail_of(read_crop(path, box), CNN_THUMB_PX)
-        return (thumb.astype(np.float32) / 255.0).transpose(2, 0, 1).copy()
+        return thumbnail_input(read_crop(path, box))
+    if window_s is not None:
+        if kind != "audio":
+            raise KeyError(f"{kind}: event windows are audio only")
+        return mel_patch_input(read_window(path, window_s))
     if kind == "audio":
-        mel = log_mel(mono_at_rate(path)) / 80.0
-        frames = mel.shape[1]
-        if frames >= CNN_FRAMES:
-            start = (frames - CNN_FRAMES) // 2
-            mel = mel[:, start:start + CNN_FRAMES]
-        else:
-            mel = np.pad(mel, ((0, 0), (0, CNN_FRAMES - frames)), constant_values=mel.min())
-        return mel[None].astype(np.float32)
+        return mel_patch_input(mono_at_rate(path))
     if kind == "video":
         frames = video_keyframes(path)
-        thumb = thumbnail_of(frames[len(frames) // 2], CNN_THUMB_PX)
-    elif kind == "image":
-        thumb = read_thumbnail(path, CNN_THUMB_PX)
-    else:
-        raise KeyError(kind)
+        return thumbnail_input(frames[len(frames) // 2])
+    if kind == "image":
+        return thumbnail_input(rgb_uint8(read_thumbnail(path, CNN_THUMB_PX)))
+    raise KeyError(kind)
+
+
+def thumbnail_input(rgb: np.ndarray) -> np.ndarray:
+    """3 x CNN_THUMB_PX x CNN_THUMB_PX float32 in [0, 1] of RGB uint8 pixels."""
+    thumb = thumbnail_of(rgb, CNN_THUMB_PX)
     return (thumb.astype(np.float32) / 255.0).transpose(2, 0, 1).copy()
+
+
+def mel_patch_input(mono: np.ndarray) -> np.ndarray:
+    """1 x N_MELS x CNN_FRAMES float32: the log-mel patch (dB / 80) from the middle of mono
+    samples at AUDIO_RATE_HZ, padded with its quietest value when shorter."""
+    mel = log_mel(mono) / 80.0
+    frames = mel.shape[1]
+    if frames >= CNN_FRAMES:
+        start = (frames - CNN_FRAMES) // 2
+        mel = mel[:, start:start + CNN_FRAMES]
+    else:
+        mel = np.pad(mel, ((0, 0), (0, CNN_FRAMES - frames)), constant_values=mel.min())
+    return mel[None].astype(np.float32)
+
+
+def sample_input(kind: str, sample: dict) -> np.ndarray:
+    """`network_input` of a `MediaDataset` sample (an item as the loader augmented it):
+    "image" pixels, "audio" samples at "sample_rate", or the middle frame of "video"."""
+    import librosa
+
+    if kind == "image":
+        return thumbnail_input(rgb_uint8(np.asarray(sample["image"])))
+    if kind == "video":
+        frames = np.asarray(sample["video"])
+        return thumbnail_input(rgb_uint8(frames[len(frames) // 2]))
+    if kind == "audio":
+        mono = np.asarray(sample["audio"], np.float32).mean(axis=0)
+        mono = mono[: int(AUDIO_MAX_S * sample["sample_rate"])]
+        if sample["sample_rate"] != AUDIO_RATE_HZ:
+            mono = librosa.resample(mono, orig_sr=sample["sample_rate"],
+                                    target_sr=AUDIO_RATE_HZ, res_type="soxr_hq")
+        return mel_patch_input(np.ascontiguousarray(mono, np.float32))
+    raise KeyError(kind)

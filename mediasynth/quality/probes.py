@@ -7,7 +7,9 @@ for the test items' classes. Nothing is ever fitted on test items.
 - `cnn` (needs torch): a three-block convolutional network on thumbnails (images, video
   keyframes) or log-mel patches (audio), trained from scratch for a fixed number of steps
   (`CNN_STEPS` batches of `CNN_BATCH`, so every arm gets the same compute whatever its
-  size), seeded, one thread, deterministic algorithms.
+  size), seeded, one thread, deterministic algorithms. Its training inputs may come in
+  several renders (the "online" arm, online.py: (renders, items, ...)): pass p over the
+  items reads render p mod renders, so every pass sees fresh augmentations.
 
 A probe maps (train inputs, train labels, per-item weights, test inputs, seed) to test
 predictions (class indices); `INPUTS` says which per-item inputs it takes ("features" or
@@ -53,7 +55,8 @@ def check_probe(name: str) -> None:
 def predict(probe: str, train_x: np.ndarray, train_y: np.ndarray, weights: np.ndarray,
             test_x: np.ndarray, *, n_classes: int, seed: int) -> np.ndarray:
     """Test predictions (class indices) of `probe` trained on (train_x, train_y), each
-    training item weighted by `weights` (1 / the items of its source in the arm)."""
+    training item weighted by `weights` (1 / the items of its source in the arm). `cnn`
+    also takes train_x as (renders, items, ...): one render per pass over the items."""
     if probe == "linear":
         return linear(train_x, train_y, weights, test_x, seed=seed)
     if probe == "cnn":
@@ -87,9 +90,11 @@ def cnn(train_x: np.ndarray, train_y: np.ndarray, weights: np.ndarray, test_x: n
     torch.set_num_threads(CNN_THREADS)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
-    mean = train_x.mean(axis=(0, 2, 3), keepdims=True)
-    std = train_x.std(axis=(0, 2, 3), keepdims=True) + 1e-6
-    x = torch.from_numpy(((train_x - mean) / std).astype(np.float32))
+    renders = train_x if train_x.ndim == 5 else train_x[None]  # (renders, items, C, H, W)
+    mean = renders.mean(axis=(0, 1, 3, 4), keepdims=True)[0]
+    std = renders.std(axis=(0, 1, 3, 4), keepdims=True)[0] + 1e-6
+    views = [torch.from_numpy(((r - mean) / std).astype(np.float32)) for r in renders]
+    x = views[0]
     y = torch.from_numpy(np.asarray(train_y, np.int64))
     w = torch.from_numpy((np.asarray(weights) / np.mean(weights)).astype(np.float32))
     channels = x.shape[1]
@@ -102,10 +107,11 @@ def cnn(train_x: np.ndarray, train_y: np.ndarray, weights: np.ndarray, test_x: n
     loss_fn = nn.CrossEntropyLoss(reduction="none")
     order = np.random.default_rng(seed)
     net.train()
-    perm, start = order.permutation(len(x)), 0
+    perm, start, passes = order.permutation(len(x)), 0, 0
     for _ in range(CNN_STEPS):
         if start + CNN_BATCH > len(x) and start > 0:  # a new pass over the data
-            perm, start = order.permutation(len(x)), 0
+            perm, start, passes = order.permutation(len(x)), 0, passes + 1
+            x = views[passes % len(views)]
         idx = torch.from_numpy(perm[start:start + CNN_BATCH])
         start += CNN_BATCH
         if len(idx) < 2:

@@ -37,6 +37,12 @@ def evaluation_section(out: Path) -> str:
              f"{_esc(result.get('test_set', {}).get('items', '?'))} real items "
              f"({_esc(result.get('test_set', {}).get('from', ''))}). Intervals: "
              f"{_esc(settings.get('interval', '95 %'))}.</p>"]
+    online = settings.get("online")
+    if isinstance(online, dict):
+        parts.append(f"<p>Arm <b>online</b>: the train originals augmented on the fly by the "
+                     f"data loader with {_esc(online.get('pipeline', 'the pipeline'))} "
+                     f"({_esc(online.get('epochs', '?'))} seeded loader epochs; "
+                     f"{_esc(online.get('how', ''))}).</p>")
     parts.append("<ul>" + "".join(f"<li>{_esc(line)}</li>" for line in
                                   result.get("summary", [])) + "</ul>")
     rows = "".join(f"<tr><td>{_esc(name)}</td><td>{_num(s['macro_f1']['mean'])} "

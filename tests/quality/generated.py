@@ -167,11 +167,20 @@ def sound_tree(root: Path, *, per_class: int, seed: int, snr_db_range=None) -> P
 SHAPES = ("circle", "square", "triangle")
 
 
-def drawn_shapes_tree(root: Path, *, per_class: int, seed: int, size_px: int = 48) -> Path:
-    """root/<shape>/<n>.png: one filled shape drawn by OpenCV on a crop of a texture photo
-    (the "real" renderings a TSTR test scores a synthetic training set on)."""
+def drawn_shapes_tree(root: Path, *, per_class: int, seed: int, size_px: int = 48,
+                      real_photos: bool = False) -> Path:
+    """root/<shape>/<n>.png: one filled shape drawn by OpenCV on a crop of a texture photo,
+    or with `real_photos` of one of scikit-learn's two bundled photographs (the "real"
+    renderings a TSTR test scores a synthetic training set on)."""
     rng = np.random.default_rng(seed)
-    scenes = [photo(TEXTURES[i % len(TEXTURES)], rng) for i in range(8)]
+    if real_photos:
+        from sklearn.datasets import load_sample_images
+
+        scenes = [np.ascontiguousarray(im[y:y + 192, x:x + 192])
+                  for im in load_sample_images().images for y, x in
+                  ((0, 0), (120, 200), (230, 420), (200, 60))]
+    else:
+        scenes = [photo(TEXTURES[i % len(TEXTURES)], rng) for i in range(8)]
     for name in SHAPES:
         for i in range(per_class):
             bgr = np.ascontiguousarray(crops(scenes[rng.integers(8)], 1, rng, size_px)[0][..., ::-1])
@@ -249,4 +258,43 @@ def coco_shapes_tree(root: Path, *, images: int, seed: int, size_px: int = 96) -
                                "height": size_px})
     (root / "annotations").mkdir(parents=True, exist_ok=True)
     (root / "annotations" / "instances_default.json").write_text(json.dumps(coco))
+    return root
+
+
+def events_tree(root: Path, *, recordings: int, seed: int, snr_db_range=None,
+                seconds: float = 4.0, subset: str = "train") -> Path:
+    """A DCASE 2019+ style sound-event dataset: root/audio/<subset>/*.wav and
+    root/metadata/<subset>.tsv (`filename onset offset event_label`). Each recording is a
+    quiet brown-noise ambience with 2-4 events of the SOUNDS families (0.3-0.9 s, placed at
+    random, so some overlap); every tenth has no event (one row with empty columns, as DCASE
+    writes it). With `snr_db_range`, white noise at an SNR drawn from it (against the
+    recording's mean power) covers the whole recording."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(seed)
+    n = int(RATE_HZ * seconds)
+    lines = ["filename\tonset\toffset\tevent_label"]
+    (root / "audio" / subset).mkdir(parents=True, exist_ok=True)
+    for k in range(recordings):
+        brown = np.cumsum(rng.standard_normal(n)).astype(np.float32)
+        brown -= np.convolve(brown, np.ones(801) / 801, mode="same")
+        x = 0.02 * brown / (np.abs(brown).max() + 1e-9)
+        name = f"rec_{k:03d}.wav"
+        events = [] if k % 10 == 9 else range(int(rng.integers(2, 5)))
+        for _ in events:
+            label = SOUNDS[int(rng.integers(len(SOUNDS)))]
+            length_s = float(rng.uniform(0.3, 0.9))
+            onset_s = float(rng.uniform(0.0, seconds - length_s))
+            clip = sound(label, rng, length_s)
+            start = int(round(onset_s * RATE_HZ))
+            x[start:start + clip.size] += clip
+            lines.append(f"{name}\t{onset_s:.3f}\t{onset_s + length_s:.3f}\t{label}")
+        if not events:
+            lines.append(f"{name}\t\t\t")
+        if snr_db_range:
+            x = with_noise(x, rng.uniform(*snr_db_range), rng)
+        sf.write(root / "audio" / subset / name, np.clip(x, -1, 1), RATE_HZ,
+                 subtype="PCM_16")
+    (root / "metadata").mkdir(parents=True, exist_ok=True)
+    (root / "metadata" / f"{subset}.tsv").write_text("\n".join(lines) + "\n")
     return root

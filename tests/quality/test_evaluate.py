@@ -17,6 +17,7 @@ from tests.quality.generated import (
     coco_shapes_tree,
     darken_cast,
     drawn_shapes_tree,
+    events_tree,
     expand_tree,
     photo_crop_tree,
     sound_tree,
@@ -157,7 +158,7 @@ def test_tstr_trains_on_synthetic_shapes_and_tests_on_drawn_ones(tmp_path):
     generator, _ = generator_and_options("synth.shapes", {
         "width": 48, "height": 48, "shapes": ["circle", "square", "triangle"]})
     run_synth(generator, tmp_path / "synth", count=150, seed=0, workers=1)
-    real = drawn_shapes_tree(tmp_path / "real", per_class=16, seed=5)
+    real = drawn_shapes_tree(tmp_path / "real", per_class=16, seed=5, real_photos=True)
     result = evaluate(tmp_path / "synth", test=real, seeds=2, progress=False)
     assert result["mode"] == "tstr"
     assert set(result["arms"]) == {"real", "real+synthetic", "synthetic"}
@@ -283,3 +284,54 @@ def test_a_coco_dataset_is_evaluated_on_its_object_crops(tmp_path):
     n_objects = len(json.loads((test / "annotations" / "instances_default.json")
                                .read_text())["annotations"])
     assert on_folder["test_set"]["items"] == n_objects
+
+
+def test_an_event_table_is_evaluated_on_its_event_windows(tmp_path):
+    """A DCASE-style dataset (metadata/<subset>.tsv + audio/<subset>/, several overlapping
+    events per 4 s recording, recordings without events): every event's window is an item of
+    its label; noise augmentation helps on a noisy test set of the same layout."""
+    import csv
+
+    src = events_tree(tmp_path / "src", recordings=40, seed=1)
+    test = events_tree(tmp_path / "test", recordings=20, seed=2, snr_db_range=(0, 10),
+                       subset="eval")
+    out = expand_tree(src, tmp_path / "out", _config(
+        [{"type": "audio.add_noise", "snr_db_range": [0, 15]}], variants=2, kind="audio"))
+    result = evaluate(out, test=test, seeds=2, progress=False)
+    with open(test / "metadata" / "eval.tsv", newline="") as fh:
+        events = [r for r in csv.DictReader(fh, delimiter="\t") if r["event_label"]]
+    assert result["test_set"]["items"] == len(events) > 40
+    assert set(result["test_set"]["classes"]) == {"hum", "chirp", "clicks", "bell"}
+    with open(src / "metadata" / "train.tsv", newline="") as fh:
+        train_events = sum(1 for r in csv.DictReader(fh, delimiter="\t") if r["event_label"])
+    assert result["train"]["real"]["items"] == train_events
+    assert result["train"]["augmented"]["items"] == 2 * train_events
+    assert result["train"]["real"]["sources"] == 36  # every tenth recording has no event
+    assert any("event's window" in n for n in result["notes"])
+    delta = result["deltas"]["real+augmented vs real"]
+    assert delta["verdict"] == "gain" and delta["macro_f1"]["ci95"][0] > 0, delta
+    assert result["arms"]["real+augmented"]["macro_f1"]["mean"] > 0.6  # chance is 1/4
+    # the OUT's own test split (the dataset's eval subset): windows of its test originals
+    both = events_tree(tmp_path / "both", recordings=24, seed=3)
+    events_tree(both, recordings=10, seed=4, subset="eval")
+    split_out = expand_tree(both, tmp_path / "split", _config(
+        [{"type": "audio.add_noise", "snr_db_range": [0, 15]}], variants=1, kind="audio"))
+    rows = read_manifest(split_out)
+    test_windows = sum(len(r["annotation"]["events"]) for r in rows
+                       if r["split"] == "test" and r["status"] == "ok")
+    on_split = evaluate(split_out, seeds=1, progress=False)
+    assert on_split["test_set"]["items"] == test_windows > 10
+
+
+def test_ms_evaluate_returns_and_writes_the_result(tmp_path, small_src):
+    import mediasynth as ms
+
+    out = expand_tree(small_src, tmp_path / "out", _config(NEAR_IDENTITY, variants=1, dataset={
+        "split": {"train": 0.6, "val": 0.0, "test": 0.4}, "keep_originals": True}))
+    result = ms.evaluate(out, seeds=1, progress=False)
+    assert json.loads((out / EVALUATION).read_text()) == result
+    assert set(result["arms"]) == {"real", "real+augmented", "augmented"}
+    with pytest.raises(ms.MediasynthError, match="not a mediasynth OUT"):
+        ms.evaluate(small_src, seeds=1, progress=False)
+    with pytest.raises(ms.ConfigError, match="unknown probe"):
+        ms.evaluate(out, probe="forest", progress=False)

@@ -60,3 +60,17 @@ def test_an_unreadable_evaluation_json_leaves_the_section_out(tmp_path):
     assert evaluation_section(tmp_path) == ""
     (tmp_path / "evaluation.json").write_text(json.dumps({"arms": {}}))
     assert evaluation_section(tmp_path) == ""
+
+
+def test_an_online_arm_is_drawn_and_explained(tmp_path):
+    classes = ["bark", "clouds"]
+    result = _result(classes)
+    result["arms"]["online"] = result["arms"]["real"]
+    result["learning_curves"]["online"] = result["learning_curves"]["real"]
+    result["settings"]["online"] = {"epochs": 8, "pipeline": "OUT/pipeline.yaml",
+                                    "how": "pass p reads epoch p mod epochs"}
+    (tmp_path / "evaluation.json").write_text(json.dumps(result))
+    section = evaluation_section(tmp_path)
+    assert section.count("<polyline") == 4
+    assert "<td>online</td>" in section
+    assert "Arm <b>online</b>" in section and "8 seeded loader epochs" in section

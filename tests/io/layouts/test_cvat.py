@@ -420,3 +420,32 @@ def test_mot_tracks_convert_to_cvat_video_and_label_studio_that_read_back(tmp_pa
             assert [t["frame"] for t in got] == [t["frame"] for t in want]
             assert np.allclose([t["bbox"] for t in got], [t["bbox"] for t in want], atol=0.01)
             assert [t["category"] for t in got] == [t["category"] for t in want]
+
+
+def test_boxes_on_real_photos_stay_within_1_5_px_of_the_rendered_objects(tmp_path):
+    """A CVAT for images 1.1 export over crops of real photos with coloured objects, expanded
+    with a geometric pipeline (flip, rotation, scale, shear, shift, crop): every box of the
+    CVAT output inside the frame lies within 1.5 px of its object re-detected in the output's
+    pixels, and every box cut by the frame covers its object's visible part."""
+    from tests.io.layouts.photo_objects import compare_boxes, cvat_photo_tree, detected_boxes
+
+    src = cvat_photo_tree(tmp_path / "cvat", 40, seed=11)
+    out = tmp_path / "out"
+    assert expand(src, out, pipeline_file(tmp_path, GEOMETRIC), "-n", "3",
+                  "--annotations", "cvat") == 0
+    errors, overshoots, problems, images = [], [], [], 0
+    for xml in sorted(out.glob("*.xml")):
+        for image in ET.parse(xml).getroot().iter("image"):
+            path = out / "images" / image.get("subset") / image.get("name")
+            written = {b.get("label"): tuple(float(b.get(k)) for k in ("xtl", "ytl", "xbr",
+                                                                        "ybr"))
+                       for b in image.iter("box")}
+            assert all(float(b.get("rotation", 0)) == 0 for b in image.iter("box"))
+            e, o, p = compare_boxes(written, detected_boxes(path), int(image.get("width")),
+                                    int(image.get("height")))
+            errors, overshoots, problems = errors + e, overshoots + o, problems + [
+                f"{path.name}: {x}" for x in p]
+            images += 1
+    assert images == 40 * 3 and not problems, problems[:5]
+    assert len(errors) >= 100 and max(errors) <= 1.5, (len(errors), max(errors))
+    assert len(overshoots) >= 50 and max(overshoots) <= 1.5, (len(overshoots), max(overshoots))

@@ -322,3 +322,42 @@ def test_a_result_drawn_on_a_turned_image_is_refused(tmp_path):
     (src / "export.json").write_text(json.dumps(tasks))
     with pytest.raises(ConfigError, match="turned by 90 degrees"):
         read_layout(src)
+
+
+def test_boxes_on_real_photos_stay_within_1_5_px_of_the_rendered_objects(tmp_path):
+    """A Label Studio export over crops of real photos with coloured objects (rectangles in
+    percent of the image), expanded with a geometric pipeline: every rectangle of the Label
+    Studio output inside the frame lies within 1.5 px of its object re-detected in the
+    output's pixels, and every rectangle cut by the frame covers its object's visible part."""
+    from tests.io.layouts.helpers import GEOMETRIC
+    from tests.io.layouts.photo_objects import (
+        compare_boxes,
+        detected_boxes,
+        labelstudio_photo_tree,
+    )
+
+    src = labelstudio_photo_tree(tmp_path / "ls", 40, seed=12)
+    out = tmp_path / "out"
+    assert expand(src, out, pipeline_file(tmp_path, GEOMETRIC), "-n", "3",
+                  "--annotations", "labelstudio") == 0
+    errors, overshoots, problems, images = [], [], [], 0
+    for export in sorted((out / "labelstudio").glob("*.json")):
+        for task in json.loads(export.read_text()):
+            output = task["data"]["image"].split("?d=", 1)[1]
+            width, height = Image.open(out / output).size
+            written = {}
+            for result in task["annotations"][0]["result"]:
+                if result["type"] != "rectanglelabels":
+                    continue
+                v, w, h = result["value"], result["original_width"], result["original_height"]
+                assert v["rotation"] == 0 and (w, h) == (width, height)
+                written[v["rectanglelabels"][0]] = (
+                    v["x"] * w / 100, v["y"] * h / 100, (v["x"] + v["width"]) * w / 100,
+                    (v["y"] + v["height"]) * h / 100)
+            e, o, p = compare_boxes(written, detected_boxes(out / output), width, height)
+            errors, overshoots, problems = errors + e, overshoots + o, problems + [
+                f"{output}: {x}" for x in p]
+            images += 1
+    assert images == 40 * 3 and not problems, problems[:5]
+    assert len(errors) >= 100 and max(errors) <= 1.5, (len(errors), max(errors))
+    assert len(overshoots) >= 50 and max(overshoots) <= 1.5, (len(overshoots), max(overshoots))
