@@ -1,5 +1,6 @@
-"""Procedural generators (`synth.shapes`, `synth.tones`, `synth.video`) and their runner.
+"""Procedural generators (`synth.shapes`, `synth.tones`, `synth.video`), the soundscape
+generator from real recordings (`synth.soundscape`), and their runner.
 
 Importing this package registers the generators."""
 
-from mediasynth.synth import shapes, tones, video  # noqa: F401
+from mediasynth.synth import shapes, soundscape, tones, video  # noqa: F401
