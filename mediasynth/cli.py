@@ -128,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="generator option or class_weights/class_counts (repeatable), e.g. "
                    "--set width=256 --set 'class_weights={circle: 1, square: 10}'")
+    p.add_argument("--foreground", metavar="FG", help="soundscape: folder of clean events "
+                   "(FG/<label>/<files>, or an event table layout); the same as --set "
+                   "foreground=FG")
+    p.add_argument("--background", metavar="BG", help="soundscape: folder of ambient "
+                   "recordings (BG/<label>/<files>); the same as --set background=BG")
+    p.add_argument("--stems", action="store_true", help="soundscape: also write every "
+                   "event's isolated stem and the background (--set stems=true)")
     p.add_argument("--no-report", action="store_true", help="do not write OUT/report.html")
     p.add_argument("-q", "--quiet", action="store_true")
 

@@ -143,11 +143,20 @@ def cmd_synth(args) -> int:
     result = api.synth(args.generator, args.out, count=args.count, seed=args.seed,
                        split=split, workers=args.workers,
                        pipeline=args.pipeline if args.generator == "pipeline" else None,
-                       settings=parse_sets(args.set),
+                       settings={**generator_flags(args), **parse_sets(args.set)},
                        report=not getattr(args, "no_report", False), progress=not args.quiet)
     if not args.quiet:
         print(f"wrote {result.items} {result.kind} items to {args.out}")
     return 0
+
+
+def generator_flags(args) -> dict:
+    """The generator options given as their own flags (`synth soundscape --foreground FG
+    --background BG --stems`); --set values of the same keys win."""
+    flags = {"foreground": getattr(args, "foreground", None),
+             "background": getattr(args, "background", None),
+             "stems": True if getattr(args, "stems", False) else None}
+    return {k: v for k, v in flags.items() if v is not None}
 
 
 def parse_sets(pairs: list[str]) -> dict:

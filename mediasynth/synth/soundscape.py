@@ -313,7 +313,6 @@ class Soundscape(Generator):
         if stretch_factor <= 0:
             return None
         length = min(max(length, 0.05), src.duration_s, duration / stretch_factor)
-        room = params["room"]
         offset = (float(rng.uniform(0.0, src.duration_s - length))
                   if self.source_offset_s == AUTO else float(D.sample(rng, self.source_offset_s)))
         offset = min(max(offset, 0.0), src.duration_s - length)
@@ -390,12 +389,13 @@ class Soundscape(Generator):
         offset = int(round((bg["source_offset_s"] - bg["clip_start_s"]) * sr))
         background = clip[(offset + np.arange(total)) % clip.size] if clip.size else \
             np.zeros(total, np.float32)
-        stems = [X.scale_to_loudness(background, sr, params["ref_db"])]
+        events = []
         for event in params["events"]:
-            start = int(round(event["onset_placed_s"] * sr))
-            signal = X.placed(self._event_signal(event, params), total, start)
-            stems.append(X.scale_to_loudness(signal, sr, params["ref_db"] + event["snr_db"]))
-        stems, clip_gain_db = X.limit_peak(stems)
+            onset = int(round(event["onset_placed_s"] * sr))
+            signal = self._event_signal(event, params)
+            events.append((X.placed(signal, total, onset), (onset, onset + signal.size),
+                           event["snr_db"]))
+        stems, clip_gain_db = X.leveled_stems(background, events, sr, params["ref_db"])
         stems = [X.quantized(s, self.sample_format) for s in stems]
         mix = np.sum(np.stack(stems).astype(np.float64), axis=0).astype(np.float32)
         labels = {
