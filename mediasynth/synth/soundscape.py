@@ -53,6 +53,9 @@ from mediasynth.synth.soundscape_assets import Source, seeded_order, split_sourc
 AUTO = "auto"
 SAMPLE_FORMATS = ("PCM_16", "FLOAT")
 OVERLAP_EPS_S = 1e-6
+# Margin of the placement rules: they see each event's audible extent before its final level
+# and the output grid, where a reverberant tail near -40 dB can end a few ms off.
+GUARD_S = 0.05
 
 
 @register("synth.soundscape")
@@ -328,7 +331,7 @@ class Soundscape(Generator):
         span = self._audible(event, params)
         if span is None:
             return None
-        event["onset_s"], event["offset_s"] = span
+        event["audible_start_s"], event["audible_end_s"] = span
         if not self._fits(event, events):
             return None
         return event
@@ -346,13 +349,15 @@ class Soundscape(Generator):
 
     def _fits(self, event: dict, events: list[dict]) -> bool:
         """Whether adding `event` keeps at most max_overlap events sounding at once (spans
-        widened by min_gap_s count as sounding)."""
+        widened by min_gap_s, and the placed events' by GUARD_S on both sides, count as
+        sounding)."""
         if self.max_overlap == 0:
             return True
         gap = float(self.min_gap_s)
-        lo, hi = event["onset_s"], event["offset_s"] + gap
-        others = [(e["onset_s"], e["offset_s"] + gap) for e in events
-                  if e["onset_s"] < hi - OVERLAP_EPS_S and lo < e["offset_s"] + gap - OVERLAP_EPS_S]
+        lo, hi = event["audible_start_s"], event["audible_end_s"] + gap
+        others = [(e["audible_start_s"] - GUARD_S, e["audible_end_s"] + gap + GUARD_S)
+                  for e in events]
+        others = [(a, b) for a, b in others if a < hi - OVERLAP_EPS_S and lo < b - OVERLAP_EPS_S]
         if len(others) < self.max_overlap:
             return True
         points = sorted({lo, *(max(a, lo) for a, _ in others)})
@@ -397,6 +402,7 @@ class Soundscape(Generator):
                            event["snr_db"]))
         stems, clip_gain_db = X.leveled_stems(background, events, sr, params["ref_db"])
         stems = [X.quantized(s, self.sample_format) for s in stems]
+        spans = [X.audible_span(s) or (0, 0) for s in stems[1:]]
         mix = np.sum(np.stack(stems).astype(np.float64), axis=0).astype(np.float32)
         labels = {
             "duration_s": params["duration_s"], "ref_db": params["ref_db"],
@@ -404,10 +410,10 @@ class Soundscape(Generator):
             "background": {"label": bg["label"], "source": bg["source"],
                            "source_offset_s": bg["source_offset_s"]},
             "room": params["room"],
-            "events": [{k: e[k] for k in ("label", "onset_s", "offset_s", "snr_db", "source",
-                                          "source_offset_s", "event_duration_s",
-                                          "pitch_semitones", "stretch")}
-                       for e in params["events"]],
+            "events": [{"label": e["label"], "onset_s": span[0] / sr, "offset_s": span[1] / sr,
+                        **{k: e[k] for k in ("snr_db", "source", "source_offset_s",
+                                             "event_duration_s", "pitch_semitones", "stretch")}}
+                       for e, span in zip(params["events"], spans)],
         }
         return SynthItem(Audio(mix[None], sr, meta={"stems": stems}), "soundscape", labels)
 
