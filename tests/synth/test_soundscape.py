@@ -229,3 +229,43 @@ def test_a_non_audio_or_missing_folder_is_a_config_error(material, tmp_path):
                  "--background", str(empty), "--count", "2", "-q", "--no-report"]) == 2
     assert main(["synth", "soundscape", str(tmp_path / "o2"), "--foreground",
                  str(tmp_path / "nowhere"), "--background", str(empty), "-q"]) == 2
+
+
+def test_events_cut_out_of_an_annotated_layout_by_pipeline_source(material, tmp_path):
+    """FG as an event table (long recordings, events cut out at their annotated spans),
+    given as a pipeline's `source:` section; every placed event lies inside its span."""
+    from tests.synth.soundscape_material import make_event_table_foreground
+
+    _, bg, _ = material
+    fg = make_event_table_foreground(tmp_path / "annotated", files=8)
+    spans = {}
+    for line in (fg / "metadata" / "recordings.tsv").read_text().splitlines()[1:]:
+        name, on, off, label = line.split("\t")
+        spans.setdefault(f"audio/{name}", []).append((float(on), float(off), label))
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(f"source:\n  type: synth.soundscape\n  foreground: {fg}\n"
+                        f"  background: {bg}\n  duration_s: 6\n  count: 10\n"
+                        f"  events_range: [2, 4]\n  event_duration_s: [uniform, 0.1, 0.3]\n"
+                        f"  reverb: synthetic\nseed: 5\n")
+    out = tmp_path / "out"
+    assert main(["synth", "pipeline", str(out), "-p", str(pipeline), "-q", "--no-report"]) == 0
+    rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert len(rows) == 10
+    for row in rows:
+        for event in row["info"]["labels"]["events"]:
+            inside = [(on, off, lb) for on, off, lb in spans[event["source"]]
+                      if on - 1e-6 <= event["source_offset_s"]
+                      and event["source_offset_s"] + event["event_duration_s"] <= off + 1e-6]
+            assert inside and inside[0][2] == event["label"], event
+
+
+def test_the_python_api_writes_the_same_as_the_command(material, tmp_path):
+    from mediasynth import api
+
+    fg, bg, _ = material
+    result = api.soundscape(tmp_path / "api", fg, bg, count=4, seed=3, progress=False,
+                            report=False, duration_s=5.0, stems=True)
+    cli = _synth(material, tmp_path / "cli", "--count", "4", "--seed", "3", "--stems",
+                 "--set", "duration_s=5")
+    assert [r["output_sha256"] for r in result.rows] == [r["output_sha256"] for r in cli]
+    assert result.generator == "synth.soundscape" and result.kind == "audio"
