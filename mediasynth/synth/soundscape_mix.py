@@ -101,6 +101,7 @@ def audible_span(samples: np.ndarray) -> tuple[int, int] | None:
 
 
 def loudness_lufs(samples: np.ndarray, sample_rate: int) -> float:
+    """BS.1770 integrated loudness (LUFS) of mono `samples` (frames,)."""
     return integrated_loudness(samples[None], sample_rate=sample_rate)
 
 
@@ -118,13 +119,11 @@ def scale_to_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float,
         window = samples[first:min(samples.size, support[1] + margin)]
     gain_db = 0.0
     for _ in range(2):
-        current = loudness_lufs(window, sample_rate)
+        current = loudness_lufs(window * np.float32(db_to_amplitude(gain_db)), sample_rate)
         if not np.isfinite(current):
             break
         gain_db += target_lufs - current
-        window = (window.astype(np.float64) * db_to_amplitude(target_lufs - current)).astype(
-            np.float32)
-    return (samples.astype(np.float64) * db_to_amplitude(gain_db)).astype(np.float32)
+    return samples * np.float32(db_to_amplitude(gain_db))
 
 
 def leveled_stems(background: np.ndarray, events: list[tuple[np.ndarray, tuple[int, int],
