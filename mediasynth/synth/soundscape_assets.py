@@ -156,7 +156,7 @@ def seeded_order(sources: tuple[Source, ...], seed: int, purpose: str) -> list[S
     import hashlib
 
     def rank(s: Source) -> bytes:
-        return hashlib.sha256(f"{seed}/{purpose}/{s.key}".encode()).digest()
+        return hashlib.sha256(f"{seed}/{purpose}/{s.key}".encode("utf-8", "surrogateescape")).digest()
 
     return sorted(sources, key=rank)
 

@@ -6,7 +6,8 @@ damped modal resonances struck 2-4 times; a bird call: frequency-modulated whist
 harmonics; a glass clink: inharmonic high partials with long decay; a cough: a filtered
 noise burst), each with 50-300 ms of room tone before and after the event (a -70 dBFS noise
 floor, as a real clip's lead-in), random gain, and written in mixed formats and rates
-(WAV 44.1 kHz, FLAC 22.05 kHz, stereo WAV 48 kHz, OGG 32 kHz), some with non-ASCII names.
+(WAV 44.1 kHz, FLAC 22.05 kHz, stereo WAV 48 kHz, OGG 32 kHz), some with non-ASCII names
+and some whose names are not UTF-8 at all.
 Background: ambient textures from a different process entirely (pink/brown noise with slow
 level drift, mains hum with harmonics, distant traffic rumble), 6-20 s long (some shorter
 than a soundscape: they loop).
@@ -14,6 +15,7 @@ than a soundscape: they loop).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +98,7 @@ def write_event(path: Path, label: str, rng, sr: int, channels: int) -> None:
     clip += 10 ** (-70 / 20) * rng.standard_normal(clip.size)  # room tone of the recorder
     data = np.repeat(clip[:, None], channels, axis=1) if channels > 1 else clip
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), data.astype(np.float32), sr)
+    sf.write(os.fsencode(path), data.astype(np.float32), sr)
 
 
 def make_foreground(root: Path, per_label: int = 12, seed: int = 1) -> Path:
@@ -106,6 +108,8 @@ def make_foreground(root: Path, per_label: int = 12, seed: int = 1) -> Path:
         for i in range(per_label):
             fmt, sr, channels = FORMATS[i % len(FORMATS)]
             name = f"{label}_{i:02d}" + ("_été" if i % 5 == 3 else "") + f".{fmt}"
+            if i % 7 == 5:  # a name that is not UTF-8 (Latin-1 bytes), as old archives have
+                name = os.fsdecode(f"{label}_{i:02d}_caf".encode() + b"\xe9." + fmt.encode())
             write_event(root / label / name, label, rng, sr, channels)
     return root
 

@@ -33,6 +33,7 @@ def test_class_folders_index_every_decodable_audio_file_with_its_label(fg):
     assert {s.label for s in sources} == {"bark", "knock", "bird", "clink", "cough"}
     assert all(s.start_s == 0.0 and s.duration_s > 0.3 for s in sources)
     assert any("été" in s.path for s in sources)  # non-ASCII names kept
+    assert any("\udce9" in s.path for s in sources)  # and names that are not UTF-8
     assert not any(Path(s.path).name in (".hidden.wav", "broken.wav") for s in sources)
 
 
