@@ -17,7 +17,9 @@ Per soundscape (get_params draws, render makes; see docs/soundscape.md):
   4. the clipping rule and the output grid (synth/soundscape_mix.py): the mix is the sum of
      the stems as written.
 
-An event's onset / offset is its audible extent: the first and last sample of its stem
+A source whose header reads but whose data does not decode is left out of the soundscape
+that met it (another is drawn) and listed in its row (`unreadable_sources`), so a damaged
+file never stops a run. An event's onset / offset is its audible extent: the first and last sample of its stem
 above -40 dB of the stem's peak (silence at the ends of an excerpt is not part of the event).
 
 Splits: foreground and background files are partitioned by file across the run's splits
@@ -42,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from mediasynth.core.errors import ConfigError
+from mediasynth.core.errors import ConfigError, MediaError
 from mediasynth.core.media import Audio
 from mediasynth.core.registry import register
 from mediasynth.synth import distributions as D
@@ -212,9 +214,11 @@ class Soundscape(Generator):
         if not self.allow_repeated_source:
             fg = self._dealt_block(fg, ctx, where)
         sr, duration = self.sample_rate, float(self.duration_s)
+        unreadable: list[str] = []
         params: dict[str, Any] = {"sample_rate": sr, "duration_s": duration,
                                   "ref_db": float(D.sample(rng, self.ref_db)),
-                                  "background": self._draw_background(rng, bg, duration)}
+                                  "background": self._draw_background(rng, bg, unreadable),
+                                  "unreadable_sources": unreadable}
         params["room"] = self._draw_room(rng)
         asked = int(rng.integers(self.events_range[0], self.events_range[1] + 1))
         events: list[dict] = []
@@ -241,18 +245,30 @@ class Soundscape(Generator):
                 f"or --count, or allow repeats")
         return tuple(block)
 
-    def _draw_background(self, rng, bg: tuple[Source, ...], duration: float) -> dict:
+    def _draw_background(self, rng, bg: tuple[Source, ...], unreadable: list[str]) -> dict:
+        """A background of the drawn label whose file decodes (a file that does not is
+        listed in `unreadable` and another is drawn)."""
+        from mediasynth.synth.soundscape_assets import load_mono
+
         labels = sorted({s.label for s in bg})
         label = D.sample(rng, self.background_label, labels)
         files = [s for s in bg if s.label == label]
         if not files:
             raise ConfigError(f"{self.name}: background_label {label!r} has no file here "
                               f"(labels: {labels})")
-        src = files[int(rng.integers(len(files)))]
-        offset = float(rng.uniform(0.0, src.duration_s))
-        return {"source": src.path, "label": src.label,
-                "source_offset_s": src.start_s + offset, "clip_start_s": src.start_s,
-                "clip_end_s": src.end_s}
+        while files:
+            src = files.pop(int(rng.integers(len(files))))
+            try:
+                load_mono(os.path.join(self.background, src.path), self.sample_rate)
+            except MediaError:
+                unreadable.append(f"background/{src.path}")
+                continue
+            offset = float(rng.uniform(0.0, src.duration_s))
+            return {"source": src.path, "label": src.label,
+                    "source_offset_s": src.start_s + offset, "clip_start_s": src.start_s,
+                    "clip_end_s": src.end_s}
+        raise ConfigError(f"{self.name}: no background file of label {label!r} decodes "
+                          f"({', '.join(unreadable)})")
 
     def _draw_room(self, rng) -> dict | None:
         if self.reverb == "none":
@@ -301,7 +317,9 @@ class Soundscape(Generator):
         if label is None:
             return None
         used = {e["source_key"] for e in events}
-        files = [s for s in fg if s.label == label
+        bad = {u.partition("/")[2] for u in params["unreadable_sources"]
+               if u.startswith("foreground/")}
+        files = [s for s in fg if s.label == label and s.path not in bad
                  and (self.allow_repeated_source or s.key not in used)]
         if not D.is_choose_any(self.source):
             wanted = D.sample(rng, self.source)
@@ -328,7 +346,11 @@ class Soundscape(Generator):
                  "onset_placed_s": onset, "snr_db": float(D.sample(rng, self.snr_db)),
                  "pitch_semitones": float(D.sample(rng, self.pitch_semitones)),
                  "stretch": stretch_factor}
-        span = self._audible(event, params)
+        try:
+            span = self._audible(event, params)
+        except MediaError:  # a file whose header reads but whose data does not decode
+            params["unreadable_sources"].append(f"foreground/{src.path}")
+            return None
         if span is None:
             return None
         event["audible_start_s"], event["audible_end_s"] = span
@@ -407,6 +429,7 @@ class Soundscape(Generator):
         labels = {
             "duration_s": params["duration_s"], "ref_db": params["ref_db"],
             "clip_gain_db": clip_gain_db, "events_asked": params["events_asked"],
+            "unreadable_sources": params.get("unreadable_sources", []),
             "background": {"label": bg["label"], "source": bg["source"],
                            "source_offset_s": bg["source_offset_s"]},
             "room": params["room"],

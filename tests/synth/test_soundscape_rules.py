@@ -123,3 +123,34 @@ def test_a_split_without_background_files_is_refused(folders, tmp_path):
     empty = next(s for s in shares if not split_sources(str(one), s, shares, 0))
     with pytest.raises(ConfigError, match="no background file falls in split"):
         gen.get_params(np.random.default_rng(0), None, ItemContext(0, empty, shares, 0))
+
+
+def _damaged_flac(path):
+    """A FLAC whose header reads and whose data does not decode (lost sync)."""
+    sf.write(str(path), np.random.default_rng(0).standard_normal(2 * SR).astype(np.float32)
+             * 0.1, SR)
+    data = bytearray(path.read_bytes())
+    third = len(data) // 3
+    data[third:third + 4000] = b"\xff" * 4000
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_source_is_left_out_and_listed_never_used(folders, tmp_path):
+    import shutil
+
+    fg, bg = tmp_path / "fg", tmp_path / "bg"
+    shutil.copytree(folders["foreground"], fg)
+    shutil.copytree(folders["background"], bg)
+    _damaged_flac(fg / "bark" / "zz_damaged.flac")
+    _damaged_flac(bg / "park" / "zz_damaged.flac")
+    gen = registry.build({"type": "synth.soundscape", "foreground": str(fg),
+                          "background": str(bg), "sample_rate": SR, "duration_s": 4.0,
+                          "label": "bark", "events_range": [3, 3],
+                          "background_label": "park"})
+    listed = set()
+    for params, item in _items(gen, 12):
+        assert all(e["source"] != "bark/zz_damaged.flac" for e in params["events"])
+        assert params["background"]["source"] != "park/zz_damaged.flac"
+        assert len(params["events"]) == 3
+        listed |= set(item.annotations["unreadable_sources"])
+    assert listed == {"foreground/bark/zz_damaged.flac", "background/park/zz_damaged.flac"}
