@@ -178,6 +178,11 @@ def test_replaying_a_row_from_its_params_is_byte_identical(main_run, material, t
         dest = tmp_path / Path(row["output"]).name
         gen.write(item, dest)
         assert file_sha256(dest) == row["output_sha256"]
+        info = gen.write_side_files(item, tmp_path / "again", row["output"], row["split"])
+        assert info["stems"] == json.loads(json.dumps(row["info"]["stems"]))
+        for stem in info["stems"]:  # the stems come back bit for bit too
+            assert file_sha256(tmp_path / "again" / stem["path"]) == \
+                file_sha256(out / stem["path"])
 
 
 def test_one_and_two_workers_write_the_same_bytes(main_run, material):
