@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     SplitSpec = str | Sequence[float] | Mapping[str, float] | None
 
 __all__ = ["ExpandResult", "Problem", "ReplayResult", "SynthResult", "as_pipeline", "audit",
-           "evaluate", "expand", "load_pipeline", "replay", "report", "scenes",
+           "evaluate", "expand", "load_pipeline", "replay", "report", "scenes", "soundscape",
            "split_fractions", "synth"]
 
 SPLIT_NAMES = ("train", "val", "test")
@@ -517,6 +517,19 @@ def scenes(out: str | Path, *, objects: str | Path, backgrounds: str | Path,
                  report=report, progress=progress,
                  settings={"objects": str(objects), "backgrounds": str(backgrounds),
                            **settings})
+
+
+def soundscape(out: str | Path, foreground: str | Path, background: str | Path, *,
+               count: int | None = None, seed: int | None = None, split: SplitSpec = None,
+               workers: int | None = None, stems: bool = False, report: bool = True,
+               progress: bool = True, **settings: Any) -> SynthResult:
+    """`mediasynth synth soundscape OUT --foreground FG --background BG`: `synth` with the
+    `synth.soundscape` generator (sound events from FG's recordings placed on BG's, see
+    docs/soundscape.md); `settings` are its options (`duration_s=10`, `max_overlap=2`,
+    `snr_db=["uniform", 6, 30]`...). Same errors as `synth`."""
+    return synth("soundscape", out, count=count, seed=seed, split=split, workers=workers,
+                 report=report, progress=progress, foreground=str(foreground),
+                 background=str(background), stems=stems, **settings)
 
 
 def replay(out: str | Path, row_id: str, dest: str | Path | None = None) -> ReplayResult:

@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--objects", metavar="OBJ", help="scenes: the objects (an instance-"
                    "annotated layout or RGBA cut-outs in class folders)")
     p.add_argument("--backgrounds", metavar="BG", help="scenes: the background photos")
+    p.add_argument("--foreground", metavar="FG", help="soundscape: folder of clean events "
+                   "(FG/<label>/<files>, or an event table layout); the same as --set "
+                   "foreground=FG")
+    p.add_argument("--background", metavar="BG", help="soundscape: folder of ambient "
+                   "recordings (BG/<label>/<files>); the same as --set background=BG")
+    p.add_argument("--stems", action="store_true", help="soundscape: also write every "
+                   "event's isolated stem and the background (--set stems=true)")
     p.add_argument("--no-report", action="store_true", help="do not write OUT/report.html")
     p.add_argument("-q", "--quiet", action="store_true")
 

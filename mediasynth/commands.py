@@ -143,18 +143,24 @@ def cmd_synth(args) -> int:
     result = api.synth(args.generator, args.out, count=args.count, seed=args.seed,
                        split=split, workers=args.workers,
                        pipeline=args.pipeline if args.generator == "pipeline" else None,
-                       settings={**parse_sets(args.set), **asset_options(args)},
+                       settings={**generator_flags(args), **parse_sets(args.set)},
                        report=not getattr(args, "no_report", False), progress=not args.quiet)
     if not args.quiet:
         print(f"wrote {result.items} {result.kind} items to {args.out}")
     return 0
 
 
-def asset_options(args) -> dict:
-    """--objects / --backgrounds as generator settings (only those given: a generator without
-    such an option refuses them by name)."""
-    return {key: getattr(args, key) for key in ("objects", "backgrounds")
-            if getattr(args, key, None) is not None}
+def generator_flags(args) -> dict:
+    """The generator options given as their own flags (`synth scenes --objects OBJ
+    --backgrounds BG`, `synth soundscape --foreground FG --background BG --stems`); --set
+    values of the same keys win. Only those given: a generator without such an option
+    refuses them by name."""
+    flags = {"objects": getattr(args, "objects", None),
+             "backgrounds": getattr(args, "backgrounds", None),
+             "foreground": getattr(args, "foreground", None),
+             "background": getattr(args, "background", None),
+             "stems": True if getattr(args, "stems", False) else None}
+    return {k: v for k, v in flags.items() if v is not None}
 
 
 def parse_sets(pairs: list[str]) -> dict:

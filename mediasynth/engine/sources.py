@@ -39,6 +39,13 @@ def find_sources(src: Path, out: Path, layout_name: str = "auto") -> Sources:
             found = [f for f in found if not _is_report_file(f.rel_path)]
             warnings.append(f"skipped {len(report)} file(s) of the report of the mediasynth "
                             "run that wrote SRC (report_assets/)")
+        stems = _stem_files(src)
+        if stems:
+            kept = [f for f in found if f.rel_path not in stems]
+            if len(kept) < len(found):
+                warnings.append(f"skipped {len(found) - len(kept)} isolated stem file(s) of "
+                                "the soundscapes in SRC (their manifest rows list them)")
+            found = kept
     layout, read = read_layout(src, layout_name)
     warnings += read.warnings
     if read.missing:
@@ -79,6 +86,15 @@ def _is_report_file(rel_path: str) -> bool:
     OUT/report_assets/ (a class folder named `report.html` is data)."""
     return rel_path in ("report.html", "README.md", "croissant.json") or rel_path.startswith(
         "report_assets/")
+
+
+def _stem_files(src: Path) -> set[str]:
+    """The side files SRC's manifest rows list as stems (`synth soundscape --stems`): parts
+    of an item, not items."""
+    from mediasynth.engine import manifest as M
+
+    return {stem["path"] for row in M.read_manifest(src)
+            for stem in ((row.get("info") or {}).get("stems") or []) if "path" in stem}
 
 
 MAX_NESTED_CHECKS = 2000

@@ -23,6 +23,7 @@ version string). WAV, FLAC, AIFF and MP3 from libsndfile are deterministic as th
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ def probe_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATIO
     if cut is not None:
         raise MediaError("truncated", cut)
     try:
-        info = sf.info(str(path))
+        info = sf.info(os.fsencode(path))  # bytes: a non-UTF-8 name opens too
     except (sf.LibsndfileError, RuntimeError, TypeError):
         from mediasynth.io.ffmpeg import probe
 
@@ -139,7 +140,7 @@ def read_audio(path: str | Path, *, max_duration_s: float = DEFAULT_MAX_DURATION
     if info is None:
         return _read_with_ffmpeg(path, max_duration_s=max_duration_s, timeout_s=timeout_s)
     try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        data, sr = sf.read(os.fsencode(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise MediaError(DAMAGED, f"audio data does not decode: {exc}") from None
     if data.shape[0] == 0:
@@ -243,7 +244,7 @@ def write_audio(audio: Audio, dest: str | Path, *, audio_format: str | None = No
         elif fmt == "wav" and resolved == "PCM_16" and samples.shape[0] <= 2:
             _write_wav_pcm16(samples, audio.sample_rate, path)
         else:
-            sf.write(str(path), samples.T, audio.sample_rate, format=SOUNDFILE_FORMATS[fmt],
+            sf.write(os.fsencode(path), samples.T, audio.sample_rate, format=SOUNDFILE_FORMATS[fmt],
                      subtype=resolved)
             if fmt == "ogg":
                 path = Path(path)

@@ -26,19 +26,32 @@ def _arrays(item):
     return [np.frombuffer(json.dumps(item.annotations, sort_keys=True).encode(), np.uint8)]
 
 
-def _small(name):
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory):
+    """Recordings for the generators that draw from real assets (synth.soundscape)."""
+    from tests.synth.soundscape_material import make_background, make_foreground
+
+    root = tmp_path_factory.mktemp("assets")
+    return {"foreground": str(make_foreground(root / "fg", per_label=2)),
+            "background": str(make_background(root / "bg", per_label=1))}
+
+
+def _small(name, assets):
     cls = registry.lookup(name)
     small = {"synth.shapes": {"width": 48, "height": 40, "objects_range": [1, 3]},
              "synth.tones": {"duration_s_range": [0.2, 0.4]},
              "synth.video": {"width": 64, "height": 48, "duration_s": 0.5},
              "synth.scenes": {"objects": str(ROOT / "samples_coco"), "width": 64, "height": 48,
-                              "backgrounds": str(ROOT / "samples" / "circle")}}.get(name, {})
+                              "backgrounds": str(ROOT / "samples" / "circle")},
+             "synth.soundscape": {**assets, "duration_s": 3.0, "sample_rate": 16000,
+                                  "reverb": "synthetic", "max_overlap": 2,
+                                  "cooccurrence": {"bark": {"bird": 0.5}}}}.get(name, {})
     return cls(**{k: v for k, v in small.items() if k in cls.config_fields()})
 
 
 @pytest.mark.parametrize("name", GENERATORS)
-def test_generator_contract(name):
-    gen = _small(name)
+def test_generator_contract(name, assets):
+    gen = _small(name, assets)
     for seed in range(4):
         for cls in (None, gen.classes()[seed % len(gen.classes())]):
             a, ra = gen.generate(np.random.default_rng(seed), cls)
