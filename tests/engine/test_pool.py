@@ -106,7 +106,7 @@ def test_a_caller_that_stops_kills_the_busy_workers(tmp_path):
     results = p.map(pool_tasks.misbehave, ["hang", "a"], {"pid_file": str(pid_file)},
                     timeout_s=600)
     assert next(results) == (1, "ok", "A")
-    while not pid_file.exists():
+    while not (pid_file.exists() and pid_file.read_text()):
         time.sleep(0.01)
     results.close()  # the caller stops (Ctrl-C, an error) while "hang" runs
     _gone(int(pid_file.read_text()))
