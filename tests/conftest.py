@@ -65,7 +65,9 @@ def mono_tone() -> Audio:
 # `pytest --durations=0` (docs/architecture.md, Testing); tests/test_tiers.py checks that
 # every entry names an existing file and function.
 SLOW_MODULES = {
+    "tests/engine/test_balance_objects.py",
     "tests/engine/test_dask.py",
+    "tests/engine/test_dask_executor.py",
     "tests/engine/test_dataset_card.py",
     "tests/engine/test_ecosystem_outputs.py",
     "tests/engine/test_expand.py",
@@ -115,9 +117,9 @@ SLOW_TESTS = {
     "tests/audio/test_mixing.py::test_partners_across_classes_give_soft_labels_and_neighbours_stay_in_class",
     "tests/audio/test_spectrogram.py::test_matches_librosa_htk_mel",
     "tests/audio/test_stretch.py::test_pitch_shift_is_within_a_cent_and_pure_at_every_semitone",
-    "tests/engine/test_balance_objects.py::test_oversampling_by_objects_lifts_the_rare_categories",
     "tests/engine/test_declared_splits.py::test_declared_subsets_are_kept_train_augmented_val_copied",
     "tests/engine/test_declared_splits.py::test_resplit_moves_sources_and_says_how_many",
+    "tests/core/test_modality.py::test_a_plugin_modality_expands_validates_replays_reports_and_loads",
     "tests/engine/test_run_warnings.py::test_duplicate_outputs_are_one_line_under_quiet",
     "tests/engine/test_split.py::test_adding_or_deleting_k_sources_moves_at_most_3k_others",
     "tests/engine/test_worker_process.py::test_prepared_worker_reuses_freed_frames_instead_of_faulting_new_pages",
@@ -136,6 +138,8 @@ SLOW_TESTS = {
     "tests/io/test_metadata_strip.py::test_ogg_and_m4a_lose_their_tags_and_keep_their_samples",
     "tests/loaders/test_dataset.py::test_expanded_out_by_split",
     "tests/loaders/test_targets.py::test_expanded_out_items_and_padded_collate",
+    "tests/engine/test_versions.py::test_rows_record_the_albumentations_version",
+    "tests/quality/test_features.py::test_audio_of_any_rate_and_channels_gives_one_length",
     "tests/quality/test_features.py::test_video_features_are_keyframes_plus_soundtrack",
     "tests/quality/test_fidelity.py::test_a_shifted_set_is_told_apart_and_a_narrow_one_covers_little",
     "tests/quality/test_fidelity.py::test_same_distribution_scores_high_and_indistinguishable",
@@ -159,6 +163,21 @@ SLOW_TESTS = {
     "tests/video/test_video.py::test_several_audio_tracks_keep_the_first",
     "tests/video/test_video.py::test_temporal_edits_keep_audio_in_sync",
 }
+
+
+def _fast_tier(config) -> bool:
+    return (config.getoption("markexpr", "") or "").replace(" ", "") == "notslow"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Under `-m "not slow"` the slow modules are not even imported (their imports, torch,
+    Dask, are a good part of the fast tier's time otherwise)."""
+    if _fast_tier(config):
+        rel = collection_path.relative_to(config.rootpath).as_posix() \
+            if collection_path.is_relative_to(config.rootpath) else ""
+        if rel in SLOW_MODULES:
+            return True
+    return None
 
 
 def pytest_collection_modifyitems(config, items):

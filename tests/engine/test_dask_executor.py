@@ -12,8 +12,6 @@ from mediasynth.engine.dask_executor import DaskPool  # noqa: E402
 from mediasynth.engine.pool import WorkerPool, make_pool  # noqa: E402
 from tests.engine import pool_tasks  # noqa: E402
 
-pytestmark = pytest.mark.slow  # a LocalCluster starts in seconds, and restarts killed workers
-
 
 @pytest.fixture(scope="module")
 def dask_pool():
