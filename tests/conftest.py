@@ -154,6 +154,7 @@ SLOW_TESTS = {
     "tests/video/test_header_reuse.py::test_a_remembered_header_spares_the_renderer_every_read",
     "tests/video/test_probe.py::test_data_and_attachment_streams_do_not_make_a_file_unreadable",
     "tests/video/test_probe.py::test_expand_keeps_timecoded_attached_and_overclaiming_files",
+    "tests/video/test_signature.py::test_reencodes_are_near_and_other_clips_are_not",
     "tests/video/test_tracks.py::test_both_paths_and_replay_give_one_annotation",
     "tests/video/test_video.py::test_audio_chain_in_python_keeps_channels_and_rate",
     "tests/video/test_video.py::test_containers_and_old_codecs",
