@@ -114,6 +114,7 @@ def test_check_folders_refuses_pairs_that_would_write_into_src_or_mix_files(tmp_
 def test_an_out_with_a_manifest_or_state_folder_is_ours(tmp_path):
     assert not is_ours(tmp_path)
     _touch(tmp_path / "a" / M.MANIFEST)
+    _touch(tmp_path / "a" / M.LABELS)
     assert is_ours(tmp_path / "a")
     (tmp_path / "b" / sink.STATE_DIR).mkdir(parents=True)
     assert is_ours(tmp_path / "b")
