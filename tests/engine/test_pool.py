@@ -38,7 +38,7 @@ def test_every_item_is_reported_once_with_fn_of_item_and_context(pool):
 
 def test_results_do_not_depend_on_worker_count_or_completion_order():
     items = list(range(60))
-    context = {"seed": 11, "sleep_s": 0.004}
+    context = {"seed": 11, "sleep_s": 0.02}  # items sleep 0, 20 or 40 ms
     runs = {}
     for workers in (1, 3):
         order = list(run_pool(pool_tasks.draw, items, context, workers=workers, timeout_s=30))
