@@ -38,9 +38,9 @@ def test_every_item_is_reported_once_with_fn_of_item_and_context(pool):
 
 def test_results_do_not_depend_on_worker_count_or_completion_order():
     items = list(range(60))
-    context = {"seed": 11, "sleep_s": 0.02}  # items sleep 0, 20 or 40 ms
     runs = {}
-    for workers in (1, 3):
+    for workers, sleep_s in ((1, 0.0), (3, 0.02)):  # with three, items sleep 0, 20 or 40 ms
+        context = {"seed": 11, "sleep_s": sleep_s}  # (the sleep does not change the values)
         order = list(run_pool(pool_tasks.draw, items, context, workers=workers, timeout_s=30))
         runs[workers] = (_by_index(order), [i for i, _, _ in order])
     assert runs[1][0] == runs[3][0]
