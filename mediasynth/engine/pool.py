@@ -154,7 +154,8 @@ class WorkerPool:
                     if w.conn in ready:
                         try:
                             result = w.conn.recv()
-                        except (EOFError, OSError):
+                        except (EOFError, OSError):  # it died: its exit code once reaped
+                            w.proc.join(1)
                             result = index, "crashed", w.proc.exitcode
                             active[i] = w = self._replace(i)
                         w.task = None
