@@ -391,7 +391,9 @@ def _expand_overrides(*, variants, seed, split, balance, layout, annotations, ou
         changes["dataset"] = dataset
     output: dict[str, Any] = {}
     if output_format is not None:
-        _check_choice("output_format", output_format, ("folder", "webdataset"))
+        from mediasynth.core import output_format as formats
+
+        _check_choice("output_format", output_format, formats.names())
         output["format"] = output_format
     if keep_metadata:
         output["keep_metadata"] = True

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from mediasynth.core import modality, registry
+from mediasynth.core import modality, output_format, registry
 from mediasynth.core.balance import balance_spec
 from mediasynth.core.compose import Compose
 from mediasynth.core.errors import ConfigError
@@ -144,8 +144,9 @@ class OutputOptions:
         jpeg_quality: 1-100.
         png_compression: 0-9 (1 is fast and still small).
         audio_subtype: WAV/FLAC sample format: same (as the source) | PCM_16 | PCM_24 | FLOAT.
-        format: folder (files in class or layout folders) | webdataset (tar shards
-            OUT/<split>/shard-NNNNNN.tar holding each sample's media and .json).
+        format: a registered output format (core/output_format.py): folder (files in
+            class or layout folders) | webdataset (tar shards OUT/<split>/shard-NNNNNN.tar
+            holding each sample's media and .json) | one a plugin registers.
         shard_max_bytes: a webdataset shard is closed before it would grow past this.
         video: codec (libx264), crf (23), preset (veryfast), audio_codec (aac),
             audio_bitrate (e.g. 160k; default: the codec's own, ~64 kb/s a channel for
@@ -411,9 +412,10 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     check_grouping(dataset, data.get("dataset"))
     output = _section(data, "output", OutputOptions)
     _check_keys(output.video, VIDEO_OUTPUT_KEYS, "output.video")
-    if output.format not in ("folder", "webdataset"):
-        raise ConfigError(f"output.format must be folder or webdataset, got {output.format!r}",
-                          line=_line(data.get("output"), "format"))
+    formats = output_format.names()
+    if output.format not in formats:
+        raise ConfigError(f"output.format must be one of {', '.join(formats)}, got "
+                          f"{output.format!r}", line=_line(data.get("output"), "format"))
     if output.video.get("path", "auto") not in ("auto", "fused", "frames"):
         raise ConfigError("output.video.path must be auto, fused or frames",
                           line=_line(data.get("output"), "video"))

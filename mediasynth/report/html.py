@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mediasynth.core import output_format
 from mediasynth.engine import manifest as M
 from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path, sample_keys
 from mediasynth.io.atomic import write_bytes_atomic
@@ -281,18 +282,15 @@ class _Page:
         return dest
 
     def media(self, row: dict) -> Path:
-        """The file of an output: in OUT, or for a webdataset row its member copied out of
-        the shard into the report's assets (the shard itself is no media file)."""
-        if not row.get("member"):
+        """The file of an output: in OUT, or for a packed format's row (a webdataset shard
+        member) its bytes copied into the report's assets (the shard is no media file)."""
+        fmt = output_format.of_row(row)
+        if fmt.loose:
             return self.out / row["output"]
-        import tarfile
-
-        dest = self.assets / "media" / row["member"]
+        dest = self.assets / "media" / (row.get("member") or Path(row["output"]).name)
         if not dest.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)
-            with tarfile.open(self.out / row["output"]) as tar:
-                member = tar.extractfile(row["member"])
-                dest.write_bytes(member.read() if member else b"")
+            dest.write_bytes(fmt.output_bytes(self.out, row))
         return dest
 
     def _href(self, path: Path) -> str:
