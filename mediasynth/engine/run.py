@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediasynth.core import output_format
-from mediasynth.core.balance import balance_spec
+from mediasynth.core.balance import balance_spec, strategy
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import ConfigError
 from mediasynth.core.output_format import FinishedRun
@@ -118,7 +118,7 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
             placement["side_files"] = lambda path: (mask_path(path),)
     from mediasynth.engine.plan import partner_step
 
-    if balance_spec(pipeline.dataset.balance).strategy == "synthesize" or any(
+    if strategy(balance_spec(pipeline.dataset.balance).strategy).needs_neighbours or any(
             getattr(partner_step(pipeline, k), "partners_from", "") == "neighbours"
             for k in pipeline.chains):
         placement["neighbours"] = _neighbour_search(found, pipeline, pool)
