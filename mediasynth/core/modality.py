@@ -7,8 +7,9 @@ engine's pools send `plugin_modules()` with each phase's context).
 
 What a modality declares:
 - `kind`: the media kind ("image"), also the `kind` of its transforms and manifest rows.
-- `handler`: its engine interface (see engine/handlers.py), a class or "module:Class"
-  (imported on first use, so declaring a modality stays cheap).
+- `handler`: its engine interface (the `Handler` Protocol of core/handler.py), a class or
+  "module:Class" (imported on first use, so declaring a modality stays cheap); checked
+  against the Protocol when registered (a class) or first made (a name).
 - `chains`: the pipeline keys of its chains and the kind of transform each holds, e.g.
   video's {"video.frames": "image", "video.temporal": "video", "video.audio": "audio"};
   a chain keyed by the kind itself ("image") is the modality's main chain, whose first step
@@ -50,7 +51,20 @@ class Modality:
         if isinstance(handler, str):
             module, _, name = handler.partition(":")
             handler = getattr(importlib.import_module(module), name)
+            _check_handler(self.kind, handler)
         return handler()
+
+
+def _check_handler(kind: str, handler) -> None:
+    """TypeError naming what a handler lacks of core/handler.py's `Handler`."""
+    from mediasynth.core.contracts import check_implements
+    from mediasynth.core.handler import Handler
+
+    try:
+        check_implements(handler, Handler, f"the handler of modality {kind!r}")
+    except TypeError as exc:
+        raise TypeError(f"{exc} (inherit mediasynth.core.handler.HandlerDefaults for the "
+                        "optional ones)") from None
 
 
 _MODALITIES: dict[str, Modality] = {}
@@ -64,6 +78,8 @@ _LOAD_LOCK = threading.RLock()
 def register_modality(modality: Modality, module: str = "") -> Modality:
     """Register `modality` (idempotent for the same declaration); `module` is the package
     that declares it, imported again by worker processes."""
+    if not isinstance(modality.handler, str):
+        _check_handler(modality.kind, modality.handler)
     existing = _MODALITIES.get(modality.kind)
     if existing is not None and existing != modality:
         raise ValueError(f"modality {modality.kind!r} is already registered")

@@ -18,6 +18,7 @@ from typing import Any
 from mediasynth.core import modality
 from mediasynth.core.errors import ConfigError
 from mediasynth.core.params import field_docs
+from mediasynth.core.transform import Configurable
 
 _REGISTRY: dict[str, type] = {}
 
@@ -37,6 +38,8 @@ def register(name: str):
     """Class decorator: register `cls` under `name` and set `cls.name`."""
 
     def decorator(cls: type) -> type:
+        if isinstance(cls, type) and issubclass(cls, Configurable):
+            cls.check_contract()
         existing = _REGISTRY.get(name)
         if existing is not None and existing.__qualname__ != cls.__qualname__:
             raise ValueError(f"{name!r} is already registered by {existing.__qualname__}")

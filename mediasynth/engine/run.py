@@ -112,10 +112,7 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
     if sources is not None and sources.read.annotated:
         layout, meta = sources.layout, sources.read.meta
         placement["media_folder"] = lambda split, _cls: layout.media_folder(split, meta)
-        if layout.name == "masks":
-            from mediasynth.io.layouts.masks import mask_path
-
-            placement["side_files"] = lambda path: (mask_path(path),)
+        placement["side_files"] = layout.side_files
     from mediasynth.engine.plan import partner_step
 
     if strategy(balance_spec(pipeline.dataset.balance).strategy).needs_neighbours or any(
@@ -164,7 +161,7 @@ def _neighbour_search(found: list[Found], pipeline: Pipeline, pool):
 
 def needs_ffmpeg(found: list[Found]) -> bool:
     """Whether any source will go through FFmpeg (its version is then recorded)."""
-    return any(getattr(handler_for(f.kind), "needs_ffmpeg", lambda fmt: False)(f.format)
+    return any(handler_for(f.kind).needs_ffmpeg(f.format)
                for f in found if f.kind)
 
 
