@@ -289,8 +289,9 @@ def load_pipeline(path: str | Path) -> Pipeline:
     path = Path(path)
     data = _read_document(path)
     try:
-        if is_saved_transform(data):
-            return _saved_albumentations_pipeline(data, path)
+        files = _albumentations_files()
+        if files.is_saved_transform(data):
+            return files.saved_pipeline(data, path)
         return pipeline_from_config(data or {}, path=str(path))
     except ConfigError as exc:
         raise ConfigError(exc.message, source=str(path), line=exc.line) from None
@@ -569,49 +570,24 @@ def _chain(cfg: Any, kind: str, where: str | None = None) -> Compose | None:
     return Compose(steps) if steps else None
 
 
-# --- files written by albumentations.save (see image/albumentations_bridge.py) ----------
+# --- files written by albumentations.save: image/albumentations_files.py ------------------
 
 DEFAULT_PIPELINE = PIPELINES_DIR / "default.yaml"
+ALBUMENTATIONS_FILES = "mediasynth.image.albumentations_files"
 
 
-def is_saved_transform(data: Any) -> bool:
-    """Whether `data` is the content of an `albumentations.save` file (told here, without
-    importing the bridge or any transform)."""
-    return (isinstance(data, dict) and isinstance(data.get("transform"), dict)
-            and "__class_fullname__" in data["transform"]
-            and set(data) <= {"__version__", "transform"})
-
-
-def _bridge():
-    """The albumentations bridge module (imported by name: core has no static import of
-    the modality packages; albumentations itself loads only when a step needs it)."""
-    return importlib.import_module(registry.PREFIX_RESOLVERS["albumentations."])
-
-
-def _saved_albumentations_pipeline(data: dict, path: Path) -> Pipeline:
-    """The bundled default pipeline with the saved transform as its image chain and the
-    saved box filters (bbox_params min_visibility, min_area) as dataset options."""
-    bridge = _bridge()
-    image = _chain(bridge.saved_steps(data), "image")
-    return load_pipeline(DEFAULT_PIPELINE).with_overrides(
-        image=image, dataset=bridge.saved_dataset_options(data), path=str(path))
+def _albumentations_files():
+    """The module that reads `albumentations.save` files (imported by name: core has no
+    static import of the modality packages; albumentations loads only when a step needs it)."""
+    return importlib.import_module(ALBUMENTATIONS_FILES)
 
 
 def _image_chain(cfg: Any, where: str, base_dir: Path) -> Compose | None:
-    """An image chain: a list of steps, or `{albumentations: FILE}`, the steps of a file
-    written by albumentations.save (FILE relative to the pipeline's folder)."""
+    """An image chain: a list of steps, or `{albumentations: FILE}` (the steps of a file
+    written by albumentations.save, image/albumentations_files.py)."""
     if not (isinstance(cfg, dict) and "albumentations" in cfg):
         return _chain(cfg, "image", where)
-    _check_keys(cfg, ("albumentations",), where)
-    file = base_dir / str(cfg["albumentations"])
-    line = _line(cfg, "albumentations")
-    try:
-        data = _read_document(file)
-        if not is_saved_transform(data):
-            raise ConfigError("not a file written by albumentations.save")
-        return _chain(_bridge().saved_steps(data), "image", where)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {file}: {exc.message}", line=line) from None
+    return _albumentations_files().chain_of_file(cfg, where, base_dir)
 
 
 def _section(data: dict, key: str, cls: type):
