@@ -262,7 +262,7 @@ class _Page:
         if made is not None and made.is_file():
             shutil.copyfile(made, dest)
         else:
-            from mediasynth.io.ffmpeg import keyframes
+            from mediasynth.video.keyframes import keyframes
 
             frames = keyframes(path, (0.1, 0.5, 0.9), width_px=120)
             height = min(f.shape[0] for f in frames)
