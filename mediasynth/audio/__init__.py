@@ -8,7 +8,8 @@ register_modality(Modality(
     kind="audio", handler="mediasynth.audio.handler:AudioHandler", chains={"audio": "audio"},
     extensions=(".wav", ".flac", ".ogg", ".oga", ".mp3", ".m4a", ".aac", ".aif", ".aiff",
                 ".opus"),
-    transforms="mediasynth.audio.transforms", stats_keys=("rms_db", "duration_s")), __name__)
+    transforms="mediasynth.audio.transforms", stats_keys=("rms_db", "duration_s"),
+    report_tile="mediasynth.audio.previews:report_tile"), __name__)
 
 
 def __getattr__(name: str):

@@ -19,6 +19,8 @@ What a modality declares:
   signatures of io/sniff.py do not (new modalities).
 - `transforms`: the module that registers its transforms (imported by core.registry).
 - `stats_keys`: the statistics of `handler.describe` the report tabulates.
+- `report_tile`: "module:function" drawing the report's tile of a file (core/report_tile.py);
+  empty: the report links the file.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Modality:
     sniff: Callable[[bytes, str], str | None] | None = None
     transforms: str = ""
     stats_keys: tuple[str, ...] = ()
+    report_tile: str = ""
     module: str = field(default="", compare=False)
 
     def make_handler(self):
@@ -53,6 +56,20 @@ class Modality:
             handler = getattr(importlib.import_module(module), name)
             _check_handler(self.kind, handler)
         return handler()
+
+
+    def tile_renderer(self):
+        """The modality's report tile renderer (core/report_tile.py), None without one;
+        TypeError when the declared one is no renderer."""
+        if not self.report_tile:
+            return None
+        from mediasynth.core.report_tile import check_renderer
+
+        module, _, name = self.report_tile.partition(":")
+        renderer = getattr(importlib.import_module(module), name)
+        check_renderer(renderer, f"the report tile of modality {self.kind!r} "
+                                 f"({self.report_tile})")
+        return renderer
 
 
 def _check_handler(kind: str, handler) -> None:

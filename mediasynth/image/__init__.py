@@ -9,7 +9,8 @@ from mediasynth.core.modality import Modality, register_modality
 register_modality(Modality(
     kind="image", handler="mediasynth.image.handler:ImageHandler", chains={"image": "image"},
     extensions=(".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".bmp", ".webp"),
-    transforms="mediasynth.image.transforms", stats_keys=("luma_mean", "luma_std")), __name__)
+    transforms="mediasynth.image.transforms", stats_keys=("luma_mean", "luma_std"),
+    report_tile="mediasynth.image.thumbnails:report_tile"), __name__)
 
 
 def __getattr__(name: str):

@@ -10,7 +10,8 @@ register_modality(Modality(
     chains={"video.frames": "image", "video.temporal": "video", "video.audio": "audio"},
     extensions=(".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ogv", ".3gp", ".mpg",
                 ".mpeg", ".ts", ".mts", ".wmv", ".flv"),
-    transforms="mediasynth.video.transforms", stats_keys=("duration_s",)), __name__)
+    transforms="mediasynth.video.transforms", stats_keys=("duration_s",),
+    report_tile="mediasynth.video.keyframes:report_tile"), __name__)
 
 
 def __getattr__(name: str):

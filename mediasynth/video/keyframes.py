@@ -1,11 +1,16 @@
 """Keyframe thumbnails of a video file (the report's strips, the evaluation's video
-features): a few small RGB frames at fractions of the clip's duration, decoded with PyAV."""
+features): a few small RGB frames at fractions of the clip's duration, decoded with PyAV.
+`report_tile` is the video modality's tile renderer (core/report_tile.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from mediasynth.core.report_tile import Tile
 from mediasynth.io.ffmpeg import open_container
+
+STRIP_FRACTIONS = (0.1, 0.5, 0.9)
+STRIP_FRAME_PX = 120
 
 
 def keyframes(path: str | Path, fractions: tuple[float, ...], *, width_px: int = 120
@@ -39,3 +44,19 @@ def keyframes(path: str | Path, fractions: tuple[float, ...], *, width_px: int =
     if targets and last is not None:
         frames += [small(last)] * len(targets)
     return frames
+
+
+def report_tile(path: Path, row: dict | None, preview: Path | None) -> Tile:
+    """The report's tile of a clip: keyframes at 10, 50 and 90 %, the strip the worker's
+    FFmpeg made on the way when there is one, else decoded here; with a player."""
+    if preview is not None and preview.is_file():
+        return Tile(preview.read_bytes(), "keyframes", "video", stem="keys")
+    import numpy as np
+
+    from mediasynth.core.media import Image
+    from mediasynth.io.image_io import encode_image
+
+    frames = keyframes(path, STRIP_FRACTIONS, width_px=STRIP_FRAME_PX)
+    height = min(f.shape[0] for f in frames)
+    strip = np.concatenate([f[:height] for f in frames], axis=1)
+    return Tile(encode_image(Image(strip), "png"), "keyframes", "video", stem="keys")

@@ -67,6 +67,8 @@ def test_a_plugin_modality_expands_validates_replays_reports_and_loads(toy, tmp_
 
     report = (out / "report.html").read_text()
     assert "Toyseq samples" in report and "<th>length</th>" in report
+    bars = sorted((out / "report_assets").glob("*-bars.png"))  # the modality's own tiles
+    assert len(bars) >= 3 and report.count("-bars.png' alt='5 values'") == len(bars)
 
     first = done[0]
     assert main(["replay", str(out), first["id"], str(tmp_path / "again.seq")]) == 0
