@@ -363,7 +363,7 @@ def _print_wrapped(text: str, *, indent: int) -> None:
 
 
 def _cmd_validate(args) -> int:
-    from mediasynth.api import load_pipeline
+    from mediasynth.commands.api import load_pipeline
 
     pipeline = load_pipeline(args.pipeline)
     counts = []
