@@ -21,12 +21,10 @@ checked at registration):
 
 from __future__ import annotations
 
-import importlib
-import threading
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from mediasynth.core.contracts import check_implements
+from mediasynth.core.contracts import PluginRegistry
 from mediasynth.core.errors import ConfigError
 
 BUILTIN_MODULE = "mediasynth.engine.balancing"
@@ -91,46 +89,24 @@ class BalanceStrategy(Protocol):
                       ) -> tuple[dict[str, int], dict[str, list[str]]]: ...
 
 
-_STRATEGIES: dict[str, BalanceStrategy] = {}
-_LOCK = threading.RLock()
-_loaded = False
+_REGISTRY = PluginRegistry("balance strategy", BalanceStrategy, BUILTIN_MODULE,
+                           unknown=ConfigError)
 
 
 def register_balance_strategy(obj: BalanceStrategy, module: str = "") -> BalanceStrategy:
     """Register `obj` under `obj.name`. TypeError names what it lacks of the contract;
     ValueError when another class holds the name."""
-    check_implements(obj, BalanceStrategy, f"balance strategy {getattr(obj, 'name', obj)!r}")
-    existing = _STRATEGIES.get(obj.name)
-    if existing is not None and type(existing) is not type(obj):
-        raise ValueError(f"balance strategy {obj.name!r} is already registered "
-                         f"(by {type(existing).__qualname__})")
-    _STRATEGIES[obj.name] = obj
-    return obj
+    return _REGISTRY.register(obj)
 
 
 def unregister_balance_strategy(name: str) -> None:
-    _STRATEGIES.pop(name, None)
-
-
-def _load_builtin() -> None:
-    global _loaded
-    if not _loaded:
-        with _LOCK:
-            if not _loaded:
-                importlib.import_module(BUILTIN_MODULE)  # by name: a layer above core
-                _loaded = True
+    _REGISTRY.unregister(name)
 
 
 def strategy_names() -> tuple[str, ...]:
-    _load_builtin()
-    return tuple(_STRATEGIES)
+    return _REGISTRY.names()
 
 
 def strategy(name: str) -> BalanceStrategy:
     """The strategy registered as `name` (ConfigError naming the registered ones)."""
-    _load_builtin()
-    try:
-        return _STRATEGIES[name]
-    except KeyError:
-        raise ConfigError(f"dataset.balance.strategy must be one of "
-                          f"{', '.join(_STRATEGIES)}, got {name!r}") from None
+    return _REGISTRY.get(name)

@@ -638,8 +638,4 @@ def _int(data: dict, key: str, default: int, *, low: int) -> int:
     return value
 
 
-def _line(cfg: Any, key: str) -> int | None:
-    lines = getattr(cfg, "key_lines", None)
-    if lines and key in lines:
-        return lines[key]
-    return getattr(cfg, "line", None)
+_line = registry.key_line  # the line of a key in a mapping read from a pipeline file

@@ -4,10 +4,13 @@ The extension points (modality handlers, layouts, annotation exporters, output f
 generators, balancing strategies, report tiles) are `typing.Protocol`s. `check_implements`
 is what their registration functions call: a plugin that lacks a member fails at once, with a
 message naming the plugin and every missing member, instead of an AttributeError deep in a
-run (or, worse, a `getattr` probe that silently takes a default)."""
+run (or, worse, a `getattr` probe that silently takes a default). `PluginRegistry` is the
+registry of one such contract (output formats, balancing strategies)."""
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import Any
 
 _PROTOCOL_INTERNALS = frozenset({
@@ -56,3 +59,59 @@ def check_implements(obj: Any, protocol: type, what: str) -> None:
     if missing:
         raise TypeError(f"{what} does not implement {protocol.__name__}: missing "
                         f"{', '.join(missing)}")
+
+
+class PluginRegistry:
+    """Named plugins of one contract, the built-in ones imported by name on first use (from
+    a module above core, which registers them when imported).
+
+    `what` names the kind of plugin in messages ("output format"); `unknown` builds the
+    exception raised for a name nobody registered (KeyError by default)."""
+
+    def __init__(self, what: str, protocol: type, builtin_module: str,
+                 unknown: type[Exception] = KeyError):
+        self.what, self.protocol, self.builtin_module = what, protocol, builtin_module
+        self.unknown = unknown
+        self._plugins: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        self._loaded = False
+
+    def register(self, plugin: Any) -> Any:
+        """Register `plugin` under `plugin.name` (again for one of the same class is a
+        no-op). TypeError naming what it lacks of the contract; ValueError when a plugin of
+        another class holds the name."""
+        check_implements(plugin, self.protocol, f"{self.what} {getattr(plugin, 'name', plugin)!r}")
+        existing = self._plugins.get(plugin.name)
+        if existing is not None and type(existing) is not type(plugin):
+            raise ValueError(f"{self.what} {plugin.name!r} is already registered "
+                             f"(by {type(existing).__qualname__})")
+        self._plugins[plugin.name] = plugin
+        return plugin
+
+    def unregister(self, name: str) -> None:
+        self._plugins.pop(name, None)
+
+    def _load_builtin(self) -> None:
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded:
+                    importlib.import_module(self.builtin_module)  # by name: a layer above
+                    self._loaded = True
+
+    def names(self) -> tuple[str, ...]:
+        """Every registered name, the built-in ones first."""
+        self._load_builtin()
+        return tuple(self._plugins)
+
+    def get(self, name: str) -> Any:
+        """The plugin registered as `name`; `unknown` naming the registered ones."""
+        self._load_builtin()
+        try:
+            return self._plugins[name]
+        except KeyError:
+            raise self.unknown(f"no {self.what} {name!r} (registered: "
+                               f"{', '.join(self._plugins)})") from None
+
+    def values(self) -> list[Any]:
+        self._load_builtin()
+        return list(self._plugins.values())

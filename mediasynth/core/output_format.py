@@ -31,14 +31,12 @@ The contract (`OutputFormat`, checked at registration):
 
 from __future__ import annotations
 
-import importlib
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from mediasynth.core.contracts import check_implements
+from mediasynth.core.contracts import PluginRegistry
 
 BUILTIN_MODULE = "mediasynth.engine.output_formats"
 
@@ -85,61 +83,33 @@ class OutputFormat(Protocol):
     def plan_warnings(self, jobs: list) -> list[str]: ...
 
 
-_FORMATS: dict[str, OutputFormat] = {}
-_MODULES: dict[str, str] = {}
-_LOCK = threading.RLock()
-_loaded = False
+_REGISTRY = PluginRegistry("output format", OutputFormat, BUILTIN_MODULE)
 FALLBACK = "folder"
 
 
 def register_output_format(fmt: OutputFormat, module: str = "") -> OutputFormat:
-    """Register `fmt` under `fmt.name` (again for the same object is a no-op). Raises
+    """Register `fmt` under `fmt.name` (`module`: the module that registers it). Raises
     TypeError naming what `fmt` lacks of the contract, ValueError when the name is taken."""
-    check_implements(fmt, OutputFormat, f"output format {getattr(fmt, 'name', fmt)!r}")
-    existing = _FORMATS.get(fmt.name)
-    if existing is not None and existing is not fmt and type(existing) is not type(fmt):
-        raise ValueError(f"output format {fmt.name!r} is already registered "
-                         f"(by {type(existing).__qualname__})")
-    _FORMATS[fmt.name] = fmt
-    _MODULES[fmt.name] = module
-    return fmt
+    return _REGISTRY.register(fmt)
 
 
 def unregister_output_format(name: str) -> None:
     """Remove a registered format (tests that register a toy one clean up with this)."""
-    _FORMATS.pop(name, None)
-    _MODULES.pop(name, None)
-
-
-def _load_builtin() -> None:
-    global _loaded
-    if not _loaded:
-        with _LOCK:
-            if not _loaded:
-                importlib.import_module(BUILTIN_MODULE)  # by name: a layer above core
-                _loaded = True
+    _REGISTRY.unregister(name)
 
 
 def names() -> tuple[str, ...]:
     """Every registered format name, the built-in ones first."""
-    _load_builtin()
-    return tuple(_FORMATS)
+    return _REGISTRY.names()
 
 
 def get(name: str) -> OutputFormat:
     """The format registered as `name`; KeyError naming the registered ones."""
-    _load_builtin()
-    try:
-        return _FORMATS[name]
-    except KeyError:
-        raise KeyError(f"no output format {name!r} (registered: {', '.join(_FORMATS)})") from None
+    return _REGISTRY.get(name)
 
 
 def of_row(row: dict) -> OutputFormat:
     """The format that stores a manifest row's output: the first that `holds` it, else
     `folder` (a loose file at `row['output']`)."""
-    _load_builtin()
-    for fmt in _FORMATS.values():
-        if fmt.name != FALLBACK and fmt.holds(row):
-            return fmt
-    return _FORMATS[FALLBACK]
+    return next((f for f in _REGISTRY.values() if f.name != FALLBACK and f.holds(row)),
+                get(FALLBACK))

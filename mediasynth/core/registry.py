@@ -132,14 +132,14 @@ def build(cfg: Any):
     try:
         cls = lookup(cfg["type"])
     except ConfigError as exc:
-        raise ConfigError(exc.message, line=_key_line(cfg, "type")) from None
+        raise ConfigError(exc.message, line=key_line(cfg, "type")) from None
     valid = set(cls.config_fields())
     for key in cfg:
         if key != "type" and key not in valid:
             raise ConfigError(
                 f"{cls.name}: unknown parameter {key!r}{did_you_mean(key, sorted(valid))}; "
                 f"valid: {', '.join(sorted(valid))}",
-                line=_key_line(cfg, key),
+                line=key_line(cfg, key),
             )
     try:
         return cls.from_config(dict(cfg), build)
@@ -174,7 +174,8 @@ def _renamed(cfg: Any) -> Any:
     return out
 
 
-def _key_line(cfg: Any, key: str) -> int | None:
+def key_line(cfg: Any, key: str) -> int | None:
+    """The line of `key` in a mapping read from a pipeline file (else the mapping's own)."""
     lines = getattr(cfg, "key_lines", None)
     if lines and key in lines:
         return lines[key]
