@@ -2,7 +2,7 @@
 vocabulary (validated here; engine/sampler.py computes the counts), and the registry of
 balancing strategies.
 
-A strategy is an object registered by name (`register_balance_strategy(obj, __name__)`);
+A strategy is an object registered by name (`register_balance_strategy(obj)`);
 the built-in ones (none, oversample, undersample, synthesize) live in engine/balancing.py,
 imported by name the first time a strategy is asked for. Its contract (`BalanceStrategy`,
 checked at registration):
@@ -93,9 +93,10 @@ _REGISTRY = PluginRegistry("balance strategy", BalanceStrategy, BUILTIN_MODULE,
                            unknown=ConfigError)
 
 
-def register_balance_strategy(obj: BalanceStrategy, module: str = "") -> BalanceStrategy:
-    """Register `obj` under `obj.name`. TypeError names what it lacks of the contract;
-    ValueError when another class holds the name."""
+def register_balance_strategy(obj: BalanceStrategy) -> BalanceStrategy:
+    """Register `obj` under `obj.name` (strategies run in the parent process only, while
+    planning). TypeError names what it lacks of the contract; ValueError when another class
+    holds the name."""
     return _REGISTRY.register(obj)
 
 

@@ -4,7 +4,7 @@
 The built-in ones, `folder` (loose files) and `webdataset` (tar shards), live in
 engine/output_formats.py, imported by name the first time a format is asked for (core has no
 static import of the engine). A new format is one module that calls
-`register_output_format(MyFormat(), __name__)` when imported; nothing else in the package
+`register_output_format(MyFormat())` when imported; nothing else in the package
 names formats (tests/engine/test_output_formats.py registers a toy `zip` format that way and
 runs `expand` with it end to end).
 
@@ -87,9 +87,10 @@ _REGISTRY = PluginRegistry("output format", OutputFormat, BUILTIN_MODULE)
 FALLBACK = "folder"
 
 
-def register_output_format(fmt: OutputFormat, module: str = "") -> OutputFormat:
-    """Register `fmt` under `fmt.name` (`module`: the module that registers it). Raises
-    TypeError naming what `fmt` lacks of the contract, ValueError when the name is taken."""
+def register_output_format(fmt: OutputFormat) -> OutputFormat:
+    """Register `fmt` under `fmt.name` (formats run in the parent process only: workers need
+    not know them). Raises TypeError naming what `fmt` lacks of the contract, ValueError
+    when another class holds the name."""
     return _REGISTRY.register(fmt)
 
 

@@ -88,4 +88,4 @@ class Synthesize(_Resampling):
 
 
 for _strategy in (NoBalance(), Oversample(), Undersample(), Synthesize()):
-    register_balance_strategy(_strategy, __name__)
+    register_balance_strategy(_strategy)

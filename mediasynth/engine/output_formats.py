@@ -90,5 +90,5 @@ class WebDatasetFormat:
                 if len(exts) > 1]
 
 
-FOLDER = register_output_format(FolderFormat(), __name__)
-WEBDATASET = register_output_format(WebDatasetFormat(), __name__)
+FOLDER = register_output_format(FolderFormat())
+WEBDATASET = register_output_format(WebDatasetFormat())

@@ -216,7 +216,10 @@ class _Page:
         among the assets, with a player when it asks for one; a link for a kind that draws
         none."""
         if kind not in self._renderers:
-            self._renderers[kind] = modality.get(kind).tile_renderer()
+            try:
+                self._renderers[kind] = modality.get(kind).tile_renderer()
+            except KeyError:  # a kind no modality of this process knows: a link
+                self._renderers[kind] = None
         renderer = self._renderers[kind]
         if renderer is None:
             return f"<p><a href='{_esc(self._href(path))}'>{_esc(path.name)}</a></p>"

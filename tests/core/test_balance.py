@@ -38,7 +38,7 @@ class Cap:
 
 @pytest.fixture
 def cap():
-    strategy = balance.register_balance_strategy(Cap(), __name__)
+    strategy = balance.register_balance_strategy(Cap())
     yield strategy
     balance.unregister_balance_strategy("cap")
 

@@ -96,3 +96,17 @@ def test_a_plugin_modality_is_a_pipeline_key_and_a_cli_kind(toy, tmp_path, capsy
     bad.write_text("version: 1\ntoyseq:\n  - {type: image.flip_horizontal}\n")
     assert main(["validate", str(bad)]) == 2
     assert "works on image media, not toyseq" in capsys.readouterr().err
+
+
+def test_a_report_of_a_kind_no_modality_here_knows_links_its_files(toy, tmp_path):
+    from mediasynth.report.html import write_report
+
+    src, out = _source(tmp_path / "src"), tmp_path / "out"
+    pipeline = tmp_path / "toy.yaml"
+    pipeline.write_text(PIPELINE)
+    assert main(["expand", str(src), str(out), "-p", str(pipeline), "-q", "--no-report"]) == 3
+    modality._MODALITIES.pop("toyseq", None)
+    modality._HANDLERS.pop("toyseq", None)
+    page = write_report(out).read_text()
+    assert "cannot show" not in page and page.count(".seq'>") >= 3
+    assert "-bars.png" not in page

@@ -73,7 +73,7 @@ class ZipFormat:
 
 def register() -> ZipFormat:
     """Register the format (again, after a test removed it with `unregister`)."""
-    return register_output_format(ZipFormat(), __name__)
+    return register_output_format(ZipFormat())
 
 
 def unregister() -> None:
