@@ -55,3 +55,42 @@ def test_a_complete_plugin_passes_as_class_and_as_instance():
 
     check_implements(Full, Reader, "full")
     check_implements(Full(), Reader, "full")
+
+
+def test_a_plugin_registry_loads_its_built_ins_once_by_name_and_refuses_a_taken_name():
+    import sys
+    import types
+
+    from mediasynth.core.contracts import PluginRegistry
+
+    class Named(Protocol):
+        name: str
+
+        def run(self): ...
+
+    class A:
+        name = "a"
+
+        def run(self):
+            return 1
+
+    class B(A):
+        pass
+
+    registry = PluginRegistry("widget", Named, "toy_widgets_builtin", unknown=LookupError)
+    module = types.ModuleType("toy_widgets_builtin")
+    sys.modules[module.__name__] = module  # importing it "registers" nothing: a module here
+    try:
+        assert registry.names() == ()
+        registry.register(A())
+        registry.register(A())  # the same class again: no-op
+        with pytest.raises(ValueError, match="widget 'a' is already registered"):
+            registry.register(B())
+        with pytest.raises(LookupError, match="no widget 'z' \\(registered: a\\)"):
+            registry.get("z")
+        with pytest.raises(TypeError, match=r"widget 'p' does not implement Named: missing run\(\)"):
+            registry.register(type("P", (), {"name": "p"})())
+        registry.unregister("a")
+        assert registry.names() == ()
+    finally:
+        del sys.modules[module.__name__]
