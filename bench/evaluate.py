@@ -1,5 +1,5 @@
 """Time of `mediasynth evaluate` on 1,000 train images: 250 photo-like texture crops in 4
-classes (the generator of tests/quality) expanded with 3 variants each (brightness/contrast +
+classes (the generator of tests/report/quality) expanded with 3 variants each (brightness/contrast +
 colour jitter, originals kept), scored on a 200-image test folder made darker with a blue
 cast.
 
@@ -33,7 +33,7 @@ PIPELINE = {"version": 1, "seed": 0, "variants": 3,
 
 
 def make_data() -> tuple[Path, Path]:
-    from tests.quality.generated import darken_cast, expand_tree, texture_tree
+    from tests.report.quality.generated import darken_cast, expand_tree, texture_tree
 
     out, test = DATA / "out", DATA / "test"
     if not (out / "manifest.jsonl").is_file():

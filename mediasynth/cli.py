@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from mediasynth import __version__
-from mediasynth.core import modality
+from mediasynth.core import modality, output_format
 from mediasynth.io.layouts import LAYOUTS
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -78,9 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how SRC is organised (default: detected): class folders, COCO JSON, "
                    "YOLO (Ultralytics or Darknet), Pascal VOC, CVAT XML, Label Studio JSON, "
                    "image/mask pairs, labels.csv")
-    p.add_argument("--format", choices=("folder", "webdataset"),
-                   help="folder: files in folders (default); webdataset: tar shards "
-                   "OUT/<split>/shard-NNNNNN.tar")
+    formats = [output_format.get(name) for name in output_format.names()]
+    p.add_argument("--format", choices=[f.name for f in formats],
+                   help="; ".join(f"{f.name}: {f.summary}" for f in formats))
     p.add_argument("--annotations", metavar="FORMATS",
                    help="also write these annotation formats: coco,yolo,voc,cvat,labelstudio")
     p.add_argument("--augment-eval", action="store_true",
@@ -375,7 +375,7 @@ def _print_wrapped(text: str, *, indent: int) -> None:
 
 
 def _cmd_validate(args) -> int:
-    from mediasynth.api import load_pipeline
+    from mediasynth.commands.api import load_pipeline
 
     pipeline = load_pipeline(args.pipeline)
     counts = []

@@ -265,8 +265,8 @@ def test_synthesize_from_a_pipeline_source(tmp_path):
 def test_the_cli_goes_through_the_api(tmp_path, monkeypatch, capsys):
     """`mediasynth expand` is `api.expand` with the options as keywords, its exceptions
     mapped to exit codes."""
-    from mediasynth import api
     from mediasynth.cli import main
+    from mediasynth.commands import api  # what the CLI calls
 
     calls = []
     real = api.expand

@@ -13,9 +13,11 @@ import mediasynth
 PACKAGE = Path(mediasynth.__file__).resolve().parent
 
 # imports point down only: a module may import its own layer and the layers below it
+# (the engine is below loaders and report, which read what it writes; the Python API lives
+# in commands/ (commands/api.py), and `mediasynth.api` is its public import path, above)
 LAYERS = {
     "core": 0, "io": 1, "image": 2, "audio": 2, "video": 2, "synth": 4,
-    "engine": 5, "loaders": 6, "report": 6, "quality": 6, "api": 7, "commands": 8, "cli": 8, "__main__": 9,
+    "engine": 5, "loaders": 6, "report": 6, "commands": 8, "cli": 8, "api": 9, "__main__": 9,
 }
 
 

@@ -3,23 +3,14 @@ audio modality, and the public namespace of its transform classes (`from mediasy
 import AddNoise`, loaded on first use, the registry's own class)."""
 
 from mediasynth.core.modality import Modality, register_modality
+from mediasynth.core.namespaces import transform_namespace
 
 register_modality(Modality(
     kind="audio", handler="mediasynth.audio.handler:AudioHandler", chains={"audio": "audio"},
     extensions=(".wav", ".flac", ".ogg", ".oga", ".mp3", ".m4a", ".aac", ".aif", ".aiff",
                 ".opus"),
-    transforms="mediasynth.audio.transforms", stats_keys=("rms_db", "duration_s")), __name__)
+    transforms="mediasynth.audio.transforms", stats_keys=("rms_db", "duration_s"),
+    report_tile="mediasynth.audio.previews:report_tile"), __name__)
 
 
-def __getattr__(name: str):
-    """Every registered audio transform class by its class name, loaded on first use:
-    `from mediasynth.audio import ...` gives the registry's own class."""
-    from mediasynth.core.registry import namespace_attribute
-
-    return namespace_attribute(__name__, "audio", name)
-
-
-def __dir__() -> list[str]:
-    from mediasynth.core.registry import namespace_names
-
-    return sorted({*globals(), *namespace_names("audio")})
+__getattr__, __dir__ = transform_namespace(__name__, "audio")

@@ -8,6 +8,7 @@ from mediasynth.audio import signature as audio_signatures
 from mediasynth.audio.previews import sound_tile_png
 from mediasynth.audio.retime import retime_events, with_partner_events
 from mediasynth.core.compose import run_chain
+from mediasynth.core.handler import HandlerDefaults
 from mediasynth.core.transform import OpRecord
 from mediasynth.io.audio_io import (
     FFMPEG_FORMATS,
@@ -21,7 +22,7 @@ from mediasynth.io.audio_io import (
 FALLBACK_FORMAT = "flac"  # for sources in formats we cannot write (e.g. WMA, Opus in MKV)
 
 
-class AudioHandler:
+class AudioHandler(HandlerDefaults):
     kind = "audio"
     makes_previews = True  # render(..., previews=...): the report's pictures, from the samples
 

@@ -1,11 +1,13 @@
 """The report's picture of a sound: its waveform over its mel spectrogram, one PNG, made by the
-worker that holds the samples (engine/previews.py) or by the report from a file."""
+worker that holds the samples (engine/previews.py) or by the report from a file (`report_tile`,
+the audio modality's tile renderer: core/report_tile.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from mediasynth.core.media import Image
+from mediasynth.core.report_tile import Tile
 from mediasynth.io.image_io import encode_image
 
 WIDTH_PX, WAVE_HEIGHT_PX, MEL_HEIGHT_PX = 320, 64, 96
@@ -52,3 +54,16 @@ def sound_tile_png(samples: np.ndarray, sample_rate: int) -> bytes:
     """`waveform` over `spectrogram` as PNG bytes."""
     tile = np.concatenate([waveform(samples), spectrogram(samples, sample_rate)], axis=0)
     return encode_image(Image(tile), "png")
+
+
+def report_tile(path, row: dict | None, preview) -> Tile:
+    """The report's tile of a sound: the picture the worker drew from the samples it held
+    when there is one, else one drawn here from the file; with a player."""
+    if preview is not None and preview.is_file():
+        return Tile(preview.read_bytes(), "waveform and mel spectrogram", "audio",
+                    stem="sound")
+    from mediasynth.io.audio_io import read_audio
+
+    audio = read_audio(path)
+    return Tile(sound_tile_png(audio.samples, audio.sample_rate),
+                "waveform and mel spectrogram", "audio", stem="sound")

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from mediasynth.core import modality, registry
+from mediasynth.core import modality, output_format, registry
 from mediasynth.core.balance import balance_spec
 from mediasynth.core.compose import Compose
 from mediasynth.core.errors import ConfigError
@@ -144,8 +144,9 @@ class OutputOptions:
         jpeg_quality: 1-100.
         png_compression: 0-9 (1 is fast and still small).
         audio_subtype: WAV/FLAC sample format: same (as the source) | PCM_16 | PCM_24 | FLOAT.
-        format: folder (files in class or layout folders) | webdataset (tar shards
-            OUT/<split>/shard-NNNNNN.tar holding each sample's media and .json).
+        format: a registered output format (core/output_format.py): folder (files in
+            class or layout folders) | webdataset (tar shards OUT/<split>/shard-NNNNNN.tar
+            holding each sample's media and .json) | one a plugin registers.
         shard_max_bytes: a webdataset shard is closed before it would grow past this.
         video: codec (libx264), crf (23), preset (veryfast), audio_codec (aac),
             audio_bitrate (e.g. 160k; default: the codec's own, ~64 kb/s a channel for
@@ -288,8 +289,9 @@ def load_pipeline(path: str | Path) -> Pipeline:
     path = Path(path)
     data = _read_document(path)
     try:
-        if is_saved_transform(data):
-            return _saved_albumentations_pipeline(data, path)
+        files = _albumentations_files()
+        if files.is_saved_transform(data):
+            return files.saved_pipeline(data, path)
         return pipeline_from_config(data or {}, path=str(path))
     except ConfigError as exc:
         raise ConfigError(exc.message, source=str(path), line=exc.line) from None
@@ -411,9 +413,10 @@ def pipeline_from_config(data: dict[str, Any], *, path: str | None = None) -> Pi
     check_grouping(dataset, data.get("dataset"))
     output = _section(data, "output", OutputOptions)
     _check_keys(output.video, VIDEO_OUTPUT_KEYS, "output.video")
-    if output.format not in ("folder", "webdataset"):
-        raise ConfigError(f"output.format must be folder or webdataset, got {output.format!r}",
-                          line=_line(data.get("output"), "format"))
+    formats = output_format.names()
+    if output.format not in formats:
+        raise ConfigError(f"output.format must be one of {', '.join(formats)}, got "
+                          f"{output.format!r}", line=_line(data.get("output"), "format"))
     if output.video.get("path", "auto") not in ("auto", "fused", "frames"):
         raise ConfigError("output.video.path must be auto, fused or frames",
                           line=_line(data.get("output"), "video"))
@@ -567,49 +570,24 @@ def _chain(cfg: Any, kind: str, where: str | None = None) -> Compose | None:
     return Compose(steps) if steps else None
 
 
-# --- files written by albumentations.save (see image/albumentations_bridge.py) ----------
+# --- files written by albumentations.save: image/albumentations_files.py ------------------
 
 DEFAULT_PIPELINE = PIPELINES_DIR / "default.yaml"
+ALBUMENTATIONS_FILES = "mediasynth.image.albumentations_files"
 
 
-def is_saved_transform(data: Any) -> bool:
-    """Whether `data` is the content of an `albumentations.save` file (told here, without
-    importing the bridge or any transform)."""
-    return (isinstance(data, dict) and isinstance(data.get("transform"), dict)
-            and "__class_fullname__" in data["transform"]
-            and set(data) <= {"__version__", "transform"})
-
-
-def _bridge():
-    """The albumentations bridge module (imported by name: core has no static import of
-    the modality packages; albumentations itself loads only when a step needs it)."""
-    return importlib.import_module(registry.PREFIX_RESOLVERS["albumentations."])
-
-
-def _saved_albumentations_pipeline(data: dict, path: Path) -> Pipeline:
-    """The bundled default pipeline with the saved transform as its image chain and the
-    saved box filters (bbox_params min_visibility, min_area) as dataset options."""
-    bridge = _bridge()
-    image = _chain(bridge.saved_steps(data), "image")
-    return load_pipeline(DEFAULT_PIPELINE).with_overrides(
-        image=image, dataset=bridge.saved_dataset_options(data), path=str(path))
+def _albumentations_files():
+    """The module that reads `albumentations.save` files (imported by name: core has no
+    static import of the modality packages; albumentations loads only when a step needs it)."""
+    return importlib.import_module(ALBUMENTATIONS_FILES)
 
 
 def _image_chain(cfg: Any, where: str, base_dir: Path) -> Compose | None:
-    """An image chain: a list of steps, or `{albumentations: FILE}`, the steps of a file
-    written by albumentations.save (FILE relative to the pipeline's folder)."""
+    """An image chain: a list of steps, or `{albumentations: FILE}` (the steps of a file
+    written by albumentations.save, image/albumentations_files.py)."""
     if not (isinstance(cfg, dict) and "albumentations" in cfg):
         return _chain(cfg, "image", where)
-    _check_keys(cfg, ("albumentations",), where)
-    file = base_dir / str(cfg["albumentations"])
-    line = _line(cfg, "albumentations")
-    try:
-        data = _read_document(file)
-        if not is_saved_transform(data):
-            raise ConfigError("not a file written by albumentations.save")
-        return _chain(_bridge().saved_steps(data), "image", where)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {file}: {exc.message}", line=line) from None
+    return _albumentations_files().chain_of_file(cfg, where, base_dir)
 
 
 def _section(data: dict, key: str, cls: type):
@@ -660,8 +638,4 @@ def _int(data: dict, key: str, default: int, *, low: int) -> int:
     return value
 
 
-def _line(cfg: Any, key: str) -> int | None:
-    lines = getattr(cfg, "key_lines", None)
-    if lines and key in lines:
-        return lines[key]
-    return getattr(cfg, "line", None)
+_line = registry.key_line  # the line of a key in a mapping read from a pipeline file

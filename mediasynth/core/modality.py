@@ -7,8 +7,9 @@ engine's pools send `plugin_modules()` with each phase's context).
 
 What a modality declares:
 - `kind`: the media kind ("image"), also the `kind` of its transforms and manifest rows.
-- `handler`: its engine interface (see engine/handlers.py), a class or "module:Class"
-  (imported on first use, so declaring a modality stays cheap).
+- `handler`: its engine interface (the `Handler` Protocol of core/handler.py), a class or
+  "module:Class" (imported on first use, so declaring a modality stays cheap); checked
+  against the Protocol when registered (a class) or first made (a name).
 - `chains`: the pipeline keys of its chains and the kind of transform each holds, e.g.
   video's {"video.frames": "image", "video.temporal": "video", "video.audio": "audio"};
   a chain keyed by the kind itself ("image") is the modality's main chain, whose first step
@@ -18,6 +19,8 @@ What a modality declares:
   signatures of io/sniff.py do not (new modalities).
 - `transforms`: the module that registers its transforms (imported by core.registry).
 - `stats_keys`: the statistics of `handler.describe` the report tabulates.
+- `report_tile`: "module:function" drawing the report's tile of a file (core/report_tile.py);
+  empty: the report links the file.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Modality:
     sniff: Callable[[bytes, str], str | None] | None = None
     transforms: str = ""
     stats_keys: tuple[str, ...] = ()
+    report_tile: str = ""
     module: str = field(default="", compare=False)
 
     def make_handler(self):
@@ -50,7 +54,34 @@ class Modality:
         if isinstance(handler, str):
             module, _, name = handler.partition(":")
             handler = getattr(importlib.import_module(module), name)
+            _check_handler(self.kind, handler)
         return handler()
+
+
+    def tile_renderer(self):
+        """The modality's report tile renderer (core/report_tile.py), None without one;
+        TypeError when the declared one is no renderer."""
+        if not self.report_tile:
+            return None
+        from mediasynth.core.report_tile import check_renderer
+
+        module, _, name = self.report_tile.partition(":")
+        renderer = getattr(importlib.import_module(module), name)
+        check_renderer(renderer, f"the report tile of modality {self.kind!r} "
+                                 f"({self.report_tile})")
+        return renderer
+
+
+def _check_handler(kind: str, handler) -> None:
+    """TypeError naming what a handler lacks of core/handler.py's `Handler`."""
+    from mediasynth.core.contracts import check_implements
+    from mediasynth.core.handler import Handler
+
+    try:
+        check_implements(handler, Handler, f"the handler of modality {kind!r}")
+    except TypeError as exc:
+        raise TypeError(f"{exc} (inherit mediasynth.core.handler.HandlerDefaults for the "
+                        "optional ones)") from None
 
 
 _MODALITIES: dict[str, Modality] = {}
@@ -64,6 +95,8 @@ _LOAD_LOCK = threading.RLock()
 def register_modality(modality: Modality, module: str = "") -> Modality:
     """Register `modality` (idempotent for the same declaration); `module` is the package
     that declares it, imported again by worker processes."""
+    if not isinstance(modality.handler, str):
+        _check_handler(modality.kind, modality.handler)
     existing = _MODALITIES.get(modality.kind)
     if existing is not None and existing != modality:
         raise ValueError(f"modality {modality.kind!r} is already registered")

@@ -72,6 +72,12 @@ class Configurable:
         return [f.name for f in dataclasses.fields(cls)]
 
     @classmethod
+    def check_contract(cls) -> None:
+        """Raise TypeError naming what the class lacks of its kind of plugin's contract;
+        `core.registry.register` calls it (a generator must implement `classes`,
+        `get_params`, `render` and `write`: synth/base.py). Nothing to check by default."""
+
+    @classmethod
     def from_config(cls, cfg: dict[str, Any], build=None):
         """Build from a config dict (its `type` key ignored). Keys are checked by the
         caller (`registry.build`); here they are passed to the constructor."""

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from mediasynth.core import output_format
 from mediasynth.engine import croissant
 from mediasynth.engine import manifest as M
 from mediasynth.io.atomic import write_bytes_atomic
@@ -71,13 +72,16 @@ def task_categories(rows: list[dict]) -> list[str]:
     return sorted(set(found))
 
 
-def configs(out: Path, rows: list[dict], webdataset: bool) -> list[dict]:
-    """The card's `configs`: per media kind, each split's data file patterns."""
+def configs(out: Path, rows: list[dict], fmt: str = "folder") -> list[dict]:
+    """The card's `configs`: per media kind, each split's data file patterns (a packed
+    output format names its own files: `OutputFormat.card_files`)."""
     by_kind: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    files_of = output_format.get(fmt).card_files
     for row in rows:
         split = row.get("split") or "train"
-        if webdataset:
-            by_kind["default"][split].add(f"{split}/*.tar" if row.get("split") else "*.tar")
+        packed = files_of(row)
+        if packed is not None:
+            by_kind[packed[0]][split].add(packed[1])
             continue
         path = PurePosixPath(row["output"])
         folder = path.parent.as_posix()
@@ -112,7 +116,7 @@ class Recipe:
     config_yaml: str
     split: dict | None = None
     license: str | None = None
-    webdataset: bool = False
+    output_format: str = "folder"
     layout: str = "folders"
     variants: int | None = None
     augment_eval: bool = False
@@ -125,7 +129,7 @@ class Recipe:
         d = pipeline.dataset
         return cls(source_name=Path(src).resolve().name or "SRC", seed=pipeline.seed,
                    config_yaml=pipeline.to_yaml(), split=d.split, license=d.license,
-                   webdataset=pipeline.output.format == "webdataset", layout=layout,
+                   output_format=pipeline.output.format, layout=layout,
                    variants=pipeline.variants, augment_eval=d.augment_eval, balance=d.balance,
                    class_targets=d.class_targets)
 
@@ -158,7 +162,7 @@ def write_card(out: Path, recipe: Recipe, *, provenance: dict | None = None,
               "tags": ["mediasynth", "synthetic"] + ([] if recipe.synthesized
                                                      else ["data-augmentation"]),
               "pretty_name": f"{recipe.source_name} (mediasynth)",
-              "configs": configs(out, ok, recipe.webdataset)}
+              "configs": configs(out, ok, recipe.output_format)}
     body = _body(rows, ok, recipe, provenance, list(annotation_files), header)
     text = "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n\n" \
         + body

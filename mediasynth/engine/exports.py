@@ -50,7 +50,7 @@ def export_annotations(out: Path, layout, meta: dict, extra_formats=(),
         written += linked + hf_metadata.export(out, view, meta)
     for name in extra_formats:
         other = get(name)
-        entries = _holding(splits, getattr(other, "exports", ("objects",)))
+        entries = _holding(splits, other.exports)
         if name != layout.name and entries:
             written += other.export(out, entries, {"format": name, **_shared(meta)},
                                     primary=False)

@@ -98,10 +98,7 @@ def find_pairs(found: list[Found]) -> list[NearPair]:
             classes[f.rel_path] = f.stratum
     pairs = []
     for kind, signatures in sorted(by_kind.items()):
-        handler = handler_for(kind)
-        if not hasattr(handler, "near_pairs"):
-            continue
-        for a, b, distance in handler.near_pairs(signatures):
+        for a, b, distance in handler_for(kind).near_pairs(signatures):
             pairs.append(NearPair(a, b, kind, distance, classes[a], classes[b]))
     return sorted(pairs, key=lambda p: (p.a, p.b))
 

@@ -14,12 +14,11 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from mediasynth.core.balance import BalanceSpec, balance_spec
+from mediasynth.core.balance import balance_spec, strategy
 from mediasynth.core.config import Pipeline
 from mediasynth.core.rng import stable_hash
 from mediasynth.engine.previews import shown_sources
-from mediasynth.engine.sampler import categories_of, object_variants, synthesized
-from mediasynth.engine.sampler import class_targets as sampler_targets
+from mediasynth.engine.sampler import categories_of, object_variants
 from mediasynth.engine.split import (
     SplitItem,
     SplitResult,
@@ -151,8 +150,7 @@ def variants_per_source(
     totals = {c: len(p) * variants for c, p in sources_by_class.items() if p}
     if not totals:
         return {}
-    targets = (dict(totals) if spec.strategy == "synthesize"
-               else sampler_targets(totals, spec, class_targets))
+    targets = strategy(spec.strategy).variant_targets(totals, spec, class_targets)
     return _spread(sources_by_class, targets)
 
 
@@ -166,27 +164,6 @@ def _spread(sources_by_class: dict, targets: dict) -> dict[str, int]:
         for i, path in enumerate(paths):
             out[path] = base + (1 if i < extra else 0)
     return out
-
-
-def _synthesis(by_class: dict, counts: dict[str, int], spec: BalanceSpec, pipeline: Pipeline,
-               neighbours) -> tuple[dict[str, int], dict[str, list[str]]]:
-    """(plain variants per source, partners of each synthesized output per source). Classes
-    whose sources have no neighbour (a single source, or a kind without an embedding) fill
-    their gap with plain variants instead."""
-    totals = {c: sum(counts.get(p, 0) for p in paths) for c, paths in by_class.items() if paths}
-    targets = sampler_targets(totals, BalanceSpec("oversample", spec.sampling_strategy),
-                              pipeline.dataset.class_targets)
-    near = neighbours(by_class) if neighbours is not None else {}
-    partners = synthesized(by_class, counts, targets, near, pipeline.seed)
-    counts = dict(counts)
-    for cls, paths in by_class.items():
-        made = sum(len(partners.get(p, ())) for p in paths)
-        gap = targets.get(cls, 0) - totals.get(cls, 0) - made
-        if gap > 0 and paths:
-            base, extra = divmod(gap, len(paths))
-            for i, path in enumerate(sorted(paths)):
-                counts[path] += base + (1 if i < extra else 0)
-    return counts, partners
 
 
 def partner_step(pipeline: Pipeline, kind: str | None):
@@ -265,9 +242,8 @@ def make_plan(
     else:
         counts = variants_per_source(by_class, variants=pipeline.variants, balance=spec,
                                      class_targets=opts.class_targets)
-    partners: dict[str, list[str]] = {}
-    if spec.strategy == "synthesize":
-        counts, partners = _synthesis(by_class, counts, spec, pipeline, neighbours)
+    counts, partners = strategy(spec.strategy).extra_outputs(by_class, counts, spec, pipeline,
+                                                             neighbours)
     wants_near = any(getattr(partner_step(pipeline, k), "partners_from", "") == "neighbours"
                      for k in pipeline.chains)
     near = neighbours(by_class) if wants_near and neighbours is not None else {}

@@ -11,9 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediasynth.core.balance import balance_spec
+from mediasynth.core import output_format
+from mediasynth.core.balance import balance_spec, strategy
 from mediasynth.core.config import Pipeline
 from mediasynth.core.errors import ConfigError
+from mediasynth.core.output_format import FinishedRun
 from mediasynth.engine import manifest as M
 from mediasynth.engine import near_duplicates, previews
 from mediasynth.engine.background import background_sources
@@ -24,7 +26,6 @@ from mediasynth.engine.plan import Plan, SourceJob, make_plan
 from mediasynth.engine.pool import make_pool
 from mediasynth.engine.run_warnings import RunWarning
 from mediasynth.engine.sampler import nearest_same_class
-from mediasynth.engine.shards import member_digests, pack
 from mediasynth.engine.sink import (
     FatalError,
     FolderSink,
@@ -111,13 +112,10 @@ def build_plan(found: list[Found], pipeline: Pipeline, pool, sources: Sources | 
     if sources is not None and sources.read.annotated:
         layout, meta = sources.layout, sources.read.meta
         placement["media_folder"] = lambda split, _cls: layout.media_folder(split, meta)
-        if layout.name == "masks":
-            from mediasynth.io.layouts.masks import mask_path
-
-            placement["side_files"] = lambda path: (mask_path(path),)
+        placement["side_files"] = layout.side_files
     from mediasynth.engine.plan import partner_step
 
-    if balance_spec(pipeline.dataset.balance).strategy == "synthesize" or any(
+    if strategy(balance_spec(pipeline.dataset.balance).strategy).needs_neighbours or any(
             getattr(partner_step(pipeline, k), "partners_from", "") == "neighbours"
             for k in pipeline.chains):
         placement["neighbours"] = _neighbour_search(found, pipeline, pool)
@@ -163,7 +161,7 @@ def _neighbour_search(found: list[Found], pipeline: Pipeline, pool):
 
 def needs_ffmpeg(found: list[Found]) -> bool:
     """Whether any source will go through FFmpeg (its version is then recorded)."""
-    return any(getattr(handler_for(f.kind), "needs_ffmpeg", lambda fmt: False)(f.format)
+    return any(handler_for(f.kind).needs_ffmpeg(f.format)
                for f in found if f.kind)
 
 
@@ -325,15 +323,11 @@ def _write(src: Path, out: Path, pipeline: Pipeline, options: ExpandOptions, poo
 
     M.write_final_refs(out, refs, on_ok_row)
     previews.prune(out, listed)
-    annotation_files: list[str] = []
-    if pipeline.output.format == "webdataset":
-        keep = pack(out, pipeline.output.shard_max_bytes)
-    else:
-        keep = {r.output for r in refs if r.output} | _side_files(plan, refs)
-        annotation_files = export_annotations(out, sources.layout, sources.read.meta,
-                                              pipeline.dataset.annotations, annotated,
-                                              result.warnings)
-        keep |= set(annotation_files)
+    finished = output_format.get(pipeline.output.format).finish(FinishedRun(
+        out, pipeline, {r.output for r in refs if r.output} | _side_files(plan, refs),
+        lambda: export_annotations(out, sources.layout, sources.read.meta,
+                                   pipeline.dataset.annotations, annotated, result.warnings)))
+    keep, annotation_files = set(finished.keep), finished.annotation_files
     keep |= set(write_dataset_card(out, pipeline, src=src, layout=sources.layout.name,
                                    provenance=sources.provenance,
                                    annotation_files=annotation_files))
@@ -361,8 +355,7 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
     """What a user should know before trusting the plan."""
     warnings = list(plan.notes)
     usable = [j for j in plan.jobs if j.problem is None]
-    if pipeline.output.format == "webdataset":
-        warnings += _mixed_shard_types(usable)
+    warnings += output_format.get(pipeline.output.format).plan_warnings(usable)
     if usable and all(j.class_name is None and set(j.info or ()) <= {"provenance"}
                       for j in usable):
         warnings.append("SRC has no class folders (SRC/<class>/...): outputs carry no labels")
@@ -389,20 +382,6 @@ def _plan_warnings(plan: Plan, found: list[Found], pipeline: Pipeline) -> list[s
                     "{n} classes are too small for every split (their sources all went to "
                     "the other splits)"))
     return warnings
-
-
-def _mixed_shard_types(jobs: list[SourceJob]) -> list[str]:
-    """Splits whose shards would mix media types of one kind (.png and .jpg samples): the
-    webdataset library reads them, Hugging Face `datasets` refuses them."""
-    types: dict[tuple, set] = {}
-    for job in jobs:
-        for output in job.outputs:
-            types.setdefault((job.split, job.kind), set()).add(
-                output.rel_path.rsplit(".", 1)[-1].lower())
-    return [f"webdataset shards of {split or 'the dataset'} mix {kind} types "
-            f"({', '.join(sorted(exts))}): Hugging Face datasets cannot load such shards; keep "
-            f"one format per kind (the sources' and output.{kind}_format)" for (split, kind), exts in sorted(
-                types.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")) if len(exts) > 1]
 
 
 def _execute(jobs: list[SourceJob], ctx: RunContext, options: ExpandOptions, pool):
@@ -481,16 +460,9 @@ def _finished_rows(out: Path, pipeline: Pipeline, found: dict[str, Found],
     return done, {rel: s for rel, s in current.items() if s is not None}
 
 
-def _output_sha256(out: Path, row: dict, shards: dict) -> str | None:
-    """sha256 of a row's output as it is on disk now (a loose file or a shard member)."""
-    from mediasynth.engine.worker import file_sha256
-
-    if row.get("member"):
-        if row["output"] not in shards:
-            shards[row["output"]] = member_digests(out, row["output"])
-        return shards[row["output"]].get(row["member"])
-    path = out / row["output"]
-    return file_sha256(path) if path.is_file() else None
+def _output_sha256(out: Path, row: dict, cache: dict) -> str | None:
+    """sha256 of a row's output as it is on disk now (as the format that holds it stores it)."""
+    return output_format.of_row(row).stored_sha256(out, row, cache)
 
 
 def _ordered_refs(plan: Plan, done: dict[str, M.Ref],

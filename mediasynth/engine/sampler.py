@@ -22,20 +22,20 @@ from typing import Any
 
 import numpy as np
 
-from mediasynth.core.balance import BalanceSpec
+from mediasynth.core.balance import BalanceSpec, strategy
 from mediasynth.core.rng import stable_hash
 
 
 def class_targets(totals: dict, spec: BalanceSpec, explicit: dict | None = None) -> dict:
     """Target output count per class from the counts each would get without balancing."""
     targets = dict(totals)
-    if spec.strategy != "none" and len(totals) > 1:
+    kind = strategy(spec.strategy).sampling
+    if kind is not None and len(totals) > 1:
         from imblearn.utils import check_sampling_strategy
 
         keys = sorted(totals, key=lambda c: (c is None, str(c)))
         names = {str(c): c for c in keys}
         y = np.repeat([str(c) for c in keys], [totals[c] for c in keys])
-        kind = "under-sampling" if spec.strategy == "undersample" else "over-sampling"
         ss = spec.sampling_strategy
         if isinstance(ss, dict):
             ss = {str(k): v for k, v in ss.items() if str(k) in names}
@@ -62,11 +62,12 @@ def object_variants(objects: dict[str, Counter], *, variants: int, spec: Balance
     for categories in objects.values():
         for category, n in categories.items():
             totals[category] += n * variants
-    if not totals or spec.strategy == "none":
+    sampling = strategy(spec.strategy).sampling
+    if not totals or sampling is None:
         return dict.fromkeys(objects, variants)
     targets = class_targets(dict(totals), spec, explicit)
     factor = {c: targets[c] / totals[c] for c in totals}
-    empty = min(factor.values()) if spec.strategy == "undersample" else 1.0
+    empty = min(factor.values()) if sampling == "under-sampling" else 1.0
     wanted = {p: variants * max((factor[c] for c in cats), default=empty)
               for p, cats in objects.items()}
     counts = {p: int(np.floor(w)) for p, w in wanted.items()}

@@ -32,8 +32,10 @@ from pathlib import Path
 from mediasynth.core.errors import FatalError, OutLocked, SourceNotFound
 from mediasynth.engine import manifest as M
 from mediasynth.io.atomic import remove_stale_temps, write_bytes_atomic
+from mediasynth.io.discover import is_mediasynth_out
 
 STATE_DIR = ".mediasynth"
+is_ours = is_mediasynth_out  # whether a folder is an OUT: one rule, io/discover.py
 LOCK = "lock"
 JOURNAL = "files"
 SOURCES = "sources.json"
@@ -104,11 +106,6 @@ class OutLock:
             self._fd = None
 
 
-def is_ours(out: Path) -> bool:
-    """Whether a non-empty OUT was written by mediasynth (a manifest or our state folder)."""
-    return (out / M.MANIFEST).exists() or (out / STATE_DIR).is_dir()
-
-
 def check_folders(src: Path, out: Path) -> None:
     """Refuse folder pairs that would write into SRC or mix outputs with foreign files."""
     src, out = Path(src), Path(out)
@@ -123,7 +120,7 @@ def check_folders(src: Path, out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise FatalError(f"OUT {out} exists and is not a folder")
     try:
-        foreign = out.exists() and any(out.iterdir()) and not is_ours(out)
+        foreign = out.exists() and any(out.iterdir()) and not is_mediasynth_out(out)
     except OSError as exc:
         raise FatalError(f"cannot read OUT {out}: {exc.strerror}") from None
     if foreign:

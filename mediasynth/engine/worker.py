@@ -95,26 +95,24 @@ def check_source(found, budgets, signatures: bool = False
     """Header check of one discovered file in a worker: (problem, header, signature).
     problem: None when usable, ("as", kind, format) when its handler's `reclassify` finds it
     is another kind (a video container that holds only audio), else a (code, message) pair.
-    header: what the handler's `check` returned, for its `remember` (None for a handler
-    without one). signature: the handler's near-duplicate signature when `signatures` is
-    asked and the file is usable (None when it cannot be made: the file is then simply not
-    compared)."""
+    header: what the handler's `check` returned, for its `remember`. signature: the
+    handler's near-duplicate signature when `signatures` is asked and the file is usable
+    (None when it cannot be made: the file is then simply not compared)."""
     handler = handler_for(found.kind)
     try:
         _check_size(found.size_bytes, budgets)
         header = handler.check(found.path, budgets)
     except SOURCE_ERRORS as exc:
         reason = reason_of(exc)
-        reclassify = getattr(handler, "reclassify", None)
-        really = reclassify(found, budgets, reason) if reclassify else None
+        really = handler.reclassify(found, budgets, reason)
         return ("as", *really) if really else reason, None, None
     signature = found.signature  # from the cache of an earlier run
-    if signatures and signature is None and hasattr(handler, "signature"):
+    if signatures and signature is None:
         try:
             signature = handler.signature(found.path, budgets)
         except Exception:  # noqa: BLE001 - a signature is advisory; the render reports errors
             signature = None
-    return None, header if hasattr(handler, "remember") else None, signature
+    return None, header, signature
 
 
 def check_chunk(items, context) -> list[tuple[tuple[str, ...] | None, object, bytes | None]]:
@@ -252,8 +250,7 @@ def embed_chunk(items, budgets) -> list:
     for found in items:
         try:
             handler = handler_for(found.kind)
-            embed = getattr(handler, "embed", None)
-            vectors.append(embed(handler.load(found.path, budgets)) if embed else None)
+            vectors.append(handler.embed(handler.load(found.path, budgets)))
         except SOURCE_ERRORS:
             vectors.append(None)
     return vectors
@@ -295,7 +292,7 @@ def _raise_if_out_full(out: str, exc: BaseException) -> None:
 def _previews_wanted(handler, job: SourceJob, index: int, ctx: RunContext, sha: str
                      ) -> tuple[str, ...]:
     """What previews the output at `index` of `job` should bring (engine/previews.py)."""
-    if not (ctx.previews and job.preview) or not getattr(handler, "makes_previews", False) or \
+    if not (ctx.previews and job.preview) or not handler.makes_previews or \
             index > VARIANTS_SHOWN:
         return ()
     return ("output",) if preview_path(ctx.out, sha).is_file() else ("output", "source")

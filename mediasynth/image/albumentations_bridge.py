@@ -28,9 +28,7 @@ Contract of a bridged step:
   alpha is kept, other transforms see all four channels. Gray: a transform that refuses one
   channel sees it three times and its result is turned back to gray (ITU-R 601 luma).
 
-`saved_steps(data)` turns the content of an `albumentations.save` file (JSON or YAML) into
-step configs: the top-level Compose's children become bridged steps, nested composites
-(OneOf, SomeOf...) stay whole albumentations steps.
+Files written by `albumentations.save` are read by image/albumentations_files.py.
 """
 
 from __future__ import annotations
@@ -440,44 +438,3 @@ def albumentations_step(short_name: str, **kwargs: Any) -> AlbumentationsStep:
 
 def _rebuild(short_name: str, args_json: str, p: float) -> AlbumentationsStep:
     return step_class(short_name)(args_json=args_json, p=p)
-
-
-# --- files written by albumentations.save ----------------------------------------------
-
-_SEQUENCES = ("Compose", "Sequential")
-
-
-def saved_steps(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Step configs of an image chain equivalent to a saved albumentations transform: the
-    top-level Compose's children in order (as one `compose` step when its p is below 1), or
-    the single saved transform."""
-    top = data["transform"]
-    name = _short(top["__class_fullname__"])
-    if name not in _SEQUENCES:
-        return [_step_config(top)]
-    steps = [_step_config(child) for child in top.get("transforms", [])]
-    p = float(top.get("p", 1.0))
-    return steps if p >= 1.0 or not steps else [{"type": "compose", "steps": steps, "p": p}]
-
-
-def saved_dataset_options(data: dict[str, Any]) -> dict[str, float]:
-    """Dataset options carrying the box filters of the saved top-level `bbox_params`
-    (min_visibility, min_area) when they are set (above 0)."""
-    params = data["transform"].get("bbox_params") or {}
-    out = {}
-    if float(params.get("min_visibility") or 0) > 0:
-        out["min_box_visibility"] = float(params["min_visibility"])
-    if float(params.get("min_area") or 0) > 0:
-        out["min_box_area_px"] = float(params["min_area"])
-    return out
-
-
-def _step_config(spec: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(spec, dict) or "__class_fullname__" not in spec:
-        raise ConfigError(f"not a saved albumentations transform: {spec!r}")
-    args = {k: v for k, v in spec.items() if k != "__class_fullname__"}
-    return {"type": PREFIX + _short(spec["__class_fullname__"]), **args}
-
-
-def _short(class_fullname: str) -> str:
-    return str(class_fullname).rsplit(".", 1)[-1]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mediasynth.core.compose import run_chain
+from mediasynth.core.handler import HandlerDefaults
 from mediasynth.core.transform import OpRecord
 from mediasynth.image import signature as image_signatures
 from mediasynth.image.annotations import Limits, run_annotated
@@ -58,7 +59,7 @@ def _limits(pipeline) -> Limits:
     return Limits(min_visibility=opts.min_box_visibility, min_area_px=opts.min_box_area_px)
 
 
-class ImageHandler:
+class ImageHandler(HandlerDefaults):
     kind = "image"
     makes_previews = True  # render(..., previews=...): the report's tiles, from the pixels
 

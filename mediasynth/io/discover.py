@@ -113,7 +113,10 @@ def files_under(root: str | Path) -> list[Path]:
 
 
 def is_mediasynth_out(folder: Path) -> bool:
-    """A folder mediasynth wrote: its state folder, or a manifest with labels or a report."""
+    """A folder mediasynth wrote (the one rule: discovery skips such folders, SRC that is
+    one is read as an OUT, and a non-empty OUT that is not one is refused): its state folder
+    `.mediasynth/`, or a manifest.jsonl with labels.csv, report.html, run.json or
+    pipeline.yaml beside it (a lone manifest.jsonl may be another tool's)."""
     try:
         names = set(os.listdir(folder))
     except OSError:

@@ -263,7 +263,7 @@ def ffmpeg_version() -> str:
         return "unknown"
 
 
-def _open(path: str | Path):
+def open_container(path: str | Path):
     """A PyAV input container with the protocol and demuxer whitelists applied; MediaError
     ('unreadable') when it does not open."""
     import av
@@ -289,7 +289,7 @@ def probe(path: str | Path, *, first_frame: bool = True, timestamps: bool = True
     and `start_s` (the time of the first frame its decoder delivers) are read from the
     first decoded frame when `first_frame` (the only reliable place for both); an audio
     stream's `start_s` is the header's (`scan_packets` measures the decoded one)."""
-    container = _open(path)
+    container = open_container(path)
     with container:
         streams = []
         for s in container.streams:
@@ -495,7 +495,7 @@ def scan_packets(path: str | Path, *, limit_s: float) -> PacketScan:
 
     Cost: one sequential read of the file (measured: 20-50 ms for 10 s of 640x360 H.264).
     Raises MediaError('unreadable') when the container does not open."""
-    container = _open(path)
+    container = open_container(path)
     with container, _libav_errors() as logs:
         header = container.duration / 1_000_000 if container.duration else None
         spans = _Spans(container)
@@ -519,36 +519,3 @@ def scan_packets(path: str | Path, *, limit_s: float) -> PacketScan:
     truncation = next((m for m in said if any(w in m.lower() for w in _TRUNCATION_WORDS)),
                       None)
     return PacketScan(header, spans.result(), over, truncation, error)
-
-
-def keyframes(path: str | Path, fractions: tuple[float, ...], *, width_px: int = 120
-              ) -> list:
-    """RGB frames (H x W x 3 uint8, `width_px` wide) at about the given fractions of a
-    clip's duration, decoded in this process with PyAV in one forward pass that skips the
-    frames no other frame refers to (thumbnails need not be frame-exact: the nearest
-    reference frame at or after each target; the last one for targets past the end)."""
-    import numpy as np
-
-    def small(frame):
-        height = max(2, round(frame.height * width_px / frame.width / 2) * 2)
-        image = frame.reformat(width=width_px, height=height, format="rgb24")
-        return np.asarray(image.to_ndarray(), np.uint8)
-
-    frames, last = [], None
-    with _open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        stream.codec_context.skip_frame = "NONREF"
-        duration = float(container.duration or 0) / 1e6 or float(
-            (stream.duration or 0) * (stream.time_base or 0))
-        targets = sorted(duration * f for f in fractions)
-        for frame in container.decode(stream):
-            last = frame
-            while targets and frame.time is not None and frame.time >= targets[0] - 1e-3:
-                frames.append(small(frame))
-                targets.pop(0)
-            if not targets:
-                break
-    if targets and last is not None:
-        frames += [small(last)] * len(targets)
-    return frames

@@ -35,6 +35,7 @@ import numpy as np
 from mediasynth.core.errors import MediaError
 from mediasynth.core.media import Image
 from mediasynth.io.atomic import atomic_path
+from mediasynth.io.sniff import sniff_bytes
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "TIFF", "BMP", "WEBP")
 FORMAT_EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "gif": ".gif", "tiff": ".tif",
@@ -215,15 +216,9 @@ def _declared_size(head: bytes, fmt: str | None) -> int | None:
 
 
 def _sniff(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[:2] == b"BM":
-        return "bmp"
-    return None
+    """The image format of a file head, from the one magic-byte table (io/sniff.py)."""
+    sniffed = sniff_bytes(head)
+    return sniffed.format if sniffed.kind == "image" else None
 
 
 def _jpeg_headers_complete(fh, size: int) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mediasynth.core import modality
+from mediasynth.core import modality, output_format
 from mediasynth.core.errors import MediaError, MediasynthError
 
 
@@ -224,7 +224,7 @@ def _from_labels(path: Path, *, split: str | None, kinds: tuple[str, ...],
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         entries = [(r["output"], r["class"] or "", r["split"], r.get("annotation"),
                     r.get("soft_labels"), r.get("fold"), r.get("variant")) for r in rows
-                   if r["status"] == "ok" and r["output"] and not r.get("member")]
+                   if r["status"] == "ok" and r["output"] and output_format.of_row(r).loose]
     else:
         with open(path, newline="") as fh:
             entries = [(r["path"], r["class"], r["split"], None,

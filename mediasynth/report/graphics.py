@@ -1,18 +1,13 @@
-"""Self-made graphics for the report: SVG bar charts and histograms, PNG thumbnails,
-waveforms, mel spectrograms and keyframe strips. No plotting library, no network."""
+"""Self-made graphics for the report: SVG bar charts and histograms (the tiles' pictures are
+drawn by each modality: core/report_tile.py). No plotting library, no network."""
 
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import numpy as np
 
-from mediasynth.audio.previews import sound_tile_png  # noqa: F401 - the report's tiles
-from mediasynth.image.thumbnails import thumbnail  # noqa: F401
-
-PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6",
-           "#9d755d"]
+from mediasynth.image.thumbnails import PALETTE  # noqa: F401 - one palette for charts and boxes
 
 
 def bar_chart(groups: list[str], series: dict[str, list[int]], *, title: str,
@@ -68,34 +63,3 @@ def histogram(values: list[float], *, title: str, bins: int = 20, width: int = 3
                  f'<text x="{width - 10}" y="{height - 6}" font-size="9" text-anchor="end">'
                  f'{edges[-1]:.3g}</text></svg>')
     return "".join(parts)
-
-
-def read_png(path: Path) -> np.ndarray:
-    """An RGB uint8 array of a PNG the report or a worker wrote."""
-    import cv2
-
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise ValueError(f"cannot read {path.name}")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-def write_png(path: Path, rgb: np.ndarray) -> None:
-    import cv2
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if ok:
-        path.write_bytes(buf.tobytes())
-
-
-def draw_boxes(rgb: np.ndarray, boxes: list[list[float]], scale: float) -> np.ndarray:
-    import cv2
-
-    out = rgb.copy()
-    for i, (x0, y0, x1, y1) in enumerate(boxes):
-        color = tuple(int(PALETTE[i % len(PALETTE)][k:k + 2], 16) for k in (1, 3, 5))
-        cv2.rectangle(out, (round(x0 * scale), round(y0 * scale)),
-                      (round(x1 * scale) - 1, round(y1 * scale) - 1), color, 1)
-    return out

@@ -16,8 +16,7 @@ import urllib.parse
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import numpy as np
-
+from mediasynth.core import modality, output_format
 from mediasynth.engine import manifest as M
 from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path, sample_keys
 from mediasynth.io.atomic import write_bytes_atomic
@@ -81,6 +80,7 @@ class _Page:
         self.out, self.rows, self.src, self.assets = out, rows, src, assets
         self.ok = [r for r in rows if r["status"] == "ok"]
         self._n = 0
+        self._renderers: dict = {}
 
     def asset(self, stem: str) -> tuple[Path, str]:
         self._n += 1
@@ -205,69 +205,35 @@ class _Page:
         full = json.dumps(row["record"], indent=1) if row and row.get("record") else label
         sha256 = sha256 or (row or {}).get("output_sha256")
         try:
-            tile = getattr(self, f"_{kind}_tile", self._file_tile)
-            visual = tile(path, row, sha256)
+            visual = self._visual(kind, path, row, sha256)
         except Exception as exc:  # noqa: BLE001 - one unreadable file must not sink the report
             visual = f"<p class='warn'>cannot show: {_esc(exc)}</p>"
         return (f"<figure title='{_esc(full)}'>{visual}<figcaption><b>{_esc(label)}</b>"
                 f"<br>{_esc(params)}</figcaption></figure>")
 
-    def _file_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
-        """A kind the report draws nothing for: a link to the file."""
-        return f"<p><a href='{_esc(self._href(path))}'>{_esc(path.name)}</a></p>"
-
-    def _image_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
-        """The thumbnail the worker made while it held the pixels (engine/previews.py)
-        when there is one, else one decoded here; the row's boxes drawn on it."""
-        dest, rel = self.asset("thumb")
+    def _visual(self, kind: str, path: Path, row: dict | None, sha256: str | None) -> str:
+        """The tile the file's modality draws (core/report_tile.py), its picture written
+        among the assets, with a player when it asks for one; a link for a kind that draws
+        none."""
+        if kind not in self._renderers:
+            try:
+                self._renderers[kind] = modality.get(kind).tile_renderer()
+            except KeyError:  # a kind no modality of this process knows: a link
+                self._renderers[kind] = None
+        renderer = self._renderers[kind]
+        if renderer is None:
+            return f"<p><a href='{_esc(self._href(path))}'>{_esc(path.name)}</a></p>"
         made = preview_path(self.out, sha256) if sha256 else None
-        width = ((row or {}).get("info") or {}).get("width")
-        boxes = _boxes_of(row or {})
-        if made is not None and made.is_file() and (width or not boxes):
-            if not boxes:
-                shutil.copyfile(made, dest)
-                return f"<img src='{rel}' alt='{_esc(path.name)}'>"
-            thumb = gfx.read_png(made)
-        else:
-            from mediasynth.io.image_io import read_image
-
-            image = read_image(path)
-            thumb, width = gfx.thumbnail(image.pixels), image.width
-        if boxes:
-            thumb = gfx.draw_boxes(thumb, boxes, thumb.shape[1] / width)
-        gfx.write_png(dest, thumb)
-        return f"<img src='{rel}' alt='{_esc(path.name)}'>"
-
-    def _audio_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
-        """Waveform over mel spectrogram: the one the worker drew from the samples it held
-        (engine/previews.py) when there is one, else drawn here from the file."""
-        dest, rel = self.asset("sound")
-        made = preview_path(self.out, sha256) if sha256 else None
-        if made is not None and made.is_file():
-            shutil.copyfile(made, dest)
-        else:
-            from mediasynth.io.audio_io import read_audio
-
-            audio = read_audio(path)
-            dest.write_bytes(gfx.sound_tile_png(audio.samples, audio.sample_rate))
-        return (f"<img src='{rel}' alt='waveform and mel spectrogram'>"
-                f"<audio controls preload='none' src='{_esc(self._href(path))}'></audio>")
-
-    def _video_tile(self, path: Path, row: dict | None, sha256: str | None) -> str:
-        """Keyframes at 10, 50 and 90 %: the strip the worker's FFmpeg made on the way
-        (engine/previews.py) when there is one, else decoded here."""
-        dest, rel = self.asset("keys")
-        made = preview_path(self.out, sha256) if sha256 else None
-        if made is not None and made.is_file():
-            shutil.copyfile(made, dest)
-        else:
-            from mediasynth.io.ffmpeg import keyframes
-
-            frames = keyframes(path, (0.1, 0.5, 0.9), width_px=120)
-            height = min(f.shape[0] for f in frames)
-            gfx.write_png(dest, np.concatenate([f[:height] for f in frames], axis=1))
-        return (f"<img src='{rel}' alt='keyframes'><video controls preload='none' width='240' "
-                f"src='{_esc(self._href(path))}'></video>")
+        tile = renderer(path, row, made)
+        dest, rel = self.asset(tile.stem)
+        dest.write_bytes(tile.png)
+        html_ = f"<img src='{rel}' alt='{_esc(tile.alt)}'>"
+        if tile.player == "audio":
+            html_ += f"<audio controls preload='none' src='{_esc(self._href(path))}'></audio>"
+        elif tile.player == "video":
+            html_ += (f"<video controls preload='none' width='240' "
+                      f"src='{_esc(self._href(path))}'></video>")
+        return html_
 
     def preview_copy(self, path: Path) -> Path:
         """A source shown in the report is copied into its assets (small files only; the
@@ -281,18 +247,15 @@ class _Page:
         return dest
 
     def media(self, row: dict) -> Path:
-        """The file of an output: in OUT, or for a webdataset row its member copied out of
-        the shard into the report's assets (the shard itself is no media file)."""
-        if not row.get("member"):
+        """The file of an output: in OUT, or for a packed format's row (a webdataset shard
+        member) its bytes copied into the report's assets (the shard is no media file)."""
+        fmt = output_format.of_row(row)
+        if fmt.loose:
             return self.out / row["output"]
-        import tarfile
-
-        dest = self.assets / "media" / row["member"]
+        dest = self.assets / "media" / (row.get("member") or Path(row["output"]).name)
         if not dest.is_file():
             dest.parent.mkdir(parents=True, exist_ok=True)
-            with tarfile.open(self.out / row["output"]) as tar:
-                member = tar.extractfile(row["member"])
-                dest.write_bytes(member.read() if member else b"")
+            dest.write_bytes(fmt.output_bytes(self.out, row))
         return dest
 
     def _href(self, path: Path) -> str:
@@ -322,14 +285,6 @@ class _Page:
         versions = json.dumps(first.get("versions", {}), indent=1)
         return (f"<h2>Run settings</h2><p>pipeline sha256 <code>{_esc(first.get('pipeline_sha256'))}"
                 f"</code></p><pre>{_esc(text)}</pre><h3>Versions</h3><pre>{_esc(versions)}</pre>")
-
-
-def _boxes_of(row: dict) -> list[list[float]]:
-    """xyxy boxes of an output: its annotation (expand) or its synth labels."""
-    if row.get("annotation"):
-        return [o["bbox"] for o in row["annotation"].get("objects", [])]
-    objects = (row.get("info") or {}).get("labels", {}).get("objects") or []
-    return [o["box"] for o in objects]
 
 
 def _collect(record: dict, values: dict[str, list[float]]) -> None:

@@ -55,6 +55,17 @@ class Generator(Configurable):
         freeze_lists(self)
         self.validate()
 
+    REQUIRED: ClassVar[tuple[str, ...]] = ("classes", "get_params", "render", "write")
+
+    @classmethod
+    def check_contract(cls) -> None:
+        """A registered generator implements every member of `REQUIRED` (the others have
+        working defaults): TypeError naming the ones it leaves to this base."""
+        missing = [f"{m}()" for m in cls.REQUIRED if getattr(cls, m) is getattr(Generator, m)]
+        if missing:
+            raise TypeError(f"generator {cls.__qualname__} does not implement the generator "
+                            f"contract (synth/base.py): missing {', '.join(missing)}")
+
     def validate(self) -> None:
         """Check fields; raise ConfigError naming the field."""
 

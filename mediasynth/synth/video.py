@@ -241,41 +241,24 @@ def soundtrack(params: dict, events: list[dict], sample_rate: int = 16000) -> np
 
 
 def write_clip(params: dict, events: list[dict], path: Path) -> None:
-    """Encode the clip to MP4 (H.264 + AAC), deterministic bytes."""
-    import subprocess
-
-    from mediasynth.core.errors import FFmpegError
+    """Encode the clip to MP4 (H.264 + AAC) through io/ffmpeg_encode.py, deterministic
+    bytes."""
     from mediasynth.core.media import Audio
     from mediasynth.io.audio_io import write_audio
-    from mediasynth.io.ffmpeg import ffmpeg_binary, input_arg, popen_ffmpeg
+    from mediasynth.io.ffmpeg import input_arg
+    from mediasynth.io.ffmpeg_encode import encode_rgb_frames, mp4_output_args
 
     path = Path(path)
-    cmd = [ffmpeg_binary(), "-hide_banner", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-s", f"{params['width']}x{params['height']}", "-r", str(params["fps"]), "-i", "pipe:0"]
-    wav = None
+    inputs, audio, wav = [], ["-an"], None
     if params["audio"]:
         wav = path.parent / f".mediasynth-tmp-synth-{os.getpid()}-{path.stem}.wav"
         write_audio(Audio(soundtrack(params, events), 16000), wav, subtype="PCM_16", atomic=False)
-        cmd += ["-i", input_arg(wav), "-c:a", "aac", "-b:a", "96k"]
-    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
-            "-threads", "2", "-movflags", "+faststart", "-map_metadata", "-1", "-fflags",
-            "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-f", "mp4", "-y",
-            input_arg(path)]
+        inputs, audio = ["-i", input_arg(wav)], ["-c:a", "aac", "-b:a", "96k"]
     try:
-        proc = popen_ffmpeg(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL)
-        try:
-            for frame in frames(params):
-                proc.stdin.write(frame.tobytes())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        err = proc.stderr.read()
-        if proc.wait() != 0:
-            raise FFmpegError("encoding the synthetic clip failed", returncode=proc.returncode,
-                              stderr_tail=err.decode("utf-8", "replace")[-800:])
+        encode_rgb_frames(frames(params), width_px=params["width"], height_px=params["height"],
+                          fps=params["fps"], inputs=inputs, what="encoding the synthetic clip",
+                          output_args=mp4_output_args(path, crf=18, audio=audio,
+                                                      bitexact_codecs=True))
     finally:
         if wav is not None:
             wav.unlink(missing_ok=True)
-
-

@@ -4,24 +4,15 @@ and the public namespace of its temporal transform classes (`from mediasynth.vid
 Speed`, loaded on first use, the registry's own class)."""
 
 from mediasynth.core.modality import Modality, register_modality
+from mediasynth.core.namespaces import transform_namespace
 
 register_modality(Modality(
     kind="video", handler="mediasynth.video.handler:VideoHandler",
     chains={"video.frames": "image", "video.temporal": "video", "video.audio": "audio"},
     extensions=(".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ogv", ".3gp", ".mpg",
                 ".mpeg", ".ts", ".mts", ".wmv", ".flv"),
-    transforms="mediasynth.video.transforms", stats_keys=("duration_s",)), __name__)
+    transforms="mediasynth.video.transforms", stats_keys=("duration_s",),
+    report_tile="mediasynth.video.keyframes:report_tile"), __name__)
 
 
-def __getattr__(name: str):
-    """Every registered video transform class by its class name, loaded on first use:
-    `from mediasynth.video import ...` gives the registry's own class."""
-    from mediasynth.core.registry import namespace_attribute
-
-    return namespace_attribute(__name__, "video", name)
-
-
-def __dir__() -> list[str]:
-    from mediasynth.core.registry import namespace_names
-
-    return sorted({*globals(), *namespace_names("video")})
+__getattr__, __dir__ = transform_namespace(__name__, "video")

@@ -9,6 +9,7 @@ import numpy as np
 from mediasynth.core import modality
 from mediasynth.core.config import pipeline_from_config
 from mediasynth.core.errors import FFmpegError, MediaError
+from mediasynth.core.handler import HandlerDefaults
 from mediasynth.core.transform import OpRecord
 from mediasynth.video import signature as video_signatures
 from mediasynth.video.probe import (
@@ -23,7 +24,7 @@ from mediasynth.video.render import plan_clip, render_clip
 from mediasynth.video.tracks import move_tracks
 
 
-class VideoHandler:
+class VideoHandler(HandlerDefaults):
     kind = "video"
     makes_previews = True  # render(..., previews=...): FFmpeg writes the report's strips
 

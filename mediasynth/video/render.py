@@ -50,6 +50,7 @@ from mediasynth.io.ffmpeg import (
     safe_input,
     stderr_tail,
 )
+from mediasynth.io.ffmpeg_encode import mp4_output_args
 from mediasynth.video import graph as G
 from mediasynth.video import soundtrack as S
 from mediasynth.video import timeline as TL
@@ -157,18 +158,15 @@ def _unlink(path: Path) -> None:
 
 def _encoder_args(pipeline, stream, dest: Path) -> list[str]:
     opts = pipeline.output.video
-    args = ["-c:v", str(opts.get("codec", "libx264")), "-preset", str(opts.get("preset", "veryfast")),
-            "-crf", str(opts.get("crf", 23)), "-pix_fmt", "yuv420p",
-            "-threads", str(opts.get("threads", 2))]
+    audio = ["-an"]
     if stream is not None:
-        args += ["-c:a", str(opts.get("audio_codec", "aac")),
+        audio = ["-c:a", str(opts.get("audio_codec", "aac")),
                  "-ar", str(stream.sample_rate), "-ac", str(stream.channels)]
         if opts.get("audio_bitrate"):  # else the codec's default (AAC: ~64 kb/s a channel)
-            args += ["-b:a", str(opts["audio_bitrate"])]
-    else:
-        args.append("-an")
-    return args + ["-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact",
-                   "-f", "mp4", "-y", input_arg(dest)]
+            audio += ["-b:a", str(opts["audio_bitrate"])]
+    return mp4_output_args(dest, codec=opts.get("codec", "libx264"),
+                           preset=opts.get("preset", "veryfast"), crf=opts.get("crf", 23),
+                           threads=opts.get("threads", 2), audio=audio)
 
 
 def _video_tail(plan: ClipPlan) -> list[str]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from mediasynth.core.compose import applied_leaves
 from mediasynth.core.transform import OpRecord
-from mediasynth.image.functional.targets import transform_points
+from mediasynth.image.functional.targets import clipped_hulls
 from mediasynth.video import timeline as TL
 from mediasynth.video.transforms.temporal import frames_rounded
 
@@ -100,16 +100,7 @@ def moved_boxes(boxes: np.ndarray, matrix: np.ndarray, width: int, height: int
     pixels) of N x 4 xyxy boxes moved by `matrix`."""
     if len(boxes) == 0:
         return boxes.reshape(0, 4), np.zeros(0), np.zeros(0)
-    corners = np.stack([boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]],
-                        boxes[:, [0, 3]]], axis=1).reshape(-1, 2)
-    moved = transform_points(corners, matrix).reshape(-1, 4, 2)
-    hull = np.concatenate([moved.min(axis=1), moved.max(axis=1)], axis=1)
-    clipped = hull.copy()
-    clipped[:, [0, 2]] = np.clip(hull[:, [0, 2]], 0, width)
-    clipped[:, [1, 3]] = np.clip(hull[:, [1, 3]], 0, height)
-    full = (hull[:, 2] - hull[:, 0]) * (hull[:, 3] - hull[:, 1])
-    area = np.maximum(clipped[:, 2] - clipped[:, 0], 0) * np.maximum(
-        clipped[:, 3] - clipped[:, 1], 0)
+    clipped, full, area = clipped_hulls(boxes, matrix, width=width, height=height)
     return clipped, area / np.maximum(full, 1e-12), area
 
 

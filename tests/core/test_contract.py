@@ -39,9 +39,7 @@ def _noise_dir() -> str:
 
 
 # transforms whose defaults need a resource get one here
-EXAMPLES = {"audio.background_noise": lambda: registry.lookup("audio.background_noise")(
-    noise_dir=_noise_dir()),
-    "audio.background": lambda: registry.lookup("audio.background")(folder=_noise_dir())}
+EXAMPLES = {"audio.background": lambda: registry.lookup("audio.background")(folder=_noise_dir())}
 
 
 def example(name: str):

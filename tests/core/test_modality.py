@@ -67,6 +67,8 @@ def test_a_plugin_modality_expands_validates_replays_reports_and_loads(toy, tmp_
 
     report = (out / "report.html").read_text()
     assert "Toyseq samples" in report and "<th>length</th>" in report
+    bars = sorted((out / "report_assets").glob("*-bars.png"))  # the modality's own tiles
+    assert len(bars) >= 3 and report.count("-bars.png' alt='5 values'") == len(bars)
 
     first = done[0]
     assert main(["replay", str(out), first["id"], str(tmp_path / "again.seq")]) == 0
@@ -94,3 +96,17 @@ def test_a_plugin_modality_is_a_pipeline_key_and_a_cli_kind(toy, tmp_path, capsy
     bad.write_text("version: 1\ntoyseq:\n  - {type: image.flip_horizontal}\n")
     assert main(["validate", str(bad)]) == 2
     assert "works on image media, not toyseq" in capsys.readouterr().err
+
+
+def test_a_report_of_a_kind_no_modality_here_knows_links_its_files(toy, tmp_path):
+    from mediasynth.report.html import write_report
+
+    src, out = _source(tmp_path / "src"), tmp_path / "out"
+    pipeline = tmp_path / "toy.yaml"
+    pipeline.write_text(PIPELINE)
+    assert main(["expand", str(src), str(out), "-p", str(pipeline), "-q", "--no-report"]) == 3
+    modality._MODALITIES.pop("toyseq", None)
+    modality._HANDLERS.pop("toyseq", None)
+    page = write_report(out).read_text()
+    assert "cannot show" not in page and page.count(".seq'>") >= 3
+    assert "-bars.png" not in page

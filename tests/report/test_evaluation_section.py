@@ -7,7 +7,7 @@ import re
 
 from mediasynth.report.evaluation_section import evaluation_section
 from mediasynth.report.html import write_report
-from tests.quality.generated import expand_tree, texture_tree
+from tests.report.quality.generated import expand_tree, texture_tree
 
 
 def _estimate(mean: float, half: float = 0.05) -> dict:

@@ -66,3 +66,23 @@ def test_generator_contract(name, assets):
             assert a.label in gen.classes()
     assert registry.build(copy.deepcopy(gen.to_config())) == gen
     assert pickle.loads(pickle.dumps(gen)) == gen
+
+
+def test_a_generator_that_leaves_a_required_method_to_the_base_is_refused_at_registration():
+    from dataclasses import dataclass
+
+    from mediasynth.core.registry import _REGISTRY, register
+    from mediasynth.synth.base import Generator
+
+    @dataclass(frozen=True, kw_only=True)
+    class Half(Generator):
+        def classes(self):
+            return ("a",)
+
+        def get_params(self, rng, class_name=None, context=None):
+            return {}
+
+    with pytest.raises(TypeError, match=r"generator .*Half does not implement the generator "
+                                        r"contract .*missing render\(\), write\(\)"):
+        register("synth.half")(Half)
+    assert "synth.half" not in _REGISTRY

@@ -10,7 +10,8 @@ MODALITY = Modality(
     kind="toyseq", handler="tests.toy_modality.handler:SequenceHandler",
     chains={"toyseq": "toyseq"}, extensions=(".seq",),
     sniff=lambda head, suffix: "seq" if head.startswith(MAGIC) else None,
-    transforms="tests.toy_modality.transforms", stats_keys=("length", "mean"))
+    transforms="tests.toy_modality.transforms", stats_keys=("length", "mean"),
+    report_tile="tests.toy_modality.tile:report_tile")
 
 
 def register() -> None:

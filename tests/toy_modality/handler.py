@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediasynth.core.compose import run_chain
+from mediasynth.core.handler import HandlerDefaults
 from tests.toy_modality.media import read_sequence, write_sequence
 
 
-class SequenceHandler:
+class SequenceHandler(HandlerDefaults):
     kind = "toyseq"
 
     def output_extension(self, source_format, output) -> str:

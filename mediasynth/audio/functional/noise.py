@@ -40,12 +40,3 @@ def mix_at_snr(samples: np.ndarray, noise: np.ndarray, *, snr_db: float) -> np.n
 def add_noise(samples: np.ndarray, *, snr_db: float, seed: int, color: str = "white") -> np.ndarray:
     """Add coloured Gaussian noise at `snr_db`."""
     return mix_at_snr(samples, colored_noise(samples.shape, color=color, seed=seed), snr_db=snr_db)
-
-
-def fit_noise(noise: np.ndarray, *, channels: int, frames: int, offset: int) -> np.ndarray:
-    """Loop/cut `noise` (C', N') from `offset` to `frames` and map its channels onto
-    `channels` (mono is repeated, extra channels averaged down)."""
-    if noise.shape[0] != channels:
-        noise = np.repeat(noise.mean(axis=0, keepdims=True), channels, axis=0)
-    idx = (offset + np.arange(frames)) % noise.shape[1]
-    return noise[:, idx]

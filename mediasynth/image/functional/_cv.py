@@ -14,26 +14,21 @@ def cv2():
     return _cv2
 
 
+_FLAGS = {
+    "interpolation": {"nearest": "INTER_NEAREST", "linear": "INTER_LINEAR",
+                      "cubic": "INTER_CUBIC", "area": "INTER_AREA", "lanczos": "INTER_LANCZOS4"},
+    "border": {"constant": "BORDER_CONSTANT", "reflect": "BORDER_REFLECT",
+               "reflect101": "BORDER_REFLECT_101", "replicate": "BORDER_REPLICATE",
+               "wrap": "BORDER_WRAP"},
+}
+
+
 def interpolation_flag(name: str) -> int:
-    c = cv2()
-    return {
-        "nearest": c.INTER_NEAREST,
-        "linear": c.INTER_LINEAR,
-        "cubic": c.INTER_CUBIC,
-        "area": c.INTER_AREA,
-        "lanczos": c.INTER_LANCZOS4,
-    }[name]
+    return getattr(cv2(), _FLAGS["interpolation"][name])
 
 
 def border_flag(name: str) -> int:
-    c = cv2()
-    return {
-        "constant": c.BORDER_CONSTANT,
-        "reflect": c.BORDER_REFLECT,
-        "reflect101": c.BORDER_REFLECT_101,
-        "replicate": c.BORDER_REPLICATE,
-        "wrap": c.BORDER_WRAP,
-    }[name]
+    return getattr(cv2(), _FLAGS["border"][name])
 
 
 def keep_shape(out: np.ndarray, like: np.ndarray) -> np.ndarray:

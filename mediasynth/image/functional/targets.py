@@ -66,8 +66,20 @@ def transform_boxes(
     b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     if len(b) == 0:
         return b.copy(), np.zeros(0, dtype=np.int64)
+    clipped, full_area, area = clipped_hulls(b, matrix, width=width, height=height)
+    visible = (area > 0) & (area >= min_visibility * np.maximum(full_area, 1e-12))
+    keep = np.flatnonzero(visible)
+    return clipped[keep], keep
+
+
+def clipped_hulls(boxes: np.ndarray, matrix: np.ndarray, *, width: int, height: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hulls clipped to the frame, area of each unclipped hull, area of each clipped hull)
+    of N x 4 xyxy boxes (float64) moved by a 3 x 3 matrix: each box becomes the axis-aligned
+    hull of its four moved corners, clipped to the width x height frame. The one kernel that
+    moves boxes through a matrix (image objects and video tracks alike)."""
     corners = np.stack(
-        [b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1
+        [boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]], boxes[:, [0, 3]]], axis=1
     ).reshape(-1, 2)
     moved = transform_points(corners, matrix).reshape(-1, 4, 2)
     hull = np.concatenate([moved.min(axis=1), moved.max(axis=1)], axis=1)
@@ -76,6 +88,4 @@ def transform_boxes(
     clipped[:, [1, 3]] = np.clip(hull[:, [1, 3]], 0, height)
     full_area = (hull[:, 2] - hull[:, 0]) * (hull[:, 3] - hull[:, 1])
     area = (clipped[:, 2] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 1])
-    visible = (area > 0) & (area >= min_visibility * np.maximum(full_area, 1e-12))
-    keep = np.flatnonzero(visible)
-    return clipped[keep], keep
+    return clipped, full_area, area

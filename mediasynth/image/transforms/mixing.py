@@ -87,7 +87,8 @@ def _fit(partner: Image, media: Image) -> np.ndarray:
 
 def _scaled(annotation: dict | None, partner: Image, media: Image) -> dict:
     """A partner's annotation in the source's pixel frame (the partner is resized to it)."""
-    from mediasynth.image.annotations import denormalized, scale_annotation
+    from mediasynth.image.annotations import denormalized
+    from mediasynth.image.object_edits import scale_annotation
 
     if annotation is None:
         return {"objects": []}
@@ -150,7 +151,7 @@ class CutMix(PartnerTransform):
         return out
 
     def mix_annotations(self, source, partners, params, width, height):
-        from mediasynth.image.annotations import clip_object, subtract_box
+        from mediasynth.image.object_edits import clip_object, subtract_box
 
         box = [float(v) for v in params["box"]]
         kept = [o for o in (subtract_box(obj, box, width, height) for obj in _objects(source))
@@ -203,7 +204,7 @@ class Mosaic(PartnerTransform):
         return out
 
     def mix_annotations(self, source, partners, params, width, height):
-        from mediasynth.image.annotations import resample_object
+        from mediasynth.image.object_edits import resample_object
 
         objects = []
         for cell, ann in zip(self._cells(params, width, height), [source, *partners]):
@@ -249,7 +250,7 @@ class CopyPaste(PartnerTransform):
         return {"pasted": chosen, "pasted_share": round(share, 6)}
 
     def _paste_mask(self, media: Image, params) -> np.ndarray:
-        from mediasynth.image.annotations import object_mask
+        from mediasynth.image.object_edits import object_mask
 
         partner_image, annotation = self.partners(media)[0]
         scaled = _scaled(annotation, partner_image, media)
@@ -268,7 +269,7 @@ class CopyPaste(PartnerTransform):
         return out
 
     def mix_annotations(self, source, partners, params, width, height):
-        from mediasynth.image.annotations import object_mask, occlude_object
+        from mediasynth.image.object_edits import object_mask, occlude_object
 
         pasted = [partners[0]["objects"][i] for i in params["pasted"]]
         covered = np.zeros((height, width), bool)

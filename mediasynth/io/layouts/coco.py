@@ -38,6 +38,7 @@ from mediasynth.io.layouts.base import (
     rel,
     stratum,
 )
+from mediasynth.io.layouts.contract import LayoutBase
 from mediasynth.io.layouts.json_keys import top_level_keys
 from mediasynth.io.layouts.media_links import place, split_images_path
 
@@ -106,7 +107,7 @@ def _documents(paths: list[Path]) -> list[tuple[Path, bool]]:
     return [(p, True) for p in first] + rest
 
 
-class CocoLayout:
+class CocoLayout(LayoutBase):
     name = "coco"
 
     def detect(self, src: Path) -> list[str]:

@@ -47,6 +47,7 @@ import numpy as np
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.layouts.base import LayoutRead, files_by_name, rel, stratum
+from mediasynth.io.layouts.contract import LayoutBase
 from mediasynth.io.layouts.shapes import ellipse_polygon
 from mediasynth.io.sniff import extension_kind
 
@@ -107,7 +108,7 @@ class _MediaLookup:
 
 # --- reading --------------------------------------------------------------------------------
 
-class CvatLayout:
+class CvatLayout(LayoutBase):
     name = "cvat"
     exports = ("objects", "tracks")  # what an OUT of another layout can be written as
 

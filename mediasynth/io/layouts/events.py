@@ -31,6 +31,7 @@ from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.discover import walk
 from mediasynth.io.layouts.base import LayoutRead, name_below, normal_subset, rel
+from mediasynth.io.layouts.contract import LayoutBase
 
 FILE_COLUMNS = ("filename", "file", "audio", "path", "file_name", "filepath")
 LABEL_COLUMNS = ("event_label", "label", "class", "event", "event_labels")
@@ -38,7 +39,7 @@ TABLE_SUFFIXES = (".tsv", ".csv")
 HEADER = ("filename", "onset", "offset", "event_label")
 
 
-class EventsLayout:
+class EventsLayout(LayoutBase):
     name = "events"
 
     def detect(self, src: Path) -> list[str]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediasynth.io.layouts.base import LayoutRead
+from mediasynth.io.layouts.contract import LayoutBase
 
 
-class ClassFoldersLayout:
+class ClassFoldersLayout(LayoutBase):
     name = "folders"
 
     def detect(self, src: Path) -> list[str]:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from mediasynth.core.errors import ConfigError
 from mediasynth.io.layouts.base import LayoutRead
+from mediasynth.io.layouts.contract import LayoutBase
 
 NAMES = ("labels.csv", "labels.jsonl")
 
 
-class LabelsTableLayout:
+class LabelsTableLayout(LayoutBase):
     name = "labels"
 
     def detect(self, src: Path) -> list[str]:

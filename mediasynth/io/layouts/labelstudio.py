@@ -50,6 +50,7 @@ from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.layouts import ls_brush
 from mediasynth.io.layouts.base import LayoutRead, files_by_name, name_below, rel, stratum
+from mediasynth.io.layouts.contract import LayoutBase
 from mediasynth.io.layouts.shapes import ellipse_polygon
 from mediasynth.io.sniff import extension_kind
 
@@ -140,7 +141,7 @@ def media_path(reference: str) -> str:
 
 # --- reading --------------------------------------------------------------------------------
 
-class LabelStudioLayout:
+class LabelStudioLayout(LayoutBase):
     name = "labelstudio"
     exports = ("objects", "events", "tracks")  # what an OUT of another layout can be written as
 

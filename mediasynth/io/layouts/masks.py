@@ -16,11 +16,12 @@ from mediasynth.io.layouts.base import (
     normal_subset,
     rel,
 )
+from mediasynth.io.layouts.contract import LayoutBase
 
 MASK_DIRS = ("masks", "labels", "annotations")
 
 
-class MaskPairsLayout:
+class MaskPairsLayout(LayoutBase):
     name = "masks"
 
     def detect(self, src: Path) -> list[str]:
@@ -30,6 +31,9 @@ class MaskPairsLayout:
 
     def media_folder(self, split: str | None, meta: dict) -> str:
         return f"images/{split or 'default'}"
+
+    def side_files(self, output_path: str) -> tuple[str, ...]:
+        return (mask_path(output_path),)
 
     def read(self, src: Path) -> LayoutRead:
         result = LayoutRead(meta={"format": "masks"})

@@ -37,6 +37,7 @@ from mediasynth.core.errors import ConfigError
 from mediasynth.io.atomic import write_bytes_atomic
 from mediasynth.io.discover import files_under, is_mediasynth_out, walk
 from mediasynth.io.layouts.base import LayoutRead, name_below, normal_subset, rel
+from mediasynth.io.layouts.contract import LayoutBase
 from mediasynth.io.sniff import extension_kind
 
 TRACK_SUFFIXES = (".txt", ".mot.csv")
@@ -50,7 +51,7 @@ CORE = ("frame", "id", "x", "y", "w", "h")
 OUT_COLUMNS = ("file", "frame", "id", "x", "y", "w", "h", "class", "conf", "visibility")
 
 
-class TracksLayout:
+class TracksLayout(LayoutBase):
     name = "tracks"
 
     def detect(self, src: Path) -> list[str]:

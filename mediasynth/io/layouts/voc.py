@@ -32,6 +32,7 @@ from mediasynth.io.layouts.base import (
     rel,
     stratum,
 )
+from mediasynth.io.layouts.contract import LayoutBase
 from mediasynth.io.layouts.media_links import place
 
 KNOWN = {"name", "bndbox", "part", "attributes"}
@@ -77,7 +78,7 @@ def _folders(src: Path) -> tuple[str, str] | None:
     return xml, images
 
 
-class VocLayout:
+class VocLayout(LayoutBase):
     name = "voc"
 
     def detect(self, src: Path) -> list[str]:

@@ -28,6 +28,7 @@ from mediasynth.io.layouts.base import (
     rel,
     stratum,
 )
+from mediasynth.io.layouts.contract import LayoutBase
 from mediasynth.io.layouts.media_links import place, split_images_path
 from mediasynth.io.layouts.outlines import object_outline
 
@@ -89,7 +90,7 @@ def _beside_labels(src: Path) -> bool:
         p.with_suffix(".txt").is_file() for p in media_files(src))
 
 
-class YoloLayout:
+class YoloLayout(LayoutBase):
     name = "yolo"
 
     def detect(self, src: Path) -> list[str]:

@@ -12,8 +12,8 @@ import pytest
 from mediasynth.cli import main
 from mediasynth.core.errors import MediasynthError
 from mediasynth.engine.manifest import read_manifest
-from mediasynth.quality.evaluate import EVALUATION, evaluate
-from tests.quality.generated import (
+from mediasynth.report.quality.evaluate import EVALUATION, evaluate
+from tests.report.quality.generated import (
     coco_shapes_tree,
     darken_cast,
     drawn_shapes_tree,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mediasynth.quality import features as F
-from tests.quality.generated import TEXTURES, photo, write_png
+from mediasynth.report.quality import features as F
+from tests.report.quality.generated import TEXTURES, photo, write_png
 
 
 @pytest.fixture

@@ -274,7 +274,7 @@ def audio_features(path: Path) -> np.ndarray:
 def video_keyframes(path: Path) -> list[np.ndarray]:
     """THUMB_PX square thumbnails of the clip at KEYFRAME_FRACTIONS of its duration."""
     from mediasynth.core.errors import MediaError
-    from mediasynth.io.ffmpeg import keyframes
+    from mediasynth.video.keyframes import keyframes
 
     try:
         frames = keyframes(path, KEYFRAME_FRACTIONS, width_px=2 * THUMB_PX)

@@ -9,11 +9,11 @@ import json
 import numpy as np
 import pytest
 
-from mediasynth.quality import probes as P
-from mediasynth.quality.datasets import read_out
-from mediasynth.quality.online import ONLINE_EPOCHS, online_pipeline, render, why_not
-from tests.quality.generated import expand_tree, texture_tree
-from tests.quality.test_evaluate import COVERING, NEAR_IDENTITY, _config
+from mediasynth.report.quality import probes as P
+from mediasynth.report.quality.datasets import read_out
+from mediasynth.report.quality.online import ONLINE_EPOCHS, online_pipeline, render, why_not
+from tests.report.quality.generated import expand_tree, texture_tree
+from tests.report.quality.test_evaluate import COVERING, NEAR_IDENTITY, _config
 
 SPLIT = {"split": {"train": 0.6, "val": 0.0, "test": 0.4}, "keep_originals": True}
 
@@ -57,8 +57,8 @@ def test_why_not_names_what_is_missing(covering_out):
 
 def test_cnn_online_arm_in_the_json_the_deltas_and_the_report(covering_out, monkeypatch):
     pytest.importorskip("torch")
-    from mediasynth.quality.evaluate import EVALUATION, evaluate, write
     from mediasynth.report.html import write_report
+    from mediasynth.report.quality.evaluate import EVALUATION, evaluate, write
 
     monkeypatch.setattr(P, "CNN_STEPS", 25)  # the arm's plumbing, not the network's skill
     result = evaluate(covering_out, probe="cnn", seeds=2, progress=False)
@@ -83,7 +83,7 @@ def test_cnn_online_arm_in_the_json_the_deltas_and_the_report(covering_out, monk
 
 def test_a_second_out_gets_its_own_online_arm_in_compare(covering_out, tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    from mediasynth.quality.evaluate import evaluate
+    from mediasynth.report.quality.evaluate import evaluate
 
     monkeypatch.setattr(P, "CNN_STEPS", 10)
     src = covering_out.parent / "src"
@@ -96,8 +96,8 @@ def test_a_second_out_gets_its_own_online_arm_in_compare(covering_out, tmp_path,
 
 def test_the_online_arm_is_not_made_for_event_windows(tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    from mediasynth.quality.evaluate import evaluate
-    from tests.quality.generated import events_tree
+    from mediasynth.report.quality.evaluate import evaluate
+    from tests.report.quality.generated import events_tree
 
     monkeypatch.setattr(P, "CNN_STEPS", 5)
     both = events_tree(tmp_path / "src", recordings=12, seed=3)

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from mediasynth.core.errors import MediasynthError
-from mediasynth.quality import features as F
-from mediasynth.quality.datasets import Item
+from mediasynth.report.quality import features as F
+from mediasynth.report.quality.datasets import Item
 
 ONLINE = "online"
 ONLINE_EPOCHS = 8

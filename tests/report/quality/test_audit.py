@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from mediasynth.cli import main
-from mediasynth.quality.audit import LEAKAGE_EXIT, audit
+from mediasynth.report.quality.audit import LEAKAGE_EXIT, audit
 from tests.photos import edits, quarters, real_photos, save
 
 

@@ -7,7 +7,7 @@ import html
 import io
 from pathlib import Path
 
-from mediasynth.quality.audit import AuditResult, table
+from mediasynth.report.quality.audit import AuditResult, table
 
 THUMB_PX = 160
 MAX_PAIRS = 200

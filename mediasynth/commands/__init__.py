@@ -1,5 +1,5 @@
 """Implementations of the CLI subcommands (argparse namespace in, exit code out): each
-checks its options, calls the public API (mediasynth/api.py) and prints what it returns."""
+checks its options, calls the public API (mediasynth/commands/api.py) and prints what it returns."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from mediasynth.core.errors import ConfigError
 def _expand_keywords(args) -> dict:
     """`mediasynth.api.expand`'s keywords from the expand options, each option checked here
     so that its error names the option as typed."""
-    from mediasynth.api import split_fractions
+    from mediasynth.commands.api import split_fractions
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be >= 1")
@@ -96,7 +96,7 @@ def split_option(text: str) -> dict[str, float]:
 def cmd_expand(args) -> int:
     """`expand SRC OUT`: `mediasynth.api.expand` (lock, pool, run, report), then the plan
     (--dry-run) or the summary table; exit 3 when sources were skipped or failed."""
-    from mediasynth import api
+    from mediasynth.commands import api
     from mediasynth.engine.run_warnings import summarize
 
     result = api.expand(args.src, args.out, args.pipeline, **_expand_keywords(args))
@@ -119,7 +119,7 @@ def cmd_expand(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    from mediasynth import api
+    from mediasynth.commands import api
 
     result = api.replay(args.out, args.row_id, args.dest or None)
     print(f"wrote {result.path}: "
@@ -131,7 +131,7 @@ def cmd_synth(args) -> int:
     """`synth GENERATOR OUT` (or `synth pipeline OUT -p PIPELINE`, the generator named by the
     pipeline's `source:`): `mediasynth.api.synth` with the --set values over the
     generator's settings, --count and --split over its runner options."""
-    from mediasynth import api
+    from mediasynth.commands import api
 
     if args.generator == "pipeline" and not args.pipeline:
         raise ConfigError("`mediasynth synth pipeline OUT` needs -p PIPELINE with a source:")
@@ -178,7 +178,7 @@ def parse_sets(pairs: list[str]) -> dict:
 
 
 def cmd_report(args) -> int:
-    from mediasynth import api
+    from mediasynth.commands import api
 
     print(f"wrote {api.report(args.out)}")
     return 0
@@ -190,8 +190,8 @@ def cmd_audit(args) -> int:
     import json
     from pathlib import Path
 
-    from mediasynth import api
-    from mediasynth.quality.audit import LEAKAGE_EXIT, table
+    from mediasynth.commands import api
+    from mediasynth.report.quality.audit import LEAKAGE_EXIT, table
 
     result = api.audit(args.dir, group_by=args.group_by)
     if args.json:
@@ -199,7 +199,7 @@ def cmd_audit(args) -> int:
     else:
         print(table(result).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
     if args.html:
-        from mediasynth.quality.audit_html import write_audit_html
+        from mediasynth.report.quality.audit_html import write_audit_html
 
         write_audit_html(result, Path(args.dir), Path(args.html))
     return LEAKAGE_EXIT if result.leaks else 0
@@ -211,8 +211,8 @@ def cmd_evaluate(args) -> int:
     import json
     from pathlib import Path
 
-    from mediasynth import api
-    from mediasynth.quality.evaluate import EVALUATION, exit_code
+    from mediasynth.commands import api
+    from mediasynth.report.quality.evaluate import EVALUATION, exit_code
 
     result = api.evaluate(args.out, test=args.test, compare=args.compare, probe=args.probe,
                           seeds=args.seeds, max_seconds=args.max_seconds,

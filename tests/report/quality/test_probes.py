@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mediasynth.core.errors import ConfigError
-from mediasynth.quality import probes as P
+from mediasynth.report.quality import probes as P
 
 
 def _blobs(rng, n: int, dims: int = 20):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mediasynth.quality.probes import CLIP_SD
+from mediasynth.report.quality.probes import CLIP_SD
 
 K_NEIGHBOURS = 5
 MAX_ITEMS = 2000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mediasynth.quality.fidelity import fidelity, prdc
+from mediasynth.report.quality.fidelity import fidelity, prdc
 
 
 def _groups(n: int, prefix: str) -> np.ndarray:

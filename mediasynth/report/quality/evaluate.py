@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from mediasynth.core.errors import ConfigError, MediaError, MediasynthError
-from mediasynth.quality import features as F
-from mediasynth.quality import probes as P
-from mediasynth.quality.datasets import (
+from mediasynth.report.quality import features as F
+from mediasynth.report.quality import probes as P
+from mediasynth.report.quality.datasets import (
     AUGMENTED,
     REAL,
     Item,
@@ -40,9 +40,9 @@ from mediasynth.quality.datasets import (
     single_kind,
     test_fingerprint,
 )
-from mediasynth.quality.fidelity import fidelity
-from mediasynth.quality.online import ONLINE, ONLINE_EPOCHS, online_pipeline, render, why_not
-from mediasynth.quality.statistics import GAIN, LOSS, Scorer
+from mediasynth.report.quality.fidelity import fidelity
+from mediasynth.report.quality.online import ONLINE, ONLINE_EPOCHS, online_pipeline, render, why_not
+from mediasynth.report.quality.statistics import GAIN, LOSS, Scorer
 
 EVALUATION = "evaluation.json"
 SCHEMA_VERSION = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mediasynth.quality.statistics import GAIN, LOSS, NO_CHANGE, Scorer, verdict
+from mediasynth.report.quality.statistics import GAIN, LOSS, NO_CHANGE, Scorer, verdict
 
 
 def _preds(truth: np.ndarray, accuracy: float, seeds: int, rng) -> np.ndarray:
