@@ -1,5 +1,5 @@
-"""report/graphics.py: SVG charts that parse and scale as stated, PNG round trips, boxes
-drawn where they are."""
+"""report/graphics.py: SVG charts that parse and scale as stated, boxes drawn where
+they are (image/thumbnails.draw_boxes)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from mediasynth.report.graphics import (
-    PALETTE,
-    bar_chart,
-    draw_boxes,
-    histogram,
-    read_png,
-    write_png,
-)
+from mediasynth.image.thumbnails import draw_boxes
+from mediasynth.report.graphics import PALETTE, bar_chart, histogram
 
 
 def _bars(svg: str) -> list[tuple[str, float]]:
@@ -46,14 +40,6 @@ def test_a_histogram_counts_every_value_once():
     heights = [h for _, h in bars]
     assert heights[int(np.argmax(counts))] == max(heights) == 150 - 40
     assert ET.fromstring(histogram([2.0, 2.0], title="flat")).get("aria-label") == "flat"
-
-
-def test_png_round_trip_keeps_rgb_order(tmp_path):
-    rgb = np.zeros((10, 20, 3), np.uint8)
-    rgb[..., 0] = 200  # red
-    rgb[5:, :, 2] = 90
-    write_png(tmp_path / "deep" / "x.png", rgb)
-    assert np.array_equal(read_png(tmp_path / "deep" / "x.png"), rgb)
 
 
 def test_boxes_are_outlined_at_scale_in_palette_order_and_the_input_is_kept():

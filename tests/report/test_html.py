@@ -164,10 +164,10 @@ def test_image_tiles_show_the_original_and_variants_with_their_parameters(out, p
 def test_boxes_are_drawn_on_the_tiles_of_annotated_outputs(out, page):
     block = page.split("<h3>cat/00.png")[1].split("<div class='sample'>")[0]
     variant = re.findall(r"<img src='([^']+)'", block)[1]
-    from mediasynth.report import graphics as gfx
+    from mediasynth.image import thumbnails
 
-    tile = gfx.read_png(out / variant)
-    plain = gfx.thumbnail(np.asarray(Image.open(out / "train/cat/00__v000.png").convert("RGB")))
+    tile = np.asarray(Image.open(out / variant).convert("RGB"))
+    plain = thumbnails.thumbnail(np.asarray(Image.open(out / "train/cat/00__v000.png").convert("RGB")))
     assert tile.shape == plain.shape
     changed = np.any(tile != plain, axis=2)
     ys, xs = np.nonzero(changed)
