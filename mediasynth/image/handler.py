@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from pathlib import Path
 
 import numpy as np
-
-import weakref
 
 from mediasynth.core.transform import OpRecord
 from mediasynth.image import signature as image_signatures

@@ -7,14 +7,13 @@ least 2x smaller on each side (random resized crop, resize, longest side: image/
 crop.py `_Shrinking`) and the source is a JPEG, the source is decoded at 1/2, 1/4 or 1/8 by
 the codec's DCT scaling instead of in full and resized. The step's params are drawn first
 on a stand-in of the full size, with a copy of the generator, exactly as the chain then
-draws them, so the draws (and the record, but for its "decode_scale") are those of a full
+draws them (its coin peeked, its first child made as `spawn` will make it), so the draws (and the record, but for its "decode_scale") are those of a full
 decode; a replay decodes at the scale its record notes. Same seed, same bytes, for the
 loader and for expand alike: both come here with the same source file.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -140,15 +139,32 @@ def decode_scale(chain, source: ImageSource, *, rng=None, record: OpRecord | Non
         if not record.applied or not record.children or not record.children[0].applied:
             return 1
         return int(record.children[0].params.get("decode_scale", 1))
-    probe = copy.deepcopy(rng)  # draws as Compose.run will: its coin, then the spawn
-    if not bool(probe.random() < chain.p):
+    if not bool(_peek_random(rng) < chain.p):  # Compose.run's coin
         return 1
     stand_in = Image(np.broadcast_to(np.zeros((1, 1, source.channels), np.uint8),
                                      (source.height, source.width, source.channels)))
-    drawn = first.sample(stand_in, probe.spawn(len(chain.steps))[0])
+    drawn = first.sample(stand_in, _next_child(rng))
     if not drawn.applied:
         return 1
     return first.decode_scale(drawn.params, source.width, source.height)
+
+
+def _peek_random(rng: np.random.Generator) -> float:
+    """rng.random() without advancing `rng`."""
+    state = rng.bit_generator.state
+    value = rng.random()
+    rng.bit_generator.state = state
+    return value
+
+
+def _next_child(rng: np.random.Generator) -> np.random.Generator:
+    """The first generator `rng.spawn(n)` will give, without spawning it (cheaper than a
+    deep copy of `rng`)."""
+    seq = rng.bit_generator.seed_seq
+    child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key,
+                                                            seq.n_children_spawned),
+                                   pool_size=seq.pool_size)
+    return np.random.Generator(type(rng.bit_generator)(child))
 
 
 def render(chain, source: ImageSource, *, rng=None, record: OpRecord | None = None,

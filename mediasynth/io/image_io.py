@@ -380,11 +380,14 @@ def _decode_cv(data: np.ndarray, header: ImageHeader, scale: int = 1) -> np.ndar
     import cv2
 
     flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
-    if header.format == "jpeg" and scale > 1:
-        flags = getattr(cv2, _REDUCED_FLAGS[header.mode, scale]) | cv2.IMREAD_IGNORE_ORIENTATION
-    elif header.format == "jpeg":
-        flags = (cv2.IMREAD_GRAYSCALE if header.mode == "L" else cv2.IMREAD_COLOR) | \
-            cv2.IMREAD_IGNORE_ORIENTATION
+    rgb = False  # the codec writes RGB itself (OpenCV >= 4.10): no conversion pass
+    if header.format == "jpeg":
+        flags = getattr(cv2, _REDUCED_FLAGS[header.mode, scale]) if scale > 1 else \
+            (cv2.IMREAD_GRAYSCALE if header.mode == "L" else cv2.IMREAD_COLOR)
+        if header.mode != "L" and hasattr(cv2, "IMREAD_COLOR_RGB"):
+            flags = (flags & ~cv2.IMREAD_COLOR) | cv2.IMREAD_COLOR_RGB
+            rgb = True
+        flags |= cv2.IMREAD_IGNORE_ORIENTATION
     try:
         arr = cv2.imdecode(data, flags)
     except cv2.error:
@@ -394,7 +397,7 @@ def _decode_cv(data: np.ndarray, header: ImageHeader, scale: int = 1) -> np.ndar
         return None
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    if arr.shape[2] == 3:
+    if arr.shape[2] == 3 and not rgb:
         arr = cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
     elif arr.shape[2] == 4:
         arr = cv2.cvtColor(arr, cv2.COLOR_BGRA2RGBA)
