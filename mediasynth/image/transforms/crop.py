@@ -61,7 +61,7 @@ class _Shrinking(_Sized):
     def warp_reduced(self, array, params, scale, width, height):
         x0, y0, w, h, out_w, out_h = self.window(params, width, height)
         fx, fy, fw, fh = x0 / scale, y0 / scale, w / scale, h / scale
-        if fw >= 2 * out_w or fh >= 2 * out_h:  # more than 1/8 left: area on a whole window
+        if fw >= 2 * out_w or fh >= 2 * out_h:  # still 2x after 1/8: resize a whole window
             ix0, iy0 = int(round(fx)), int(round(fy))
             ix1 = min(array.shape[1], max(ix0 + 1, int(round(fx + fw))))
             iy1 = min(array.shape[0], max(iy0 + 1, int(round(fy + fh))))
@@ -170,7 +170,7 @@ class RandomResizedCrop(_Shrinking):
 
 @dataclass(frozen=True, kw_only=True)
 class _Resize(_Shrinking):
-    interpolation: str = param("linear", "resampling (linear shrinks by 2x or more with area)",
+    interpolation: str = param("linear", "resampling (linear shrinks by 2x or more through block means first)",
                                choices=INTERPOLATIONS)
 
     def size(self, width: int, height: int) -> tuple[int, int]:
