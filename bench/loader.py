@@ -21,7 +21,10 @@ worker start included in the first-batch latency):
 
 Each runner reads the photos `--passes` times in one DataLoader pass (batch 32, shuffled
 with a fixed generator), at 0 and 2 workers. Reported: items/s after the first batch (the
-steady rate), and the first batch's latency from the process's start of work. Runner order
+steady rate), CPU ms per item over the same span (the main process and its workers, from
+/proc: the steadier figure on a machine shared with other jobs; its ratio is the
+runner's CPU per item over mediasynth's, so above 1 means mediasynth needs less), and the
+first batch's latency from the process's start of work. Runner order
 is reversed every other repeat (ABBA); every repeat is printed, and the ratios use medians.
 """
 
@@ -68,19 +71,36 @@ def _items(src: Path) -> list[tuple[str, int]]:
             for path in sorted(src.rglob("*.jpg"))]
 
 
+def _cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds of the given processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _time_loader(loader, started: float) -> dict:
-    first = None
+    """Items/s and CPU ms per item (this process and its DataLoader workers) from the
+    first batch to the last, and the first batch's latency."""
+    it = iter(loader)
+    batches = len(loader)
+    pids = [os.getpid()] + [w.pid for w in getattr(it, "_workers", [])]
     items = 0
-    for batch in loader:
+    for n in range(1, batches + 1):
+        batch = next(it)
         images = batch["image"] if isinstance(batch, dict) else batch[0]
         assert images.shape[1:] == (3, SIZE, SIZE) and images.dtype.is_floating_point
-        if first is None:
+        if n == 1:
             first = time.perf_counter()
+            cpu0 = _cpu_s(pids)
         else:
             items += images.shape[0]
     end = time.perf_counter()
+    cpu = _cpu_s(pids) - cpu0
+    del it
     return {"first_batch_s": first - started, "items_per_s": items / (end - first),
-            "items": items + BATCH}
+            "cpu_ms_per_item": 1000 * cpu / items, "items": items + BATCH}
 
 
 def _indices(n: int, passes: int) -> list[int]:
@@ -211,8 +231,8 @@ def main() -> None:
                 res = json.loads(out.stdout.strip().splitlines()[-1])
                 results.setdefault((name, workers), []).append(res)
                 print(f"repeat {rep + 1}, {workers} workers, {name}: "
-                      f"{res['items_per_s']:.1f} items/s, first batch "
-                      f"{res['first_batch_s']:.2f} s", flush=True)
+                      f"{res['items_per_s']:.1f} items/s, {res['cpu_ms_per_item']:.2f} CPU "
+                      f"ms/item, first batch {res['first_batch_s']:.2f} s", flush=True)
     _report(results, runners, args)
 
 
@@ -221,17 +241,23 @@ def _report(results, runners, args) -> None:
     lines = [f"### Loader: {n} photos x {args.passes} passes, batch {BATCH}, "
              f"{args.repeats} repeats (fresh process each)", "",
              f"machine: {json.dumps(machine())}", "",
-             "| runner | workers | items/s (each repeat) | median items/s | first batch s "
-             "(median) | mediasynth / runner |", "| --- | ---: | --- | ---: | ---: | ---: |"]
+             "| runner | workers | items/s (each repeat) | median items/s | CPU ms/item (each "
+             "repeat) | first batch s (median) | mediasynth / runner, items/s | mediasynth / "
+             "runner, CPU per item |", "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
     for workers in args.workers:
         ours = median([r["items_per_s"] for r in results[("mediasynth", workers)]])
+        our_cpu = median([r["cpu_ms_per_item"] for r in results[("mediasynth", workers)]])
         for name in runners:
             runs = results[(name, workers)]
             rate = median([r["items_per_s"] for r in runs])
+            cpu = median([r["cpu_ms_per_item"] for r in runs])
             each = ", ".join(f"{r['items_per_s']:.1f}" for r in runs)
+            each_cpu = ", ".join(f"{r['cpu_ms_per_item']:.2f}" for r in runs)
             first = median([r["first_batch_s"] for r in runs])
             ratio = "-" if name == "mediasynth" else f"{ours / rate:.2f}x"
-            lines.append(f"| {name} | {workers} | {each} | {rate:.1f} | {first:.2f} | {ratio} |")
+            cpu_ratio = "-" if name == "mediasynth" else f"{cpu / our_cpu:.2f}x"
+            lines.append(f"| {name} | {workers} | {each} | {rate:.1f} | {each_cpu} | "
+                         f"{first:.2f} | {ratio} | {cpu_ratio} |")
     text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
