@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -91,29 +90,19 @@ class ImageHandler:
 
     def load(self, path: Path, budgets):
         """The first frame, upright (MediaError as in `check`, or "damaged" when the pixel
-        data does not decode). The handler remembers which file the pixels came from, so
-        `render` and `replay` of this very image may decode it again at a reduced size
-        (image/render.py); an image made otherwise (mixed, edited) is rendered as it is."""
-        header = check_header(Path(path), max_pixels=budgets.max_image_pixels,
-                              max_memory_bytes=budgets.max_worker_memory_bytes)
-        image = read_image(path, header=header)
-        self._loaded = (weakref.ref(image.pixels), Path(path), header)
-        return image
-
-    def source(self, image) -> DecodedSource:
-        """`image` as a render source: decodable again from its file when `load` made it."""
-        loaded = getattr(self, "_loaded", None)
-        if loaded is not None and loaded[0]() is image.pixels:
-            return DecodedSource(image, loaded[1], loaded[2])
-        return DecodedSource(image)
+        data does not decode)."""
+        return read_image(path, max_pixels=budgets.max_image_pixels,
+                          max_memory_bytes=budgets.max_worker_memory_bytes)
 
     def sample(self, item, pipeline, rng, dataset, record: OpRecord | None = None
                ) -> tuple[dict, OpRecord | None]:
         """A data loader's sample (loaders/dataset.py) and its record: "image" (converted
         to `dataset.mode` before the chain, see image/modes.py) and, for an annotated item,
         its moved targets (image/samples.py). The same render path as `render` (the
-        pipeline's box limits included): for the same generator or `record`, the same
-        pixels as expand's output before encoding."""
+        pipeline's box limits included), from the file: a JPEG is decoded at the size the
+        chain's first step needs. For an expand row's `record`, the pixels of its output
+        before encoding; for its generator, the same draws and record (but for
+        "decode_scale"), pixels within the decode-at-size tolerance."""
         source = FileSource.open(item.path, dataset.budgets, getattr(dataset, "mode", None))
         chain = pipeline.chain("image") if pipeline is not None else None
         if chain is None and item.annotation is None:
@@ -129,12 +118,15 @@ class ImageHandler:
 
     def render(self, image, pipeline, rng, dest: Path, annotation: dict | None = None,
                previews: tuple[str, ...] = ()):
-        """Run the image chain and write the result; with an `annotation` (see
+        """Run the image chain and write the result (image/render.py, from the pixels in
+        hand: the engine decodes a source once for all its outputs and its statistics, and
+        decoding it again smaller per output would cost more than resizing it, see
+        docs/benchmarks.md); with an `annotation` (see
         image/annotations.py) its objects and mask move with the pixels and info carries
         "annotation", "dropped_objects" and "side" (the moved mask's PNG bytes). With
         `previews` ("output", "source"), info["previews"] holds the report's tiles of
         them (PNG thumbnails, engine/previews.py), made from the pixels in hand."""
-        made = render_image(pipeline.image, self.source(image), rng=rng,
+        made = render_image(pipeline.image, DecodedSource(image), rng=rng,
                             annotation=annotation, limits=_limits(pipeline))
         info = self._info(made, pipeline, dest)
         if previews:
@@ -144,7 +136,7 @@ class ImageHandler:
 
     def replay(self, image, pipeline, record: OpRecord, dest: Path,
                annotation: dict | None = None):
-        made = render_image(pipeline.image, self.source(image), record=record,
+        made = render_image(pipeline.image, DecodedSource(image), record=record,
                             annotation=annotation, limits=_limits(pipeline))
         return self._info(made, pipeline, dest)
 

@@ -4,12 +4,18 @@ replay a record), move the annotation with the pipeline's box limits.
 
 Decode at size: when the chain's first step shrinks a window of the image to an output at
 least 2x smaller on each side (random resized crop, resize, longest side: image/transforms/
-crop.py `_Shrinking`) and the source is a JPEG, the source is decoded at 1/2, 1/4 or 1/8 by
-the codec's DCT scaling instead of in full and resized. The step's params are drawn first
-on a stand-in of the full size, with a copy of the generator, exactly as the chain then
-draws them (its coin peeked, its first child made as `spawn` will make it), so the draws (and the record, but for its "decode_scale") are those of a full
-decode; a replay decodes at the scale its record notes. Same seed, same bytes, for the
-loader and for expand alike: both come here with the same source file.
+crop.py `_Shrinking`) and the source is a JPEG file, it is decoded at 1/2, 1/4 or 1/8 by the
+codec's DCT scaling instead of in full and resized. The step's params are drawn first on a
+stand-in of the full size, from the generator's next draws as the chain will make them (its
+coin peeked, its first child made as `spawn` will make it), so the draws (and the record, but
+for its "decode_scale") are those of a full decode; a replay decodes at the scale its record
+notes. Same seed, same bytes.
+
+Who decodes at size: a source not decoded yet (`FileSource`, the loaders). `expand` and
+`replay` hand over the image they decoded once for all of a source's outputs and its
+statistics (`DecodedSource` without a path): decoding it again at 1/2-1/8 per output costs
+more than resizing the pixels in hand (docs/benchmarks.md), so they use it as it is, and an
+expand row's record (no "decode_scale") replays in the loader to the row's exact pixels.
 """
 
 from __future__ import annotations
