@@ -45,7 +45,6 @@ def _cpu_per_item(stages: dict, count: int, repeats: int) -> dict[str, float]:
 def loader_stages(src: Path, repeats: int) -> None:
     import albumentations as A
     import cv2
-    import numpy as np
 
     from mediasynth.core.config import Budgets, pipeline_from_config
     from mediasynth.image.render import FileSource, decode_scale, render
@@ -89,13 +88,42 @@ def loader_stages(src: Path, repeats: int) -> None:
     print(f"\nalbumentations whole item / mediasynth whole item: {theirs / whole:.2f}x\n")
 
 
-def decode_at_size(repeats: int) -> None:
-    """On larger photo-like JPEGs: a full decode, the crop's resize from it, and the decode
-    at 1/2, 1/4 and 1/8 plus the resize from that."""
-    import cv2
+def _window(px):
+    h, w = px.shape[:2]
+    return px[h // 10: h // 10 + int(h * 0.8), w // 10: w // 10 + int(w * 0.8)]
 
+
+def _decode_row(path: Path, repeats: int) -> list[str]:
+    """CPU ms of: the full decode, the window's resize from it, and 1/2, 1/4, 1/8 decodes
+    plus the window's resize from them."""
     from mediasynth.image.functional.geometric import resize
     from mediasynth.io.image_io import check_header, read_image
+
+    header = check_header(path)
+    full = read_image(path, header=header).pixels
+
+    def reduced(scale):
+        px = read_image(path, reduce=scale, header=header).pixels
+        return resize(_window(px), width=224, height=224)
+
+    fns = [lambda: read_image(path, header=header),
+           lambda: resize(_window(full), width=224, height=224),
+           lambda: reduced(2), lambda: reduced(4), lambda: reduced(8)]
+    cells = []
+    for fn in fns:
+        runs = []
+        for _ in range(repeats):
+            start = time.process_time()
+            for _ in range(10):
+                fn()
+            runs.append(100 * (time.process_time() - start))
+        cells.append(f"{median(runs):.2f}")
+    return cells
+
+
+def decode_at_size(repeats: int) -> None:
+    """On larger photo-like JPEGs (a bench photo upscaled, then JPEG q90)."""
+    import cv2
 
     cv2.setNumThreads(1)
     print("### Decode at size: one 80 % window to 224 x 224, CPU ms (median of "
@@ -110,30 +138,7 @@ def decode_at_size(repeats: int) -> None:
             cv2.imwrite(str(path), cv2.resize(photo, (width, height),
                                               interpolation=cv2.INTER_CUBIC),
                         [cv2.IMWRITE_JPEG_QUALITY, 90])
-            header = check_header(path)
-            full = read_image(path, header=header).pixels
-
-            def window(px):
-                h, w = px.shape[:2]
-                return px[h // 10: h // 10 + int(h * 0.8), w // 10: w // 10 + int(w * 0.8)]
-
-            def reduced(scale):
-                px = read_image(path, reduce=scale, header=header).pixels
-                return resize(window(px), width=224, height=224)
-
-            fns = [lambda: read_image(path, header=header),
-                   lambda: resize(window(full), width=224, height=224),
-                   lambda: reduced(2), lambda: reduced(4), lambda: reduced(8)]
-            cells = []
-            for fn in fns:
-                runs = []
-                for _ in range(repeats):
-                    start = time.process_time()
-                    for _ in range(10):
-                        fn()
-                    runs.append(100 * (time.process_time() - start))
-                cells.append(f"{median(runs):.2f}")
-            print(f"| {width}x{height} | " + " | ".join(cells) + " |")
+            print(f"| {width}x{height} | " + " | ".join(_decode_row(path, repeats)) + " |")
 
 
 def main() -> None:
