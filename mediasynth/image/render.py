@@ -139,7 +139,7 @@ def decode_scale(chain, source: ImageSource, *, rng=None, record: OpRecord | Non
             o.get("rle") for o in annotation.get("objects", []))):
         return 1  # masks are decoded at full size: the pixels must match them
     first = chain.steps[0]
-    if not hasattr(first, "decode_scale"):
+    if not hasattr(first, "decode_scale") or not first.may_reduce(source.width, source.height):
         return 1
     if record is not None:
         if not record.applied or not record.children or not record.children[0].applied:

@@ -39,6 +39,16 @@ class _Shrinking(_Sized):
         """(x0, y0, w, h) of the source window in full-size pixels, and the output size."""
         raise NotImplementedError
 
+    def output_size(self, width: int, height: int) -> tuple[int, int]:
+        """The output's (width, height) for a width x height image."""
+        raise NotImplementedError
+
+    def may_reduce(self, width: int, height: int) -> bool:
+        """Whether any draw can take a reduced decode (the whole image is at least twice
+        the output on each side): when not, no probe is needed."""
+        out_w, out_h = self.output_size(width, height)
+        return width >= 2 * out_w and height >= 2 * out_h
+
     def decode_scale(self, params, width, height) -> int:
         """The largest of 1, 2, 4, 8 at which the window still has at least the output's
         pixels on each side (1 for interpolations other than linear and area, whose
@@ -135,6 +145,9 @@ class RandomResizedCrop(_Shrinking):
     def window(self, params, width, height):
         return params["x0"], params["y0"], params["w"], params["h"], self.width, self.height
 
+    def output_size(self, width, height):
+        return self.width, self.height
+
     def _draw(self, rng, W: int, H: int) -> dict[str, Any]:
         area = W * H
         log_lo, log_hi = math.log(self.ratio_range[0]), math.log(self.ratio_range[1])
@@ -181,6 +194,9 @@ class _Resize(_Shrinking):
 
     def window(self, params, width, height):
         return (0, 0, width, height, *self.size(width, height))
+
+    def output_size(self, width, height):
+        return self.size(width, height)
 
     def geometry(self, params, width, height):
         w, h = self.size(width, height)
