@@ -146,11 +146,15 @@ class MediaDataset:
                record: dict | None = None) -> dict[str, Any]:
         """Item `index` rendered from `rng` (default: the epoch's generator of the item)
         or replayed from `record` (a sample's "record", or the "record" of an expanded
-        OUT's manifest row: with the same seed or record, the same pixels as `expand`'s
-        output before encoding, see image/render.py). Errors are raised, never skipped."""
+        OUT's manifest row: with the row's record, the same pixels as `expand`'s output
+        before encoding, see image/render.py; replaying a record is for image items, a
+        ValueError for others). Errors are raised, never skipped."""
         from mediasynth.core.transform import OpRecord
 
         index = int(index) % len(self)
+        if record is not None and self.items[index].kind != "image":
+            raise ValueError(f"replaying a record is for image items, not "
+                             f"{self.items[index].kind}")
         return self._load(index, rng=rng,
                           record=OpRecord.from_dict(record) if record is not None else None)
 
