@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasynth.core.compose import run_chain
 from mediasynth.core.handler import HandlerDefaults
 from mediasynth.core.transform import OpRecord
 from mediasynth.image import signature as image_signatures
-from mediasynth.image.annotations import Limits, run_annotated
-from mediasynth.image.modes import convert
-from mediasynth.image.samples import annotated_sample
+from mediasynth.image.annotations import Limits, denormalized
+from mediasynth.image.render import DecodedSource, FileSource
+from mediasynth.image.render import render as render_image
+from mediasynth.image.samples import annotated_fields
 from mediasynth.image.thumbnails import thumbnail_png
 from mediasynth.io.image_io import (
     check_header,
@@ -95,52 +95,58 @@ class ImageHandler(HandlerDefaults):
         return read_image(path, max_pixels=budgets.max_image_pixels,
                           max_memory_bytes=budgets.max_worker_memory_bytes)
 
-    def sample(self, item, pipeline, rng, dataset) -> tuple[dict, OpRecord | None]:
+    def sample(self, item, pipeline, rng, dataset, record: OpRecord | None = None
+               ) -> tuple[dict, OpRecord | None]:
         """A data loader's sample (loaders/dataset.py) and its record: "image" (converted
         to `dataset.mode` before the chain, see image/modes.py) and, for an annotated item,
-        its moved targets (image/samples.py)."""
-        image = self.load(item.path, dataset.budgets)
-        mode = getattr(dataset, "mode", None)
-        if mode is not None:
-            image = image.replace(pixels=convert(image.pixels, mode))
+        its moved targets (image/samples.py). The same render path as `render` (the
+        pipeline's box limits included), from the file: a JPEG is decoded at the size the
+        chain's first step needs. For an expand row's `record`, the pixels of its output
+        before encoding; for its generator, the same draws and record (but for
+        "decode_scale"), pixels within the decode-at-size tolerance."""
+        source = FileSource.open(item.path, dataset.budgets, getattr(dataset, "mode", None))
         chain = pipeline.chain("image") if pipeline is not None else None
+        if chain is None and item.annotation is None:
+            return {"image": source.decode(1).pixels}, None
+        annotation = None
         if item.annotation is not None:
-            return annotated_sample(image, item.annotation, chain, rng, dataset.categories,
-                                    dataset.instance_masks)
-        if chain is None:
-            return {"image": image.pixels}, None
-        out, record = chain.run(image, rng)
-        return {"image": out.pixels}, record
+            annotation = denormalized(item.annotation, source.width, source.height)
+        made = render_image(chain, source, rng=rng, record=record, annotation=annotation,
+                            limits=_limits(pipeline) if pipeline is not None else None)
+        if annotation is None:
+            return {"image": made.image.pixels}, made.record
+        return annotated_fields(made, dataset.categories, dataset.instance_masks), made.record
 
     def render(self, image, pipeline, rng, dest: Path, annotation: dict | None = None,
                previews: tuple[str, ...] = ()):
-        """Run the image chain and write the result; with an `annotation` (see
+        """Run the image chain and write the result (image/render.py, from the pixels in
+        hand: the engine decodes a source once for all its outputs and its statistics, and
+        decoding it again smaller per output would cost more than resizing it, see
+        docs/benchmarks.md); with an `annotation` (see
         image/annotations.py) its objects and mask move with the pixels and info carries
         "annotation", "dropped_objects" and "side" (the moved mask's PNG bytes). With
         `previews` ("output", "source"), info["previews"] holds the report's tiles of
         them (PNG thumbnails, engine/previews.py), made from the pixels in hand."""
-        if annotation is None:
-            out, record = run_chain(pipeline.image, image, rng)
-            info = self._write(out, pipeline, dest)
-        else:
-            out, record, moved, dropped, side = run_annotated(
-                pipeline.image, image, annotation, _limits(pipeline), rng=rng)
-            info = {**self._write(out, pipeline, dest), "annotation": moved,
-                    "dropped_objects": dropped, "side": side}
+        made = render_image(pipeline.image, DecodedSource(image), rng=rng,
+                            annotation=annotation, limits=_limits(pipeline))
+        info = self._info(made, pipeline, dest)
         if previews:
-            shown = {"output": out, "source": image}
+            shown = {"output": made.image, "source": image}
             info["previews"] = {what: thumbnail_png(shown[what].pixels) for what in previews}
-        return record, info
+        return made.record, info
 
     def replay(self, image, pipeline, record: OpRecord, dest: Path,
                annotation: dict | None = None):
-        if annotation is None:
-            out, _ = run_chain(pipeline.image, image, record=record)
-            return self._write(out, pipeline, dest)
-        out, _, moved, dropped, side = run_annotated(
-            pipeline.image, image, annotation, _limits(pipeline), record=record)
-        info = self._write(out, pipeline, dest)
-        return {**info, "annotation": moved, "dropped_objects": dropped, "side": side}
+        made = render_image(pipeline.image, DecodedSource(image), record=record,
+                            annotation=annotation, limits=_limits(pipeline))
+        return self._info(made, pipeline, dest)
+
+    def _info(self, made, pipeline, dest: Path) -> dict:
+        info = self._write(made.image, pipeline, dest)
+        if made.annotation is None:
+            return info
+        return {**info, "annotation": made.annotation, "dropped_objects": made.dropped,
+                "side": made.side}
 
     def _write(self, image, pipeline, dest: Path) -> dict:
         opts = pipeline.output

@@ -1,5 +1,5 @@
 """Loader samples of annotated images: the targets moved with the chain (through
-`image.annotations.run_annotated`, exactly as `expand` moves them), as arrays:
+image/render.py, exactly as `expand` moves them, box limits included), as arrays:
 
     "boxes"      (N, 4) float32 pixel xyxy
     "labels"     (N,) int64 index into `dataset.categories`
@@ -13,15 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def annotated_sample(image, annotation: dict, chain, rng, categories: list[str],
-                     instance_masks: bool, limits=None) -> tuple[dict, object]:
-    """(sample fields, record) of one annotated image through `chain`."""
-    from mediasynth.image.annotations import Limits, denormalized, run_annotated
-
-    annotation = denormalized(annotation, image.width, image.height)
-    out, record, moved, _, side = run_annotated(chain, image, annotation, limits or Limits(),
-                                                rng=rng)
-    objects = moved.get("objects", [])
+def annotated_fields(made, categories: list[str], instance_masks: bool) -> dict:
+    """Sample fields of an annotated image rendered by image/render.py (`made`: its moved
+    annotation and side blobs)."""
+    objects = made.annotation.get("objects", [])
+    out = made.image
     index = {n: i for i, n in enumerate(categories)}
     fields = {"image": out.pixels,
               "boxes": np.array([o["bbox"] for o in objects], np.float32).reshape(-1, 4),
@@ -33,13 +29,13 @@ def annotated_sample(image, annotation: dict, chain, rng, categories: list[str],
             if o.get("keypoints"):
                 kps[i, : len(o["keypoints"])] = o["keypoints"]
         fields["keypoints"] = kps
-    if side:
+    if made.side:
         from mediasynth.image.annotations import read_label_bytes
 
-        fields["mask"] = read_label_bytes(side[0])
+        fields["mask"] = read_label_bytes(made.side[0])
     if instance_masks:
         fields["masks"] = instance_mask_stack(objects, out.height, out.width)
-    return fields, record
+    return fields
 
 
 def instance_mask_stack(objects: list[dict], height: int, width: int) -> np.ndarray:

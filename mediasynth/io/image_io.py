@@ -248,23 +248,55 @@ def _jpeg_headers_complete(fh, size: int) -> bool:
     return False
 
 
+REDUCTIONS = (1, 2, 4, 8)  # the DCT scalings a JPEG decodes at (libjpeg-turbo, in OpenCV)
+
+
+def reducible(header: ImageHeader) -> bool:
+    """Whether `read_image(..., reduce=s)` decodes this file at 1/s: a baseline or
+    progressive JPEG of 1 or 3 channels (CMYK goes through Pillow at full size)."""
+    return header.format == "jpeg" and header.mode in ("L", "RGB")
+
+
+def upright_size(header: ImageHeader) -> tuple[int, int]:
+    """(width, height) of the decoded image, EXIF orientation applied."""
+    if header.orientation in (5, 6, 7, 8):
+        return header.height, header.width
+    return header.width, header.height
+
+
 def read_image(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS,
-               max_memory_bytes: int | None = None) -> Image:
+               max_memory_bytes: int | None = None, reduce: int = 1,
+               header: ImageHeader | None = None) -> Image:
     """Decode the first frame of `path` into an upright RGB(A) Image; MediaError with a
     reason code on failure ("truncated" for a file cut short, "damaged" for pixel data that
-    does not decode, "too_large" over `max_pixels` or `max_memory_bytes`, see check_memory)."""
+    does not decode, "too_large" over `max_pixels` or `max_memory_bytes`, see check_memory).
+
+    `reduce` (1, 2, 4 or 8): a `reducible` JPEG is decoded at 1/reduce of its size by the
+    codec's DCT scaling (each side ceil(side / reduce); much cheaper than a full decode and
+    a resize, and anti-aliased); meta["decoded_at"] then holds {"scale", "width", "height"}
+    (the full upright size), which the shrinking transforms read (image/transforms/crop.py)
+    to keep their maths in full-size coordinates. Other files ignore `reduce`. `header`: the
+    checked header when the caller has it (see check_header), not read again."""
     path = Path(path)
-    header = check_header(path, max_pixels=max_pixels, max_memory_bytes=max_memory_bytes)
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"reduce must be one of {REDUCTIONS}, got {reduce!r}")
+    if header is None:
+        header = check_header(path, max_pixels=max_pixels, max_memory_bytes=max_memory_bytes)
     data = np.fromfile(path, dtype=np.uint8)
     pixels = None
+    scale = reduce if reduce > 1 and reducible(header) else 1
     if header.mode in _CV_MODES and header.format in ("jpeg", "png", "bmp", "webp", "tiff") \
             and not (header.format == "jpeg" and not _jpeg_complete(data)):
-        pixels = _decode_cv(data, header)
+        pixels = _decode_cv(data, header, scale)
     if pixels is None:
+        scale = 1
         pixels = _decode_pil(path)
     pixels = apply_orientation(pixels, header.orientation)
     meta = {"format": header.format, "mode": header.mode, "source_size": [header.width,
                                                                           header.height]}
+    if scale > 1:
+        width, height = upright_size(header)
+        meta["decoded_at"] = {"scale": scale, "width": width, "height": height}
     if header.frames > 1:
         meta["frames"] = header.frames
         meta["note"] = f"multi-frame {header.format}: first frame of {header.frames} used"
@@ -334,22 +366,33 @@ def _jpeg_complete(data: np.ndarray) -> bool:
     return tail.endswith(b"\xff\xd9")
 
 
-def _decode_cv(data: np.ndarray, header: ImageHeader) -> np.ndarray | None:
+_REDUCED_FLAGS = {("L", 2): "IMREAD_REDUCED_GRAYSCALE_2", ("L", 4): "IMREAD_REDUCED_GRAYSCALE_4",
+                  ("L", 8): "IMREAD_REDUCED_GRAYSCALE_8", ("RGB", 2): "IMREAD_REDUCED_COLOR_2",
+                  ("RGB", 4): "IMREAD_REDUCED_COLOR_4", ("RGB", 8): "IMREAD_REDUCED_COLOR_8"}
+
+
+def _decode_cv(data: np.ndarray, header: ImageHeader, scale: int = 1) -> np.ndarray | None:
     import cv2
 
     flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
+    rgb = False  # the codec writes RGB itself (OpenCV >= 4.10): no conversion pass
     if header.format == "jpeg":
-        flags = (cv2.IMREAD_GRAYSCALE if header.mode == "L" else cv2.IMREAD_COLOR) | \
-            cv2.IMREAD_IGNORE_ORIENTATION
+        flags = getattr(cv2, _REDUCED_FLAGS[header.mode, scale]) if scale > 1 else \
+            (cv2.IMREAD_GRAYSCALE if header.mode == "L" else cv2.IMREAD_COLOR)
+        if header.mode != "L" and hasattr(cv2, "IMREAD_COLOR_RGB"):
+            flags = (flags & ~cv2.IMREAD_COLOR) | cv2.IMREAD_COLOR_RGB
+            rgb = True
+        flags |= cv2.IMREAD_IGNORE_ORIENTATION
     try:
         arr = cv2.imdecode(data, flags)
     except cv2.error:
         return None
-    if arr is None or arr.shape[:2] != (header.height, header.width):
+    size = (-(-header.height // scale), -(-header.width // scale))
+    if arr is None or arr.shape[:2] != size:
         return None
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    if arr.shape[2] == 3:
+    if arr.shape[2] == 3 and not rgb:
         arr = cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
     elif arr.shape[2] == 4:
         arr = cv2.cvtColor(arr, cv2.COLOR_BGRA2RGBA)

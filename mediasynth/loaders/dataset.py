@@ -113,8 +113,13 @@ class MediaDataset:
 
     @property
     def soft(self) -> bool:
-        """Whether samples carry "soft_label" (some item was mixed from several classes)."""
-        return any(item.soft_labels for item in self.items)
+        """Whether samples carry "soft_label" (some item was mixed from several classes);
+        worked out once per item list (it was a walk over every item per sample)."""
+        cached = getattr(self, "_soft", None)
+        if cached is None or cached[0] is not self.items:
+            cached = (self.items, any(item.soft_labels for item in self.items))
+            self._soft = cached
+        return cached[1]
 
     def _soft_label(self, item: Item) -> np.ndarray:
         """The item's label as shares over `classes` (one-hot for an unmixed item)."""
@@ -133,8 +138,25 @@ class MediaDataset:
         self.epoch = int(epoch)
 
     def rng(self, index: int) -> np.random.Generator:
+        """The generator of item `index` in the current epoch."""
         ss = np.random.SeedSequence(self.seed, spawn_key=(self.epoch, int(index)))
         return np.random.Generator(np.random.PCG64(ss))
+
+    def sample(self, index: int, *, rng: np.random.Generator | None = None,
+               record: dict | None = None) -> dict[str, Any]:
+        """Item `index` rendered from `rng` (default: the epoch's generator of the item)
+        or replayed from `record` (a sample's "record", or the "record" of an expanded
+        OUT's manifest row: with the row's record, the same pixels as `expand`'s output
+        before encoding, see image/render.py; replaying a record is for image items, a
+        ValueError for others). Errors are raised, never skipped."""
+        from mediasynth.core.transform import OpRecord
+
+        index = int(index) % len(self)
+        if record is not None and self.items[index].kind != "image":
+            raise ValueError(f"replaying a record is for image items, not "
+                             f"{self.items[index].kind}")
+        return self._load(index, rng=rng,
+                          record=OpRecord.from_dict(record) if record is not None else None)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         if not -len(self) <= index < len(self):
@@ -155,14 +177,18 @@ class MediaDataset:
                     raise MediaError("unreadable", "no item of the dataset can be read") from exc
                 index = (index + 1) % len(self)
 
-    def _load(self, index: int) -> dict[str, Any]:
+    def _load(self, index: int, rng: np.random.Generator | None = None, record=None
+              ) -> dict[str, Any]:
         item = self.items[index]
-        rng = self.rng(index)
         sample: dict[str, Any] = {"label": self.class_to_idx.get(item.label, -1),
                                   "class": item.label, "path": item.path, "index": index}
         if self.soft:
             sample["soft_label"] = self._soft_label(item)
-        fields, record = modality.handler_for(item.kind).sample(item, self.pipeline, rng, self)
+        handler = modality.handler_for(item.kind)
+        if record is not None:
+            fields, record = handler.sample(item, self.pipeline, None, self, record=record)
+        else:
+            fields, record = handler.sample(item, self.pipeline, rng or self.rng(index), self)
         sample.update(fields)
         if self.return_record:
             sample["record"] = record.to_dict() if record is not None else None

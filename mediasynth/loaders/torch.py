@@ -17,11 +17,39 @@ import numpy as np
 import torch
 
 
+def _channels_first(array: np.ndarray) -> np.ndarray:
+    """A (..., C, H, W) view of a (..., H, W, C) array (no copy)."""
+    n = array.ndim
+    return array.transpose(*range(n - 3), n - 1, n - 3, n - 2)
+
+
+def _image_into(pixels: np.ndarray, out: np.ndarray) -> None:
+    """Write `pixels` (..., H, W, C) into `out` (..., C, H, W) float32 scaled to [0, 1], in
+    one pass (no float copy, no permuted copy)."""
+    scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(pixels.dtype)
+    if scale is None:
+        np.copyto(out, _channels_first(pixels), casting="unsafe")
+    else:
+        np.divide(_channels_first(pixels), np.float32(scale), out=out, dtype=np.float32,
+                  casting="unsafe")
+
+
 def _image_tensor(pixels: np.ndarray) -> torch.Tensor:
-    scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(pixels.dtype, 1.0)
-    arr = np.ascontiguousarray(pixels)
-    t = torch.from_numpy(arr.astype(np.float32) / scale if scale != 1.0 else arr.copy())
-    return t.permute(*range(t.ndim - 3), t.ndim - 1, t.ndim - 3, t.ndim - 2).contiguous()
+    shape = (*pixels.shape[:-3], pixels.shape[-1], *pixels.shape[-3:-1])
+    out = torch.empty(shape, dtype=torch.float32)
+    _image_into(pixels, out.numpy())
+    return out
+
+
+def _batch_tensor(shape: tuple[int, ...]) -> torch.Tensor:
+    """An empty float32 tensor, in shared memory inside a DataLoader worker (as
+    default_collate makes its batches: sending it to the main process then copies
+    nothing)."""
+    if torch.utils.data.get_worker_info() is None:
+        return torch.empty(shape, dtype=torch.float32)
+    numel = int(np.prod(shape))
+    storage = torch.UntypedStorage._new_shared(numel * 4)
+    return torch.empty(0, dtype=torch.float32).set_(storage, 0, shape)
 
 
 def to_tensor(sample: dict[str, Any]) -> dict[str, Any]:
@@ -72,13 +100,28 @@ def _pad_targets(batch: list[dict[str, Any]], out: dict[str, Any]) -> None:
 def collate(batch: list[dict[str, Any]], *, max_frames: int | None = None) -> dict[str, Any]:
     """Batch samples (numpy or tensors). Audio of different lengths is padded/cropped to a
     common length; `lengths` holds each item's original (cropped) length."""
-    batch = [to_tensor(s) if not isinstance(s.get("label"), torch.Tensor) else s for s in batch]
+    stacked = {}
+    for key in ("image", "video"):  # numpy pixels go straight into the batch, one pass
+        arrays = [s.get(key) for s in batch]
+        if all(isinstance(a, np.ndarray) for a in arrays) and \
+                len({(a.shape, a.dtype) for a in arrays}) == 1:
+            first = arrays[0]
+            out_t = _batch_tensor((len(batch), *first.shape[:-3], first.shape[-1],
+                                   *first.shape[-3:-1]))
+            view = out_t.numpy()
+            for i, a in enumerate(arrays):
+                _image_into(a, view[i])
+            stacked[key] = out_t
+    batch = [to_tensor({k: v for k, v in s.items() if k not in stacked})
+             if not isinstance(s.get("label"), torch.Tensor) else s for s in batch]
     out: dict[str, Any] = {"label": torch.stack([s["label"] for s in batch]),
                            "class": [s["class"] for s in batch],
                            "path": [s["path"] for s in batch],
                            "index": torch.tensor([s["index"] for s in batch])}
     for key in ("image", "video"):
-        if key in batch[0]:
+        if key in stacked:
+            out[key] = stacked[key]
+        elif key in batch[0]:
             out[key] = torch.stack([s[key] for s in batch])
     if "audio" in batch[0]:
         lengths = [min(s["audio"].shape[-1], max_frames or s["audio"].shape[-1]) for s in batch]

@@ -112,3 +112,23 @@ def test_mode_gray_and_rgba_and_as_stored(tmp_path):
     assert {stored[i]["image"].shape[2] for i in range(len(stored))} == {1, 3, 4}
     with pytest.raises(ValueError, match="mode must be one of"):
         MediaDataset(tmp_path / "src", mode="CMYK")
+
+
+def test_collate_writes_the_float_batch_exactly_as_to_tensor_does():
+    """The one-pass batch (straight from numpy into the (B, C, H, W) tensor) holds x / 255
+    (uint8) and x / 65535 (uint16) exactly as `to_tensor`, for images and video clips."""
+    rng = np.random.default_rng(0)
+    for dtype, top in ((np.uint8, 255), (np.uint16, 65535)):
+        images = [rng.integers(0, top + 1, (24, 32, 3)).astype(dtype) for _ in range(5)]
+        batch = collate([{"image": im, "label": i, "class": "c", "path": "p", "index": i}
+                         for i, im in enumerate(images)])
+        assert batch["image"].shape == (5, 3, 24, 32) and batch["image"].is_contiguous()
+        for i, im in enumerate(images):
+            assert torch.equal(batch["image"][i], to_tensor({"image": im, "label": 0})["image"])
+            expected = torch.from_numpy(im.transpose(2, 0, 1).astype(np.float32) / np.float32(top))
+            assert torch.equal(batch["image"][i], expected)
+    clips = [rng.integers(0, 256, (4, 8, 10, 3), dtype=np.uint8) for _ in range(3)]
+    batch = collate([{"video": c, "label": 0, "class": "c", "path": "p", "index": 0}
+                     for c in clips])
+    assert batch["video"].shape == (3, 4, 3, 8, 10)
+    assert torch.equal(batch["video"][2], to_tensor({"video": clips[2], "label": 0})["video"])

@@ -183,14 +183,43 @@ def scale_matrix(sx: float, sy: float) -> np.ndarray:
 
 def resize(array: np.ndarray, *, width: int, height: int, interpolation: str = "linear"
            ) -> np.ndarray:
-    """Resize to width x height ("area" is chosen automatically when shrinking with linear).
-    Dtypes OpenCV cannot resize exactly (bool, int64...) need interpolation "nearest"."""
+    """Resize to width x height. "linear" shrinking a side by 2x or more first averages
+    whole k x k blocks (k = the integer part of each side's factor; OpenCV's fast integer
+    area path), then resamples bilinearly from the block centres: anti-aliased like
+    "area", at a fraction of its cost for non-integer factors (`shrink`). Dtypes OpenCV
+    cannot resize exactly (bool, int64...) need interpolation "nearest"."""
     if array.shape[1] == width and array.shape[0] == height:
         return array.copy()
-    shrinking = width < array.shape[1] and height < array.shape[0]
-    flag = interpolation_flag("area" if interpolation == "linear" and shrinking else interpolation)
+    if interpolation == "linear" and (array.shape[1] >= 2 * width or
+                                      array.shape[0] >= 2 * height):
+        return shrink(array, width=width, height=height)
+    flag = interpolation_flag(interpolation)
     return run_exact(lambda a, _: cv2().resize(a, (width, height), interpolation=flag), array,
                      nearest=interpolation == "nearest")
+
+
+def shrink(array: np.ndarray, *, width: int, height: int) -> np.ndarray:
+    """Anti-aliased bilinear resize: mean of kx x ky blocks (kx = source width // width,
+    ky likewise, each at least 1), then bilinear from the reduced image with the exact
+    source geometry (a last partial block is left out and its few source pixels read as
+    the edge)."""
+    c = cv2()
+    h, w = array.shape[:2]
+    kx, ky = max(1, w // width), max(1, h // height)
+    bw, bh = (w // kx) * kx, (h // ky) * ky
+    # at factors 1 and 2 bilinear sampling is the block mean itself (within one level), 4x
+    # cheaper than OpenCV's area path
+    flag = c.INTER_LINEAR if kx <= 2 and ky <= 2 else c.INTER_AREA
+    small = run_exact(lambda a, _: c.resize(a, (bw // kx, bh // ky), interpolation=flag),
+                      array[:bh, :bw], nearest=False)
+    if small.shape[1] == width and small.shape[0] == height:
+        return small
+    if bw == w and bh == h:
+        return run_exact(lambda a, _: c.resize(a, (width, height),
+                                               interpolation=c.INTER_LINEAR),
+                         small, nearest=False)
+    return warp(small, matrix=scale_matrix(width * kx / w, height * ky / h), width=width,
+                height=height, interpolation="linear", border_mode="replicate")
 
 
 def pad(array: np.ndarray, *, top: int, bottom: int, left: int, right: int,

@@ -23,6 +23,14 @@ class ImageTransform(Transform):
     kind: ClassVar[MediaKind] = MediaKind.IMAGE
 
 
+def full_size(media: Image) -> tuple[int, int]:
+    """(width, height) of the image, at full size when it was decoded reduced."""
+    reduced = media.meta.get("decoded_at")
+    if reduced is not None:
+        return int(reduced["width"]), int(reduced["height"])
+    return media.width, media.height
+
+
 @dataclass(frozen=True, kw_only=True)
 class PixelTransform(ImageTransform):
     """Changes pixel values only; masks, boxes and keypoints pass through untouched."""
@@ -38,6 +46,9 @@ class PixelTransform(ImageTransform):
 class GeometricTransform(ImageTransform):
     """Moves pixels and every target the same way.
 
+    An image decoded at a reduced size (meta "decoded_at") keeps every target in full-size
+    coordinates: its matrix maps them exactly, only its pixels come from the smaller decode.
+
     Subclasses implement `geometry(params, width, height) -> (matrix, out_width, out_height)`
     and `warp(array, params, *, is_mask)`.
     """
@@ -50,13 +61,29 @@ class GeometricTransform(ImageTransform):
     def warp(self, array: np.ndarray, params: dict[str, Any], *, is_mask: bool) -> np.ndarray:
         raise NotImplementedError
 
+    def warp_reduced(self, array: np.ndarray, params: dict[str, Any], scale: int,
+                     width: int, height: int) -> np.ndarray:
+        """`warp` of pixels decoded at 1/scale of the full width x height (meta
+        "decoded_at", io/image_io.read_image): only the shrinking transforms take such
+        images (image/transforms/crop.py); the others refuse them."""
+        raise ValueError(f"{self.name} cannot take an image decoded at 1/{scale}: decode at "
+                         "full size")
+
     def apply(self, media: Image, params: dict[str, Any]) -> Image:
-        pixels = self.warp(media.pixels, params, is_mask=False)
-        changes: dict[str, Any] = {"pixels": pixels}
+        width, height = media.width, media.height
+        changes: dict[str, Any] = {}
+        reduced = media.meta.get("decoded_at")
+        if reduced is not None:  # the maths stay in full-size coordinates
+            width, height = reduced["width"], reduced["height"]
+            changes["pixels"] = self.warp_reduced(media.pixels, params, reduced["scale"],
+                                                  width, height)
+            changes["meta"] = {k: v for k, v in media.meta.items() if k != "decoded_at"}
+        else:
+            changes["pixels"] = self.warp(media.pixels, params, is_mask=False)
         if media.mask is not None:
             changes["mask"] = self.warp(media.mask, params, is_mask=True)
         if media.boxes is not None or media.keypoints is not None:
-            matrix, out_w, out_h = self.geometry(params, media.width, media.height)
+            matrix, out_w, out_h = self.geometry(params, width, height)
             if media.boxes is not None:
                 boxes, keep = transform_boxes(
                     media.boxes,
@@ -67,7 +94,8 @@ class GeometricTransform(ImageTransform):
                 )
                 changes["boxes"] = boxes
                 if "box_ids" in media.meta:
-                    changes["meta"] = {**media.meta, "box_ids": media.meta["box_ids"][keep]}
+                    changes["meta"] = {**changes.get("meta", media.meta),
+                                       "box_ids": media.meta["box_ids"][keep]}
             if media.keypoints is not None:
                 changes["keypoints"] = transform_keypoints(
                     media.keypoints, matrix, width=out_w, height=out_h,

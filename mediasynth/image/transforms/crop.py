@@ -11,7 +11,7 @@ from mediasynth.core.registry import register
 from mediasynth.core.transform import uniform
 from mediasynth.image.functional import geometric as G
 from mediasynth.image.functional._cv import BORDER_MODES, INTERPOLATIONS
-from mediasynth.image.transforms.base import GeometricTransform
+from mediasynth.image.transforms.base import GeometricTransform, full_size
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +24,62 @@ class _Sized(GeometricTransform):
 def _size(default: int, doc: str):
     """A size in pixels: an integer within [1, 65536]."""
     return param(default, doc, unit="px", low=1, high=65536, integer=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Shrinking(_Sized):
+    """A window of the image (full-size coordinates) resampled to an output size: such a
+    step can take the image decoded at 1/2, 1/4 or 1/8 (a JPEG's DCT scaling) when the
+    window still covers the output at that scale (`decode_scale`). Its maths (params,
+    matrix, boxes, keypoints) stay in full-size coordinates; only the pixels come from
+    the smaller decode, resampled from the window's exact (fractional) position. Its record
+    notes the scale ("decode_scale") so a replay decodes the same way."""
+
+    def window(self, params, width, height) -> tuple[int, int, int, int, int, int]:
+        """(x0, y0, w, h) of the source window in full-size pixels, and the output size."""
+        raise NotImplementedError
+
+    def output_size(self, width: int, height: int) -> tuple[int, int]:
+        """The output's (width, height) for a width x height image."""
+        raise NotImplementedError
+
+    def may_reduce(self, width: int, height: int) -> bool:
+        """Whether any draw can take a reduced decode (the whole image is at least twice
+        the output on each side): when not, no probe is needed."""
+        out_w, out_h = self.output_size(width, height)
+        return width >= 2 * out_w and height >= 2 * out_h
+
+    def decode_scale(self, params, width, height) -> int:
+        """The largest of 1, 2, 4, 8 at which the window still has at least the output's
+        pixels on each side (1 for interpolations other than linear and area, whose
+        look would change)."""
+        if getattr(self, "interpolation", "linear") not in ("linear", "area"):
+            return 1
+        _, _, w, h, out_w, out_h = self.window(params, width, height)
+        for scale in (8, 4, 2):
+            if w >= out_w * scale and h >= out_h * scale:
+                return scale
+        return 1
+
+    def noted(self, params: dict[str, Any], media) -> dict[str, Any]:
+        """params with the decode scale of a reduced image noted."""
+        reduced = media.meta.get("decoded_at")
+        if reduced is not None:
+            return {**params, "decode_scale": int(reduced["scale"])}
+        return params
+
+    def warp_reduced(self, array, params, scale, width, height):
+        x0, y0, w, h, out_w, out_h = self.window(params, width, height)
+        fx, fy, fw, fh = x0 / scale, y0 / scale, w / scale, h / scale
+        if fw >= 2 * out_w or fh >= 2 * out_h:  # still 2x after 1/8: resize a whole window
+            ix0, iy0 = int(round(fx)), int(round(fy))
+            ix1 = min(array.shape[1], max(ix0 + 1, int(round(fx + fw))))
+            iy1 = min(array.shape[0], max(iy0 + 1, int(round(fy + fh))))
+            return G.resize(array[iy0:iy1, ix0:ix1], width=out_w, height=out_h,
+                            interpolation=getattr(self, "interpolation", "linear"))
+        matrix = G.scale_matrix(out_w / fw, out_h / fh) @ G.crop_matrix(fx, fy)
+        return G.warp(array, matrix=matrix, width=out_w, height=out_h, interpolation="linear",
+                      border_mode="replicate")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +124,7 @@ class CenterCrop(_WindowCrop):
 
 @register("image.random_resized_crop")
 @dataclass(frozen=True, kw_only=True)
-class RandomResizedCrop(_Sized):
+class RandomResizedCrop(_Shrinking):
     """Crop a random window (area share from `scale_range`, aspect from `ratio_range`) and
     resize it to width x height (torchvision/albumentations semantics)."""
 
@@ -84,7 +140,15 @@ class RandomResizedCrop(_Sized):
 
 
     def get_params(self, rng, media) -> dict[str, Any]:
-        W, H = media.width, media.height
+        return self.noted(self._draw(rng, *full_size(media)), media)
+
+    def window(self, params, width, height):
+        return params["x0"], params["y0"], params["w"], params["h"], self.width, self.height
+
+    def output_size(self, width, height):
+        return self.width, self.height
+
+    def _draw(self, rng, W: int, H: int) -> dict[str, Any]:
         area = W * H
         log_lo, log_hi = math.log(self.ratio_range[0]), math.log(self.ratio_range[1])
         for _ in range(10):
@@ -118,12 +182,21 @@ class RandomResizedCrop(_Sized):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Resize(_Sized):
-    interpolation: str = param("linear", "resampling (linear shrinks with area)",
+class _Resize(_Shrinking):
+    interpolation: str = param("linear", "resampling (linear shrinks by 2x or more through block means first)",
                                choices=INTERPOLATIONS)
 
     def size(self, width: int, height: int) -> tuple[int, int]:
         raise NotImplementedError
+
+    def get_params(self, rng, media) -> dict[str, Any]:
+        return self.noted(super().get_params(rng, media), media)
+
+    def window(self, params, width, height):
+        return (0, 0, width, height, *self.size(width, height))
+
+    def output_size(self, width, height):
+        return self.size(width, height)
 
     def geometry(self, params, width, height):
         w, h = self.size(width, height)
