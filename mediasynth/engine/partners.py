@@ -4,6 +4,7 @@ into the media an output is rendered from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from mediasynth.core.config import Pipeline
@@ -11,10 +12,13 @@ from mediasynth.core.config import Pipeline
 
 class Partners:
     """Partner sources of one source's outputs, each loaded (and hashed) once. `src`: SRC's
-    path; `source_sha`: the sha256 of the source itself (for the rows' provenance)."""
+    path; `source_sha`: the sha256 of the source itself and `hash_file` (path -> sha256)
+    what hashes a partner, for the rows' provenance (`sources`)."""
 
-    def __init__(self, handler, src: str, pipeline: Pipeline, source_sha: str | None = None):
+    def __init__(self, handler, src: str, pipeline: Pipeline, source_sha: str | None = None,
+                 hash_file: Callable[[Path], str] | None = None):
         self.handler, self.src, self.pipeline, self.source_sha = handler, src, pipeline, source_sha
+        self.hash_file = hash_file
         self.loaded: dict[str, tuple] = {}
 
     def _path(self, rel: str) -> Path:
@@ -30,9 +34,9 @@ class Partners:
     def sha256(self, rel: str) -> str:
         media, sha = self.loaded.get(rel, (None, None))
         if sha is None:
-            from mediasynth.engine.worker import file_sha256
-
-            sha = file_sha256(self._path(rel))
+            if self.hash_file is None:
+                raise ValueError("Partners made without hash_file cannot hash partners")
+            sha = self.hash_file(self._path(rel))
             self.loaded[rel] = (media if media is not None else self.media(rel), sha)
         return sha
 

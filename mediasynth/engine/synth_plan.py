@@ -131,13 +131,13 @@ def class_indices(classes: tuple[str, ...], counts: dict[str, int]) -> np.ndarra
     """The class (index into `classes`) of every item, interleaved so any prefix of indexes
     is roughly balanced: item i goes to the class furthest behind its target share."""
     total = sum(counts.values())
-    target = np.array([counts[c] for c in classes], dtype=np.float64)
-    given = np.zeros(len(classes), dtype=np.float64)
+    target = [counts[c] for c in classes]
+    given = [0] * len(classes)
     out = np.empty(total, dtype=np.uint16)
-    rank = -np.arange(len(classes), dtype=np.float64)  # ties: the earlier class
+    order = range(len(classes))
     for i in range(total):
-        behind = target * (i + 1) / total - given
-        best = max(range(len(classes)), key=lambda c: (behind[c], rank[c]))
+        # the same float operations as ever: counts[c] * (i + 1) / total - given[c]
+        best = max(order, key=lambda c: (target[c] * (i + 1) / total - given[c], -c))
         given[best] += 1
         out[i] = best
     return out

@@ -151,7 +151,7 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     seen: set[str] = set()
     source_stats = handler.describe(loaded) if loaded is not None else None
     annotation = T.source_annotation(job, ctx.src, loaded)
-    partners = Partners(handler, ctx.src, ctx.pipeline, sha)
+    partners = Partners(handler, ctx.src, ctx.pipeline, sha, file_sha256)
     source_metadata = None  # [what the source's metadata holds], read for the first render
     for index, output in enumerate(job.outputs):
         dest = Path(ctx.out) / output.rel_path
