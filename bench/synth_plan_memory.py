@@ -1,7 +1,7 @@
 """The synth parent's memory against the item count: planning 20,000 vs 200,000 items, and
 a short real run (2,000 vs 10,000 tiny items, 2 workers).
 
-    python bench/synth_plan_memory.py [--runs 2000,10000]
+    python bench/synth_plan_memory.py [--runs 2000,10000] [--modes plan,legacy,run]
 
 Each measurement is a fresh interpreter (peak RSS is a lifetime figure): it imports
 mediasynth and numpy, reads its RSS (`baseline`), then plans (or runs) and reads its peak RSS
@@ -83,6 +83,8 @@ def measure(mode: str, count: int, out: str | None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", default="2000,10000", help="item counts of the real runs")
+    parser.add_argument("--modes", default="plan,legacy,run",
+                        help="what to measure: plan, legacy (before), run")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "COUNT", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -94,8 +96,9 @@ def main() -> None:
     import tempfile
 
     rows = []
-    jobs = [("plan", 20_000), ("plan", 200_000), ("legacy", 20_000), ("legacy", 200_000)]
-    jobs += [("run", int(n)) for n in args.runs.split(",") if n]
+    modes = set(args.modes.split(","))
+    jobs = [(m, n) for m in ("plan", "legacy") if m in modes for n in (20_000, 200_000)]
+    jobs += [("run", int(n)) for n in args.runs.split(",") if n and "run" in modes]
     for mode, count in jobs:
         tmp = tempfile.mkdtemp(prefix="synth_mem_")
         try:
