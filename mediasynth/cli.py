@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="do not write OUT/report.html")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("synth", help="generate labelled media from scratch")
+    p = sub.add_parser("synth", help="generate labelled media from scratch",
+                       formatter_class=_DefaultsFormatter, epilog=EXIT_CODES_EPILOG)
     p.add_argument("generator", help="what to generate: a registered generator (shapes, "
                    "tones, video...; `mediasynth list --kind synth`) or 'pipeline', the "
                    "source: of -p PIPELINE")
@@ -124,7 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int,
                    help="root seed (default: the pipeline's with `synth pipeline`, else 0)")
     p.add_argument("--split", help="fractions TRAIN,VAL,TEST")
-    p.add_argument("--workers", type=int)
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: worker processes on this machine; dask: a Dask cluster")
+    p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start afresh instead of resuming (a re-run keeps intact items)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="generator option or class_weights/class_counts (repeatable), e.g. "
                    "--set width=256 --set 'class_weights={circle: 1, square: 10}'")
@@ -139,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stems", action="store_true", help="soundscape: also write every "
                    "event's isolated stem and the background (--set stems=true)")
     p.add_argument("--no-report", action="store_true", help="do not write OUT/report.html")
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
 
     p = sub.add_parser("evaluate", help="does the augmented or synthetic data help? train "
                        "probes on each arm and score them on real test data",
@@ -193,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    if args.command == "expand" and args.executor == "local":
+    if args.command in ("expand", "synth") and args.executor == "local":
         from mediasynth.engine.worker_process import start_fork_server
 
         start_fork_server()  # before anything heavy is imported: workers start warm sooner
@@ -383,7 +389,7 @@ def _cmd_validate(args) -> int:
         chain = pipeline.chain(key)
         counts.append(f"{key}: {len(chain) if chain else 0} steps")
     if pipeline.source:
-        from mediasynth.engine.synth_run import generator_and_options
+        from mediasynth.engine.synth_plan import generator_and_options
 
         settings = dict(pipeline.source)
         generator, _ = generator_and_options(str(settings.pop("type", "")), settings)

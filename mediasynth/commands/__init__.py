@@ -130,13 +130,16 @@ def cmd_replay(args) -> int:
 def cmd_synth(args) -> int:
     """`synth GENERATOR OUT` (or `synth pipeline OUT -p PIPELINE`, the generator named by the
     pipeline's `source:`): `mediasynth.api.synth` with the --set values over the
-    generator's settings, --count and --split over its runner options."""
+    generator's settings, --count and --split over its runner options; then the summary
+    table. Exit codes as expand's: 3 when items failed (each has a reason row)."""
     from mediasynth.commands import api
 
     if args.generator == "pipeline" and not args.pipeline:
         raise ConfigError("`mediasynth synth pipeline OUT` needs -p PIPELINE with a source:")
     if args.count is not None and args.count < 1:
         raise ConfigError("--count must be >= 1")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError("--workers must be >= 1")
     split = None
     if args.split:
         split = split_option(args.split)
@@ -144,10 +147,13 @@ def cmd_synth(args) -> int:
                        split=split, workers=args.workers,
                        pipeline=args.pipeline if args.generator == "pipeline" else None,
                        settings={**generator_flags(args), **parse_sets(args.set)},
+                       executor=args.executor, scheduler=args.scheduler,
+                       overwrite=args.overwrite,
                        report=not getattr(args, "no_report", False), progress=not args.quiet)
     if not args.quiet:
+        print(result.summary())
         print(f"wrote {result.items} {result.kind} items to {args.out}")
-    return 0
+    return result.exit_code
 
 
 def generator_flags(args) -> dict:

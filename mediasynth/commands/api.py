@@ -110,7 +110,7 @@ class ExpandResult:
 
     def summary(self) -> str:
         """The CLI's text table: outputs per split/class/kind, statuses, problems."""
-        from mediasynth.engine.run import summary_table
+        from mediasynth.engine.run_result import summary_table
 
         return summary_table(self._engine)
 
@@ -118,7 +118,12 @@ class ExpandResult:
 @dataclass(frozen=True)
 class SynthResult:
     """What `synth` wrote: `items` outputs of `kind` made by `generator` into `out`, with
-    their manifest rows (`rows`) and the report (None when not written)."""
+    the report (None when not written); `rows` reads the manifest's rows.
+
+    As for `expand`: `statuses` (rows per status), `problems` (every failed item with its
+    reason), `resumed` (items of an earlier run found intact and kept), `removed` (stale
+    files of earlier runs deleted), `exit_code` (0 all done, 3 some items failed).
+    """
 
     out: Path
     manifest: Path
@@ -126,7 +131,28 @@ class SynthResult:
     generator: str
     kind: str
     items: int
-    rows: tuple[dict, ...] = field(repr=False)
+    statuses: dict[str, int] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    resumed: int = 0
+    removed: int = 0
+    _engine: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def rows(self) -> tuple[dict, ...]:
+        """The manifest's rows (one per item, in index order), as written."""
+        from mediasynth.engine import manifest as M
+
+        return tuple(M.read_manifest(self.out)) if self.manifest.is_file() else ()
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.problems else 0
+
+    def summary(self) -> str:
+        """The CLI's text table: items per split/class/kind, statuses, problems."""
+        from mediasynth.engine.run_result import summary_table
+
+        return summary_table(self._engine)
 
 
 @dataclass(frozen=True)
@@ -447,7 +473,9 @@ def synth(generator: str | None, out: str | Path, *, count: int | None = None,
           seed: int | None = None,
           split: SplitSpec = None, workers: int | None = None,
           pipeline: str | Path | Pipeline | None = None, settings: Mapping[str, Any] | None = None,
-          report: bool = True, progress: bool = True, **more_settings: Any) -> SynthResult:
+          report: bool = True, progress: bool = True, executor: str = "local",
+          scheduler: str | None = None, overwrite: bool = False,
+          **more_settings: Any) -> SynthResult:
     """Generate labelled media from scratch into `out`: `mediasynth synth` as a function.
 
     `generator`: a registered generator (`shapes`, `tones`, `video`, or `synth.shapes`...),
@@ -457,10 +485,17 @@ def synth(generator: str | None, out: str | Path, *, count: int | None = None,
     `count` items (default: the settings', or 100), split by `split` (see
     `split_fractions`), with root `seed` (default: the pipeline's `seed:` and
     `dataset.split` when generating from a pipeline, else 0 and no split). Same seed, same
-    bytes. Raises ConfigError for an
-    unknown generator or option, FatalError (`OutLocked`...) when OUT cannot be written."""
-    from mediasynth.engine.synth_run import generator_and_options, run_synth
+    bytes. Run options as for `expand`: `workers`, `executor` ("local" or "dask" with
+    `scheduler`), `overwrite` (start afresh instead of resuming a killed or earlier run).
+    An item whose generator fails is a problem (a failed row with its reason, exit code 3),
+    not an exception. Raises ConfigError for an unknown generator or option, FatalError
+    (`OutLocked`...) when OUT cannot be written."""
+    from mediasynth.engine.pool import make_pool
+    from mediasynth.engine.sink import OutLock, check_out
+    from mediasynth.engine.synth_plan import generator_and_options
+    from mediasynth.engine.synth_runner import SynthOptions, run_synth
 
+    _check_choice("executor", executor, ("local", "dask"))
     if workers is not None:
         _check_int("workers", workers, low=1)
     loaded = None
@@ -493,16 +528,30 @@ def synth(generator: str | None, out: str | Path, *, count: int | None = None,
     if fractions:
         fractions = split_fractions(fractions)
     out = Path(out)
-    rows = run_synth(made, out, count=count, seed=seed, split=fractions,
-                     class_counts=runner.get("class_counts"),
-                     class_weights=runner.get("class_weights"), workers=workers,
-                     quiet=not progress)
-    report_path = _write_report(out) if report else None
+    check_out(out)
+    if executor == "local":
+        from mediasynth.engine.worker_process import start_fork_server
+
+        start_fork_server()  # no-op when already running (the CLI starts it first thing)
+    options = SynthOptions(workers=workers, executor=executor, scheduler=scheduler,
+                           overwrite=overwrite, quiet=not progress)
+    with make_pool(executor, workers, scheduler).start_async() as pool, OutLock(out):
+        result = run_synth(made, out, count=count, seed=seed, split=fractions,
+                           class_counts=runner.get("class_counts"),
+                           class_weights=runner.get("class_weights"), options=options,
+                           pool=pool, locked=True)
+        report_path = _write_report(out) if report else None
     from mediasynth.engine import manifest as M
 
+    problems = tuple(Problem(f"item {row['variant']}", row["status"],
+                             (row.get("reason") or {}).get("code", "unknown"),
+                             (row.get("reason") or {}).get("message", ""), row.get("id"))
+                     for row in result.problems)
     return SynthResult(out=out, manifest=out / M.MANIFEST, report=report_path,
-                       generator=made.name, kind=str(made.media_kind), items=len(rows),
-                       rows=tuple(rows))
+                       generator=made.name, kind=str(made.media_kind),
+                       items=result.status_counts.get("ok", 0),
+                       statuses=dict(result.status_counts), problems=problems,
+                       resumed=result.resumed, removed=result.removed, _engine=result)
 
 
 def scenes(out: str | Path, *, objects: str | Path, backgrounds: str | Path,

@@ -154,7 +154,7 @@ def write_card(out: Path, recipe: Recipe, *, provenance: dict | None = None,
     """Write README.md and croissant.json from OUT's final manifest; return their paths."""
     out = Path(out)
     provenance = provenance or {}
-    rows = M.read_manifest(out)
+    rows = card_rows(out, recipe)
     ok = [r for r in rows if r.get("status") == "ok" and r.get("output")]
     header = {**license_fields(recipe, provenance),
               "task_categories": task_categories(ok) or ["other"],
@@ -176,6 +176,25 @@ def write_card(out: Path, recipe: Recipe, *, provenance: dict | None = None,
     write_bytes_atomic(out / CROISSANT,
                        croissant.write_text(doc).encode("utf-8", "backslashreplace"))
     return [CARD, CROISSANT]
+
+
+def card_rows(out: Path, recipe: Recipe) -> list[dict]:
+    """OUT's manifest rows without the fields the card never reads (what rendering reported,
+    source statistics; a generator's parameters), read one row at a time: the card of a
+    200,000-item OUT holds the few fields it counts, not every row whole."""
+    unused = {"info", "source_stats", "id", "output_sha256", "source_sha256",
+              "pipeline_sha256", *(("record",) if recipe.synthesized else ())}
+    shared: dict[tuple, dict] = {}  # rows of one run share their versions: one dict for all
+    rows = []
+    for row, _, _ in M.scan(out):
+        row = {k: v for k, v in row.items() if k not in unused}
+        if row.get("seed") is not None:
+            row["seed"] = True  # the card asks only whether an output was drawn
+        if isinstance(row.get("versions"), dict):
+            versions = row["versions"]
+            row["versions"] = shared.setdefault(tuple(sorted(versions.items())), versions)
+        rows.append(row)
+    return rows
 
 
 def _summary(ok: list[dict], recipe: Recipe) -> str:

@@ -55,16 +55,11 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
     pipeline = load_pipeline(out / "pipeline.yaml")
     handler = handler_for(row["kind"])
     loaded = handler.load(Path(run["src"]) / row["source"], pipeline.budgets)
-    if row.get("mix"):
-        from mediasynth.engine.background import partner_path
+    if row.get("mix"):  # a partner step's replay does not need the partners' annotations
+        from mediasynth.engine.partners import Partners, mixed_media
 
-        partners = [handler.load(partner_path(run["src"], pipeline, p), pipeline.budgets)
-                    for p in row["mix"]["partners"]]
-        if row["mix"]["method"] == "interpolate":
-            loaded = handler.mix(loaded, partners, row["mix"]["lambda"])
-        else:  # a partner step: it finds its partners in meta (annotations do not matter)
-            loaded = loaded.replace(meta={**loaded.meta,
-                                          "partners": [(p, None) for p in partners]})
+        loaded = mixed_media(handler, loaded, row["mix"], Partners(handler, run["src"],
+                                                                   pipeline))
     dest = replay_destination(dest, row["output"])
     try:
         with atomic_path(dest) as tmp:

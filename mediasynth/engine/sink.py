@@ -117,6 +117,13 @@ def check_folders(src: Path, out: Path) -> None:
         raise FatalError("OUT must not be SRC: the source folder is never written")
     if s.is_relative_to(o):
         raise FatalError(f"OUT ({o}) contains SRC ({s}); choose an OUT outside the source tree")
+    check_out(out)
+
+
+def check_out(out: Path) -> None:
+    """Refuse an OUT that is a file, or a non-empty folder mediasynth did not write (so
+    outputs never mix with foreign files): FatalError."""
+    out = Path(out)
     if out.exists() and not out.is_dir():
         raise FatalError(f"OUT {out} exists and is not a folder")
     try:

@@ -27,6 +27,10 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SPLIT_NAMES = ("train", "val", "test")
 _NOT_A_SPLIT = {"all", "default"}  # what a tree without splits calls its only subset
@@ -127,6 +131,57 @@ def split_items(items: list[SplitItem], spec: SplitSpec) -> SplitResult:
                             f"(e.g. {leaks[0]}); the declared splits are kept (--resplit "
                             "re-splits by group)")
     return result
+
+
+def split_ungrouped(labels, label_names: tuple[str, ...], spec: SplitSpec,
+                    key=str) -> tuple[tuple[str, ...], np.ndarray]:
+    """`split_items` for items that are neither grouped nor declare a subset (generated
+    items), in O(n) compact memory: item i (key `key(i)`, label `label_names[labels[i]]`)
+    gets the split `names[splits[i]]`; returns (names, splits as an int8 array; -1: none).
+    Same rule and result as `split_items([SplitItem(key(i), label) ...], spec)` (a unit's
+    order is the 8-byte hash of its key, compared as a big-endian integer, ties broken by
+    the key), without an object per item: a 200,000-item plan holds 9 bytes per item."""
+    import numpy as np
+
+    labels = np.asarray(labels)
+    shares = _working_shares(spec)
+    if spec.folds:
+        raise ValueError("split_ungrouped does not deal folds (use split_items)")
+    if not shares:
+        return (), np.full(len(labels), -1, dtype=np.int8)
+    names = tuple(shares)
+    counts = np.bincount(labels, minlength=len(label_names)) if len(labels) else \
+        np.zeros(len(label_names), dtype=np.int64)
+    present = {label_names[c]: int(n) for c, n in enumerate(counts) if n}
+    table = allocate(present, [shares[n] for n in names])
+    splits = np.full(len(labels), -1, dtype=np.int8)
+    for c, name in enumerate(label_names):
+        members = np.flatnonzero(labels == c)
+        if not len(members):
+            continue
+        order = _hash_order(members, spec.seed, key)
+        start = 0
+        for j, count in enumerate(table[name]):
+            splits[members[order[start:start + count]]] = j
+            start += count
+    return names, splits
+
+
+def _hash_order(members, seed: int, key) -> np.ndarray:
+    """Positions of `members` sorted as `_place` sorts units: (hash, unit key)."""
+    import numpy as np
+
+    digests = np.fromiter((int.from_bytes(_order_key(seed, "split", f"\x00{key(int(i))}"),
+                                          "big") for i in members),
+                          dtype=np.uint64, count=len(members))
+    order = np.argsort(digests, kind="stable")
+    ranked = digests[order]
+    ties = np.flatnonzero(ranked[1:] == ranked[:-1])
+    if len(ties):  # equal hashes (never seen in practice): the key decides, as in _place
+        for value in np.unique(ranked[ties]):
+            where = np.flatnonzero(ranked == value)
+            order[where] = sorted(order[where], key=lambda p: f"\x00{key(int(members[p]))}")
+    return order
 
 
 def union_groups(keys: list[str], explicit: dict[str, str | None],

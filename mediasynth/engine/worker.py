@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import os
 import shutil
 import traceback
 from dataclasses import dataclass
@@ -25,9 +24,10 @@ from mediasynth.core.rng import rng_from_record, seed_record
 from mediasynth.engine import targets as T
 from mediasynth.engine.handlers import handler_for
 from mediasynth.engine.manifest import ABSENT, Row
+from mediasynth.engine.partners import Partners, mixed_media
 from mediasynth.engine.plan import ORIGINAL, SourceJob
 from mediasynth.engine.previews import VARIANTS_SHOWN, preview_path
-from mediasynth.io.atomic import TEMP_PREFIX, write_bytes_atomic
+from mediasynth.io.atomic import commit, temp_path, write_bytes_atomic
 
 MAX_ATTEMPTS = 8
 LOW_SPACE_BYTES = 8 * 1024 * 1024
@@ -149,7 +149,7 @@ def process_source(job: SourceJob, ctx: RunContext) -> list[dict]:
     seen: set[str] = set()
     source_stats = handler.describe(loaded) if loaded is not None else None
     annotation = T.source_annotation(job, ctx.src, loaded)
-    partners = _Partners(handler, ctx, sha)
+    partners = Partners(handler, ctx.src, ctx.pipeline, sha, file_sha256)
     source_metadata = None  # [what the source's metadata holds], read for the first render
     for index, output in enumerate(job.outputs):
         dest = Path(ctx.out) / output.rel_path
@@ -197,33 +197,6 @@ def mix_lambda(seed: dict) -> float:
     generator (so the chain draws the same as it would on an unmixed output)."""
     ss = np.random.SeedSequence(int(seed["root"]), spawn_key=(*seed["spawn_key"], MIX_SPAWN))
     return float(np.random.default_rng(ss).uniform(0.0, 1.0))
-
-
-class _Partners:
-    """Partner sources of a job's outputs, each loaded and hashed once."""
-
-    def __init__(self, handler, ctx: RunContext, source_sha: str):
-        self.handler, self.ctx, self.source_sha = handler, ctx, source_sha
-        self.loaded: dict[str, tuple] = {}
-
-    def media(self, rel: str):
-        if rel not in self.loaded:
-            from mediasynth.engine.background import partner_path
-
-            path = partner_path(self.ctx.src, self.ctx.pipeline, rel)
-            self.loaded[rel] = (self.handler.load(path, self.ctx.pipeline.budgets),
-                                file_sha256(path))
-        return self.loaded[rel][0]
-
-    def handed_over(self, loaded, partners, info: dict):
-        """`loaded` with its partners (media, annotation) in meta, for a partner step."""
-        pairs = [(self.media(p), (info.get(p) or {}).get("annotation")) for p in partners]
-        return loaded.replace(meta={**loaded.meta, "partners": pairs})
-
-    def sources(self, source: str, partners) -> list[dict]:
-        """Every source an output is made from, with its sha256 (the row's provenance)."""
-        return [{"path": source, "sha256": self.source_sha},
-                *({"path": p, "sha256": self.loaded[p][1]} for p in partners)]
 
 
 def soft_labels(job: SourceJob, output, record, pipeline) -> dict:
@@ -306,21 +279,19 @@ def _save_previews(ctx: RunContext, made: dict, output_sha: str, source_sha: str
 
 
 def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, seen: set,
-                    annotation: dict | None, partners: _Partners, previews=()) -> dict:
+                    annotation: dict | None, partners: Partners, previews=()) -> dict:
     extra = {"annotation": annotation} if annotation is not None else {}
     if previews:
         extra["previews"] = previews
     for attempt in range(MAX_ATTEMPTS):
         seed = seed_record(ctx.pipeline.seed, job.source, output.variant, attempt)
         media, mix = loaded, None
-        if output.partners and output.method == "interpolate":
-            mix = {"method": output.method, "lambda": mix_lambda(seed),
-                   "partners": list(output.partners)}
-            media = handler.mix(loaded, [partners.media(p) for p in output.partners],
-                                mix["lambda"])
-        elif output.partners:
+        if output.partners:
             mix = {"method": output.method, "partners": list(output.partners)}
-            media = partners.handed_over(loaded, output.partners, job.partner_info or {})
+            if output.method == "interpolate":
+                mix = {"method": output.method, "lambda": mix_lambda(seed),
+                       "partners": list(output.partners)}
+            media = mixed_media(handler, loaded, mix, partners, job.partner_info)
         with _temp_beside(dest) as tmp:
             record, info = handler.render(media, ctx.pipeline, rng_from_record(seed), tmp,
                                           **extra)
@@ -331,8 +302,8 @@ def _render_variant(handler, loaded, job, output, dest: Path, ctx: RunContext, s
             if retry and attempt + 1 < MAX_ATTEMPTS:
                 continue
             side = T.write_side_files(output, info.pop("side", ()), Path(ctx.out), _temp_beside,
-                                      lambda t, d: _commit(t, d, ctx.fsync))
-            _commit(tmp, dest, ctx.fsync)
+                                      lambda t, d: commit(t, d, fsync=ctx.fsync))
+            commit(tmp, dest, fsync=ctx.fsync)
         made = info.pop("previews", None)
         if made:
             _save_previews(ctx, made, digest, partners.source_sha)
@@ -354,23 +325,19 @@ _made_folders: set[Path] = set()  # output folders made for the current source's
 
 @contextlib.contextmanager
 def _temp_beside(dest: Path):
-    """A fresh temp path in dest's folder (dest's suffix kept for encoders); removed unless
-    committed. OS errors that mean OUT is unusable become FatalOutputError."""
+    """`io.atomic.temp_path` of dest, its folder made once per source; OS errors that mean
+    OUT is unusable become FatalOutputError."""
     try:
         if dest.parent not in _made_folders:
             dest.parent.mkdir(parents=True, exist_ok=True)
             _made_folders.add(dest.parent)
-        tmp = dest.parent / f"{TEMP_PREFIX}{os.getpid()}-{dest.name}"
     except OSError as exc:
         raise _fatal_or(exc) from None
-    try:
-        yield tmp
-    except OSError as exc:
-        raise _fatal_or(exc) from None
-    finally:
-        if os.path.lexists(tmp):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+    with temp_path(dest) as tmp:
+        try:
+            yield tmp
+        except OSError as exc:
+            raise _fatal_or(exc) from None
 
 
 def _fatal_or(exc: OSError) -> Exception:
@@ -378,13 +345,6 @@ def _fatal_or(exc: OSError) -> Exception:
         where = f" ({exc.filename})" if exc.filename else ""
         return FatalOutputError(f"cannot write to the output folder: {exc.strerror}{where}")
     return exc
-
-
-def _commit(tmp: Path, dest: Path, fsync: bool) -> None:
-    if fsync:
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-    os.replace(tmp, dest)
 
 
 def _personal_metadata(src: Path) -> list[str] | None:
@@ -408,7 +368,7 @@ def _copy_original(src: Path, dest: Path, ctx: RunContext) -> tuple[str, list[st
         else:
             removed = strip_metadata(src, tmp, timeout_s=ctx.pipeline.budgets.ffmpeg_timeout_s)
         digest = file_sha256(tmp)
-        _commit(tmp, dest, ctx.fsync)
+        commit(tmp, dest, fsync=ctx.fsync)
     return digest, removed
 
 

@@ -42,13 +42,37 @@ def atomic_path(dest: str | Path, *, suffix: str | None = None) -> Iterator[Path
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        with open(tmp_path, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, dest)
+        commit(tmp_path, dest, fsync=True)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
         raise
+
+
+@contextlib.contextmanager
+def temp_path(dest: str | Path) -> Iterator[Path]:
+    """A temp path beside `dest` for a writer that decides itself whether to keep what it
+    wrote (`commit`): named `.mediasynth-tmp-<pid>-<dest's name>` (dest's suffix kept for
+    encoders; one writer per dest and process), removed on exit unless committed. The
+    folder must exist. Cheaper than `atomic_path` (no file is made before the writer
+    writes, and the fsync is the caller's choice)."""
+    dest = Path(dest)
+    tmp = dest.parent / f"{TEMP_PREFIX}{os.getpid()}-{dest.name}"
+    try:
+        yield tmp
+    finally:
+        if os.path.lexists(tmp):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def commit(tmp: str | Path, dest: str | Path, *, fsync: bool = False) -> None:
+    """Move a finished temp file into place (atomic on one file system), fsynced first
+    when asked (power-loss durability)."""
+    if fsync:
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+    os.replace(tmp, dest)
 
 
 def write_bytes_atomic(dest: str | Path, data: bytes) -> None:

@@ -169,3 +169,23 @@ def test_subset_names_are_normalised():
     assert [normalise_subset(n) for n in ("valid", "validation", "train2017", "val2017",
                                           "test", "extra")] == [
         "val", "val", "train", "val", "test", "extra"]
+
+
+def test_split_ungrouped_equals_split_items_without_an_object_per_item():
+    """The compact path synth plans take gives split_items' assignment exactly."""
+    import numpy as np
+
+    from mediasynth.engine.split import split_ungrouped
+
+    rng = np.random.default_rng(3)
+    names = ("cat", "dog", "emu", "fox")
+    for n, shares in ((1, {"train": 0.8, "val": 0.2}), (37, {"train": 0.5, "test": 0.5}),
+                      (600, {"test": 0.1, "train": 0.8, "val": 0.1})):
+        labels = rng.choice(len(names), size=n, p=[0.6, 0.3, 0.1, 0.0])
+        spec = SplitSpec(shares, seed=int(n))
+        splits, assigned = split_ungrouped(labels, names, spec)
+        expected = split_items([SplitItem(str(i), names[c]) for i, c in enumerate(labels)],
+                               spec)
+        assert [splits[s] for s in assigned] == [expected.split_of(str(i)) for i in range(n)]
+    none_names, none = split_ungrouped(np.zeros(5, dtype=int), names, SplitSpec(None))
+    assert none_names == () and list(none) == [-1] * 5

@@ -11,7 +11,8 @@ from typing import ClassVar
 import numpy as np
 
 from mediasynth.core.registry import lookup
-from mediasynth.engine.synth_run import item_path, run_synth
+from mediasynth.engine.synth_plan import item_path
+from mediasynth.engine.synth_runner import run_synth
 from mediasynth.synth.base import Generator, SynthItem
 
 
@@ -58,7 +59,7 @@ class Letters(Generator):
 def test_a_generator_class_alone_runs_through_run_synth(tmp_path):
     gen = Letters()
     out = tmp_path / "out"
-    rows = run_synth(gen, out, count=6, seed=1, split={"train": 0.5, "val": 0.5}, workers=1)
+    rows = run_synth(gen, out, count=6, seed=1, split={"train": 0.5, "val": 0.5}, workers=1).rows
     assert len(rows) == 6 and {r["kind"] for r in rows} == {"text"}
     for r in rows:
         assert r["output"].endswith(".txt") and r["output"].startswith(f"{r['split']}/")
@@ -73,7 +74,7 @@ def test_a_generator_class_alone_runs_through_run_synth(tmp_path):
     lines = (out / "manifest.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines] == rows
     # a rerun without splits leaves exactly its own files: the stale side files are gone
-    rows2 = run_synth(gen, out, count=3, seed=1, workers=1)
+    rows2 = run_synth(gen, out, count=3, seed=1, workers=1).rows
     files = {p.relative_to(out).as_posix() for p in out.rglob("*")
              if p.is_file() and ".mediasynth" not in p.parts}
     assert files == {r["output"] for r in rows2} | {r["info"]["upper"] for r in rows2} | {

@@ -153,7 +153,8 @@ def test_noise_augmentation_helps_on_a_noisy_audio_test_set(tmp_path):
 
 
 def test_tstr_trains_on_synthetic_shapes_and_tests_on_drawn_ones(tmp_path):
-    from mediasynth.engine.synth_run import generator_and_options, run_synth
+    from mediasynth.engine.synth_plan import generator_and_options
+    from mediasynth.engine.synth_runner import run_synth
 
     generator, _ = generator_and_options("synth.shapes", {
         "width": 48, "height": 48, "shapes": ["circle", "square", "triangle"]})
@@ -171,7 +172,8 @@ def test_tstr_trains_on_synthetic_shapes_and_tests_on_drawn_ones(tmp_path):
 
 
 def test_tstr_without_enough_real_items_has_no_reference(tmp_path):
-    from mediasynth.engine.synth_run import generator_and_options, run_synth
+    from mediasynth.engine.synth_plan import generator_and_options
+    from mediasynth.engine.synth_runner import run_synth
 
     generator, _ = generator_and_options("synth.shapes", {
         "width": 48, "height": 48, "shapes": ["circle", "square", "triangle"]})
