@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasynth.core.errors import FatalError
+from mediasynth.core.errors import ConfigError, FatalError
 from mediasynth.engine import manifest as M
 from mediasynth.engine.pool import make_pool
 from mediasynth.engine.sink import FolderSink, OutLock, check_out
@@ -187,7 +187,7 @@ def execute(chunks: Iterator[SynthChunk], ctx: SynthContext, pool, timeout_s: fl
         for index, status, value in pool.map(render_chunk, window, ctx, timeout_s=timeout_s):
             if status == "ok":
                 yield value
-            elif status == "error" and isinstance(value, FatalOutputError):
+            elif status == "error" and isinstance(value, (FatalOutputError, ConfigError)):
                 raise value
             elif len(window[index].items) > 1:
                 retry += [SynthChunk((item,)) for item in window[index].items]
@@ -197,7 +197,7 @@ def execute(chunks: Iterator[SynthChunk], ctx: SynthContext, pool, timeout_s: fl
         for index, status, value in pool.map(render_chunk, retry, ctx, timeout_s=timeout_s):
             if status == "ok":
                 yield value
-            elif status == "error" and isinstance(value, FatalOutputError):
+            elif status == "error" and isinstance(value, (FatalOutputError, ConfigError)):
                 raise value
             else:
                 yield [failure_row(retry[index].items[0], ctx, *_reason(status, value,

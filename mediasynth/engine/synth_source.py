@@ -14,6 +14,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediasynth.core.errors import ConfigError
 from mediasynth.engine.manifest import Row
 from mediasynth.engine.synth_plan import SynthChunk, SynthItemPlan
 from mediasynth.engine.worker import FATAL_ERRNOS, FatalOutputError
@@ -43,7 +44,9 @@ def render_chunk(chunk: SynthChunk, ctx: SynthContext) -> list[dict]:
 
 
 def render_item(item: SynthItemPlan, ctx: SynthContext) -> dict:
-    """Generate, write and describe one item; a generator error becomes a failed row."""
+    """Generate, write and describe one item; a generator error becomes a failed row, but a
+    ConfigError (settings that cannot work for this run, e.g. too few asset files for
+    `allow_repeated_source: false`) and a full or read-only OUT stop the run."""
     from mediasynth.core.rng import output_rng, seed_record
     from mediasynth.engine.worker import file_sha256
     from mediasynth.io.atomic import atomic_path
@@ -57,6 +60,8 @@ def render_item(item: SynthItemPlan, ctx: SynthContext) -> dict:
         with atomic_path(dest) as tmp:
             gen.write(made, tmp)
         extra = gen.write_side_files(made, out, item.rel_path, item.split)
+    except ConfigError:
+        raise  # the generator's settings cannot work for this run (too few assets...): fatal
     except OSError as exc:
         if exc.errno in FATAL_ERRNOS:
             where = f" ({exc.filename})" if exc.filename else ""
