@@ -6,6 +6,10 @@ peak memory on a 10-second and a 10-minute 720p clip.
     python bench/video.py [--repeats 3] [--memory]
     python bench/video.py --fused-only [--repeats 3]   # the one-worker target only
 
+`--fused-only` also runs the fused path with `dataset.near_duplicates: off`: the header
+checks then skip the clip signatures (frames decoded at 10-90 % of each clip), which a
+single FFmpeg command does not compute.
+
 Job: horizontal flip + brightness +0.1 on every frame, H.264 (libx264 veryfast, CRF 23),
 audio kept, 1 variant per clip. Every runner is a fresh command; medians are reported as
 frames per second. mediasynth runs with one worker and with its default (a worker per
@@ -95,6 +99,12 @@ def speed(args) -> None:
             table.append((f"mediasynth {path} path, {workers} worker{'s' * (workers > 1)}",
                           [py, "-m", "mediasynth", "expand", str(args.src), str(work), "-p",
                            str(p), "--workers", str(workers), "-q"]))
+    if args.fused_only:  # the same without the near-duplicate signatures of the header checks
+        p = RESULTS / "video_bench_fused_nodup.yaml"
+        p.write_text(pipeline_text("fused") + "dataset: {near_duplicates: 'off'}\n")
+        table.append(("mediasynth fused path, 1 worker, near_duplicates off",
+                      [py, "-m", "mediasynth", "expand", str(args.src), str(work), "-p", str(p),
+                       "--workers", "1", "-q"]))
     table.append(("ffmpeg command per clip", [py, "-c", FLOOR, str(args.src), str(work)]))
     try:
         import augly.video  # noqa: F401
