@@ -315,10 +315,6 @@ def expand(src: str | Path, out: str | Path, pipeline: PipelineSpec = None, *,
         resolved = as_pipeline(pipeline)
         if overrides:
             resolved = resolved.with_overrides(**overrides)
-        if not dry_run:
-            from mediasynth.engine.warmup import kinds_to_warm
-
-            pool.warm(kinds_to_warm(src, resolved))  # workers import codecs while SRC is walked
         with contextlib.nullcontext() if dry_run else OutLock(out):
             return _expand_locked(src, out, resolved, pool, workers=workers,
                                   executor=executor, scheduler=scheduler, on_error=on_error,

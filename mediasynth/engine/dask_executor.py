@@ -111,9 +111,6 @@ class DaskPool:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def warm(self, kinds) -> None:
-        """The local pool's warm-up (engine/pool.py); Dask workers import on first use."""
-
     def start_async(self) -> DaskPool:
         if not self.address:
             _start_fork_server()

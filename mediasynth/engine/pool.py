@@ -43,9 +43,6 @@ def _serve(conn, contexts: dict[int, Any]) -> None:
         message = conn.recv()
         if message is None:
             return
-        if message[0] == "warm":
-            _warm(message[1])
-            continue
         if message[0] == "context":
             _, key, value, modules = message
             modality.import_modules(modules)
@@ -59,16 +56,6 @@ def _serve(conn, contexts: dict[int, Any]) -> None:
             conn.send((index, "error", exc))
 
 
-def _warm(kinds: tuple[str, ...]) -> None:
-    """Import the handlers of `kinds` (and the codec libraries they import: OpenCV, PyAV,
-    soundfile) now, while the parent is still reading the pipeline and walking SRC, rather
-    than on the first task. Advisory: a kind that cannot be loaded here is left for the
-    task to report."""
-    for kind in kinds:
-        with contextlib.suppress(Exception):
-            modality.handler_for(kind)
-
-
 class _Worker:
     def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
@@ -78,11 +65,6 @@ class _Worker:
         self.task: int | None = None
         self.started = 0.0
         self.context_key: int | None = None
-
-    def warm(self, kinds: tuple[str, ...]) -> None:
-        if kinds:
-            with contextlib.suppress(OSError):
-                self.conn.send(("warm", kinds))
 
     def give(self, index: int, fn, key: int, context: Any, item: Any) -> None:
         if self.context_key != key:
@@ -118,17 +100,6 @@ class WorkerPool:
         self._ctx = None
         self._workers: list[_Worker] = []
         self._starter: threading.Thread | None = None
-        self._warm_kinds: tuple[str, ...] = ()
-        self._lock = threading.Lock()
-
-    def warm(self, kinds) -> None:
-        """Have every worker import the handlers of `kinds` (the media kinds the job's
-        pipeline transforms) before its first task; returns at once. Workers started later
-        are sent the same (a replaced worker is not: it serves a run already under way)."""
-        with self._lock:
-            self._warm_kinds = tuple(sorted(set(kinds)))
-            for w in self._workers:
-                w.warm(self._warm_kinds)
 
     def start_async(self) -> WorkerPool:
         """Start every worker in the background (while the caller reads its pipeline and
@@ -150,10 +121,7 @@ class WorkerPool:
         if self._ctx is None:
             self._ctx = worker_context()
         while len(self._workers) < n:
-            worker = _Worker(self._ctx)
-            with self._lock:
-                worker.warm(self._warm_kinds)
-                self._workers.append(worker)
+            self._workers.append(_Worker(self._ctx))
 
     def _replace(self, i: int) -> _Worker:
         self._workers[i].kill()

@@ -35,9 +35,3 @@ def test_local_cluster_workers_and_scheduler_get_the_quiet_settings():
     assert {value[1] for _, _, value in results} == {want}
     assert on_scheduler == want
     assert QUIET_CLUSTER["distributed.scheduler.work-stealing"] is False
-
-
-def test_the_dask_pool_accepts_the_local_pools_warm_up():
-    pool = DaskPool(1, None)
-    pool.warm(("image", "video"))  # a no-op: starts nothing
-    assert pool.client is None and pool.cluster is None
