@@ -4,6 +4,7 @@ worker count), in one run.
     python bench/data.py --only photos
     python bench/dask.py [--repeats 3] [--workers 2]
     python bench/dask.py --scaling [--repeats 3] [--variants 20]
+    python bench/dask.py --crossover 1,5,20 [--repeats 2]
 
 The Dask runner starts a LocalCluster of single-threaded worker processes (no address), so
 cluster start-up is included, as it is for a user running `--executor dask` locally.
@@ -18,6 +19,12 @@ take their CPU from the cores measured, as the image bench's one-core run does.
 each run (the client's start-up, header checks, planning, the report) does not scale, and on
 the 5-variant job it is a sixth of the 2-worker run; a longer job shows the distributed
 path's throughput.
+
+Every run also records the CPU time of the command's whole process tree (client, scheduler,
+nannies, workers, fork servers): on a machine shared with other jobs, wall time measures the
+share of the cores a run got as much as the run itself. `--crossover V1,V2,...`: the local
+pool against the LocalCluster at several job lengths (variants per photo), to find where
+the cluster's fixed start-up stops mattering.
 """
 
 from __future__ import annotations
@@ -35,7 +42,9 @@ from common import (  # noqa: E402
     DATA,
     RESULTS,
     interleaved,
+    interleaved_tree,
     median,
+    paired,
     report,
     single_thread_env,
 )
@@ -106,6 +115,8 @@ def main() -> None:
                         help="1 vs 2 pinned workers of running clusters")
     parser.add_argument("--variants", type=int, default=VARIANTS,
                         help="variants per photo (the image bench job has 5)")
+    parser.add_argument("--crossover", default="",
+                        help="comma-separated variants per photo: local vs dask at each")
     args = parser.parse_args()
     photos = sorted(args.src.rglob("*.jpg"))
     if not photos:
@@ -119,12 +130,42 @@ def main() -> None:
             str(pipeline), "--workers", str(args.workers), "-q"]
     if args.scaling:
         return scaling(args, base, work, len(photos))
+    if args.crossover:
+        return crossover(args, work, len(photos))
+    executors(args, base, work, len(photos))
+
+
+def executors(args, base: list[str], work: Path, photos: int) -> tuple[float, float]:
+    """Local pool vs LocalCluster on one job; returns (local wall s, dask/local wall)."""
     table = [("local pool", base), ("dask LocalCluster", [*base, "--executor", "dask"])]
-    times = interleaved(table, repeats=args.repeats, work=work)
-    rows = [(name, median(times[name]), len(photos) * args.variants) for name, _ in table]
-    report(f"Executors, {args.workers} workers, image bench job (median of {args.repeats})",
-           rows, "outputs", "local pool",
-           {"dask wall time / local wall time": f"{rows[1][1] / rows[0][1]:.2f}x"})
+    times, cpu = interleaved_tree(table, repeats=args.repeats, work=work)
+    rows = [(name, median(times[name]), photos * args.variants) for name, _ in table]
+    wall = paired(times, "dask LocalCluster", "local pool")
+    tree = paired(cpu, "dask LocalCluster", "local pool")
+    report(f"Executors, {args.workers} workers, image bench job, {args.variants} variants "
+           f"(median of {args.repeats})", rows, "outputs", "local pool",
+           {"dask wall time / local wall time": f"{wall[0]:.2f}x (per repeat: "
+            + ", ".join(f"{a / b:.2f}" for a, b in zip(times["dask LocalCluster"],
+                                                       times["local pool"])) + ")",
+            "dask CPU / local CPU (whole process tree)": f"{tree[0]:.2f}x (local "
+            f"{median(cpu['local pool']):.1f} s, dask {median(cpu['dask LocalCluster']):.1f} s)"})
+    return rows[0][1], wall[0]
+
+
+def crossover(args, work: Path, photos: int) -> None:
+    """executors() at each job length of --crossover (variants per photo)."""
+    lines = ["| variants per photo | outputs | local pool s | dask / local wall |",
+             "| ---: | ---: | ---: | ---: |"]
+    for variants in [int(v) for v in args.crossover.split(",")]:
+        args.variants = variants
+        pipeline = RESULTS / "dask_bench.yaml"
+        pipeline.write_text(PIPELINE.replace(f"variants: {VARIANTS}\n",
+                                             f"variants: {variants}\n"))
+        base = [sys.executable, "-m", "mediasynth", "expand", str(args.src), str(work), "-p",
+                str(pipeline), "--workers", str(args.workers), "-q"]
+        local_s, ratio = executors(args, base, work, photos)
+        lines.append(f"| {variants} | {photos * variants} | {local_s:.2f} | {ratio:.2f}x |")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@
   sound-theme-freedesktop (stereo event sounds), converted to WAV at 16/22.05/44.1/48 kHz,
   mono and stereo, padded or cut to 4-10 s. Needs `apt-get install alsa-utils
   sound-theme-freedesktop`.
+- recordings_mixed: held-out style audio from the same sources: many short alerts and words
+  (0.1-2 s, their own length, cut at 2 s) and a fifth of 4-10 s files, at 16/22.05/44.1/48
+  kHz, mono and stereo, half Ogg Vorbis and half WAV (bench/audio_short.py).
 - clips: camera pans over the photos (640x360, 25 fps, 10 s, H.264 at ~3 Mbit/s), half with a
   real recording as soundtrack.
 Everything is derived with fixed seeds, so the folders are the same on every machine.
@@ -66,7 +69,7 @@ def make_photos(count: int) -> Path:
     return folder
 
 
-def recording_sources() -> list[tuple[np.ndarray, int]]:
+def recording_sources(min_s: float = 0.5) -> list[tuple[np.ndarray, int]]:
     import soundfile as sf
 
     out = []
@@ -76,7 +79,7 @@ def recording_sources() -> list[tuple[np.ndarray, int]]:
                 data, sr = sf.read(str(path), dtype="float32", always_2d=True)
             except Exception:  # noqa: BLE001 - skip what libsndfile cannot read
                 continue
-            if data.shape[0] > sr * 0.5:
+            if data.shape[0] > sr * min_s:
                 out.append((data.T, sr))
     if not out:
         raise SystemExit("no recordings found: apt-get install alsa-utils sound-theme-freedesktop")
@@ -104,6 +107,37 @@ def make_recordings(count: int) -> Path:
         dest = folder / f"class{i % 3}" / f"rec_{i:03d}.wav"
         dest.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(dest), x.T, rate, subtype="PCM_16")
+    return folder
+
+
+def make_mixed_recordings(count: int) -> Path:
+    """`count` files: 4 of every 5 short (<= 2 s, the source's own length), 1 of 5 4-10 s;
+    rates cycle through 16/22.05/44.1/48 kHz, formats alternate OGG (Vorbis) and WAV."""
+    import soundfile as sf
+    import soxr
+
+    folder = DATA / "recordings_mixed"
+    sources = recording_sources(min_s=0.05)
+    rng = np.random.default_rng(3)
+    rates = (16000, 22050, 44100, 48000)
+    for i in range(count):
+        samples, sr = sources[(i * 7) % len(sources)]
+        rate = rates[i % len(rates)]
+        x = soxr.resample(samples.T, sr, rate).T if sr != rate else samples
+        channels = 1 if (i // 2) % 2 == 0 else 2
+        x = x[:1] if channels == 1 else (np.repeat(x[:1], 2, 0) if x.shape[0] == 1 else x[:2])
+        if i % 5 == 4:
+            n = int(rng.uniform(4, 10) * rate)
+            x = np.tile(x, (1, int(np.ceil(n / x.shape[1]))))[:, :n]
+        else:
+            x = x[:, : int(rng.uniform(0.5, 2.0) * rate)]
+        ogg = i % 2 == 0
+        dest = folder / f"class{i % 3}" / f"snd_{i:03d}.{'ogg' if ogg else 'wav'}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if ogg:
+            sf.write(str(dest), x.T, rate, format="OGG", subtype="VORBIS")
+        else:
+            sf.write(str(dest), x.T, rate, subtype="PCM_16")
     return folder
 
 
@@ -150,13 +184,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--recordings", type=int, default=60)
+    parser.add_argument("--mixed", type=int, default=200)
     parser.add_argument("--clips", type=int, default=8)
-    parser.add_argument("--only", choices=("photos", "recordings", "clips"))
+    parser.add_argument("--only", choices=("photos", "recordings", "recordings_mixed", "clips"))
     args = parser.parse_args()
     if args.only in (None, "photos"):
         print("photos:", make_photos(args.photos))
     if args.only in (None, "recordings"):
         print("recordings:", make_recordings(args.recordings))
+    if args.only in (None, "recordings_mixed"):
+        print("recordings_mixed:", make_mixed_recordings(args.mixed))
     if args.only in (None, "clips"):
         print("clips:", make_clips(args.clips))
 

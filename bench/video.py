@@ -4,6 +4,11 @@ peak memory on a 10-second and a 10-minute 720p clip.
 
     python bench/data.py --only clips       # once (camera pans over real photos, with sound)
     python bench/video.py [--repeats 3] [--memory]
+    python bench/video.py --fused-only [--repeats 3]   # the one-worker target only
+
+`--fused-only` also runs the fused path with `dataset.near_duplicates: off`: the header
+checks then skip the clip signatures (frames decoded at 10-90 % of each clip), which a
+single FFmpeg command does not compute.
 
 Job: horizontal flip + brightness +0.1 on every frame, H.264 (libx264 veryfast, CRF 23),
 audio kept, 1 variant per clip. Every runner is a fresh command; medians are reported as
@@ -25,7 +30,7 @@ from common import (  # noqa: E402
     DATA,
     RESULTS,
     fresh,
-    interleaved,
+    interleaved_tree,
     median,
     report,
     single_thread_env,
@@ -87,13 +92,19 @@ def speed(args) -> None:
     py = sys.executable
     table = []
     cores = os.cpu_count() or 1
-    for path in ("frames", "fused"):
+    for path in ("fused",) if args.fused_only else ("frames", "fused"):
         p = RESULTS / f"video_bench_{path}.yaml"
         p.write_text(pipeline_text(path))
-        for workers in sorted({1, cores}):
+        for workers in [1] if args.fused_only else sorted({1, cores}):
             table.append((f"mediasynth {path} path, {workers} worker{'s' * (workers > 1)}",
                           [py, "-m", "mediasynth", "expand", str(args.src), str(work), "-p",
                            str(p), "--workers", str(workers), "-q"]))
+    if args.fused_only:  # the same without the near-duplicate signatures of the header checks
+        p = RESULTS / "video_bench_fused_nodup.yaml"
+        p.write_text(pipeline_text("fused") + "dataset: {near_duplicates: 'off'}\n")
+        table.append(("mediasynth fused path, 1 worker, near_duplicates off",
+                      [py, "-m", "mediasynth", "expand", str(args.src), str(work), "-p", str(p),
+                       "--workers", "1", "-q"]))
     table.append(("ffmpeg command per clip", [py, "-c", FLOOR, str(args.src), str(work)]))
     try:
         import augly.video  # noqa: F401
@@ -101,11 +112,18 @@ def speed(args) -> None:
         table.append(("AugLy (hflip then brightness)", [py, "-c", AUGLY, str(args.src), str(work)]))
     except Exception as exc:  # noqa: BLE001 - AugLy is optional
         print(f"AugLy not available: {exc}")
-    times = interleaved(table, repeats=args.repeats, work=work)
+    times, cpu = interleaved_tree(table, repeats=args.repeats, work=work)
     frames = frame_total(args.src)
     rows = [(name, median(times[name]), frames) for name, _ in table]
     floor = next(t for n, t, _ in rows if n == "ffmpeg command per clip")
     extra = {f"{n} / floor": f"{floor / t:.2f}x" for n, t, _ in rows if not n.startswith("ffmpeg")}
+    for name, _ in table[:-1]:
+        if not name.startswith("mediasynth"):
+            continue
+        per = [f / t for f, t in zip(times["ffmpeg command per clip"], times[name])]
+        extra[f"{name} / floor, per repeat"] = ", ".join(f"{r:.2f}" for r in per)
+        extra[f"{name} / floor, CPU of the process tree"] = (
+            f"{median(cpu['ffmpeg command per clip']) / median(cpu[name]):.2f}x")
     report(f"Video: flip + brightness, libx264 veryfast CRF 23, audio kept (median of "
            f"{args.repeats}, fresh processes)", rows, "frames", "ffmpeg command per clip", extra)
 
@@ -187,6 +205,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--src", type=Path, default=DATA / "clips")
     parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--fused-only", action="store_true",
+                        help="only the fused path with one worker against the floor")
     args = parser.parse_args()
     if not sorted(args.src.rglob("*.mp4")):
         raise SystemExit("no clips: run `python bench/data.py --only clips` first")

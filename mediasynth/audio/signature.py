@@ -67,9 +67,17 @@ def distance(a: bytes, b: bytes) -> float:
         n = min(len(x), len(y))
         if n < MIN_FRAMES:
             continue
-        diff = np.unpackbits((x[:n] ^ y[:n]).view(np.uint8)).sum()
+        diff = _ones(x[:n] ^ y[:n])
         best = min(best, float(diff) / (32 * n))
     return best
+
+
+def _ones(words: np.ndarray) -> int:
+    """How many bits are set in `words` (uint32): a population count where NumPy has one
+    (2.0+: 8x faster than unpacking, and planning compares every pair of similar length)."""
+    if hasattr(np, "bitwise_count"):
+        return int(np.bitwise_count(words).sum(dtype=np.int64))
+    return int(np.unpackbits(words.view(np.uint8)).sum())
 
 
 def near_pairs(signatures: dict[str, bytes]) -> list[tuple[str, str, float]]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import scipy.fft
 
 SIGNATURE_BYTES = 16
 PHASH_MAX_BITS = 12  # of 64: at most this many differing bits for a near-duplicate
@@ -45,6 +44,9 @@ def pixels_signature(grey: np.ndarray) -> bytes:
     grey = np.asarray(grey, dtype=np.float32)
     if grey.ndim == 3:
         grey = grey.mean(axis=2, dtype=np.float32)
+    import scipy.fft  # here, not at import: the run's parent loads this handler but never
+    # signs (0.3-0.5 s of its start-up went to importing scipy.fft)
+
     small = _box_resize(grey, 32, 32)
     dct = scipy.fft.dctn(small, norm="ortho")[:8, :8].ravel()[1:]
     phash = np.concatenate([[False], dct > np.median(dct)])

@@ -56,3 +56,16 @@ def test_jpeg_is_decoded_at_reduced_scale_and_orientation_applied(tmp_path):
     a = np.unpackbits(np.frombuffer(image_signature(tmp_path / "rotated.jpg"), np.uint8))
     b = np.unpackbits(np.frombuffer(image_signature(tmp_path / "upright.png"), np.uint8))
     assert (a != b).sum() <= 16
+
+
+def test_loading_the_image_handler_leaves_scipy_unimported():
+    """The run's parent loads the image handler (needs_ffmpeg, statistics) but never signs:
+    scipy.fft is imported by the first signature, in a worker, not at import."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import mediasynth.image.handler; "
+            "print('scipy.fft' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "False"

@@ -37,6 +37,20 @@ def mix_at_snr(samples: np.ndarray, noise: np.ndarray, *, snr_db: float) -> np.n
     return (samples + noise * np.float32(scale)).astype(np.float32)
 
 
+def _mix_into_noise(samples: np.ndarray, noise: np.ndarray, *, snr_db: float) -> np.ndarray:
+    """`mix_at_snr` with the float32 `noise` (same shape, owned by the caller and not needed
+    again) scaled and summed in place: the same values, without two temporary copies of
+    the recording (a per-output cost that weighs on many short files)."""
+    signal_rms = rms(samples)
+    noise_rms = rms(noise)
+    if signal_rms == 0.0 or noise_rms == 0.0 or samples.dtype != np.float32:
+        return mix_at_snr(samples, noise, snr_db=snr_db)
+    noise *= np.float32(signal_rms / (noise_rms * 10.0 ** (snr_db / 20.0)))
+    noise += samples  # IEEE addition commutes: bit-identical to samples + scaled noise
+    return noise
+
+
 def add_noise(samples: np.ndarray, *, snr_db: float, seed: int, color: str = "white") -> np.ndarray:
     """Add coloured Gaussian noise at `snr_db`."""
-    return mix_at_snr(samples, colored_noise(samples.shape, color=color, seed=seed), snr_db=snr_db)
+    return _mix_into_noise(samples, colored_noise(samples.shape, color=color, seed=seed),
+                           snr_db=snr_db)
