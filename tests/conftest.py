@@ -71,6 +71,7 @@ SLOW_MODULES = {
     "tests/engine/test_dataset_card.py",
     "tests/engine/test_ecosystem_outputs.py",
     "tests/engine/test_expand.py",
+    "tests/engine/test_replay.py",
     "tests/engine/test_exports.py",
     "tests/engine/test_groups_and_folds.py",
     "tests/engine/test_integrity.py",

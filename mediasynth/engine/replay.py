@@ -48,6 +48,8 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
     if row["status"] != "ok" or row["record"] is None:
         raise MediasynthError(f"row {row['id']} has no rendered output to replay "
                               f"(status {row['status']})")
+    if row.get("source") is None and str(row["record"].get("name", "")).startswith("synth."):
+        return replay_generated(out, row, dest)
     try:
         run = json.loads((out / "run.json").read_text())
     except (OSError, ValueError) as exc:
@@ -66,4 +68,35 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
             handler.replay(loaded, pipeline, OpRecord.from_dict(row["record"]), tmp)
     except ValueError as exc:  # a format the handler cannot write (DEST's extension)
         raise MediasynthError(f"cannot write {dest}: {exc}") from None
+    return dest, file_sha256(dest) == row.get("output_sha256")
+
+
+def replay_generated(out: Path, row: dict, dest: Path | None) -> tuple[Path, bool]:
+    """Replay a row of a `synth` OUT: the generator rebuilt from
+    OUT/.mediasynth/generator.json renders the row's recorded parameters again (asset
+    folders of scenes and soundscapes are read where the run read them)."""
+    import json
+
+    from mediasynth.core import registry
+    from mediasynth.engine.sink import STATE_DIR
+    from mediasynth.engine.synth_runner import GENERATOR_CONFIG
+    from mediasynth.engine.worker import file_sha256
+    from mediasynth.io.atomic import atomic_path
+
+    path = out / STATE_DIR / GENERATOR_CONFIG
+    try:
+        config = json.loads(path.read_bytes().decode("utf-8", "surrogateescape"))
+        generator = registry.build(config["generator"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise MediasynthError(f"{path} is missing or unreadable ({exc}): this OUT was not "
+                              "written by this version's synth") from None
+    dest = replay_destination(dest, row["output"])
+    try:
+        item = generator.replay(OpRecord.from_dict(row["record"]))
+        with atomic_path(dest) as tmp:
+            generator.write(item, tmp)
+    except MediasynthError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise MediasynthError(f"cannot regenerate row {row['id']}: {exc}") from None
     return dest, file_sha256(dest) == row.get("output_sha256")

@@ -169,6 +169,7 @@ def _run(plan: SynthPlan, out: Path, options: SynthOptions, pool) -> SynthRunRes
     annotation_files = write_annotations(gen, out)
     keep |= set(annotation_files)
     keep |= set(write_synth_card(out, plan.config, annotation_files))
+    write_generator_config(out, plan.config)
     result.removed = sink.remove_stale(journal, keep)
     sink.end(keep)
     return result
@@ -288,6 +289,23 @@ def write_annotations(generator: Generator, out: Path) -> list[str]:
     for split, spans in sorted(by_split.items()):
         generator.write_annotations(folder, split, ManifestRows(out / M.MANIFEST, spans))
     return sorted(f"annotations/{p.name}" for p in folder.iterdir() if p.is_file())
+
+
+GENERATOR_CONFIG = "generator.json"  # in OUT/.mediasynth: what `replay` rebuilds the generator from
+
+
+def write_generator_config(out: Path, config: dict) -> None:
+    """OUT/.mediasynth/generator.json: the run's generator (its `to_config()`) and runner
+    settings, so `mediasynth replay OUT ID` can regenerate any row (engine/replay.py)."""
+    import json
+
+    from mediasynth.core.config import builtin
+    from mediasynth.engine.sink import STATE_DIR
+    from mediasynth.io.atomic import write_bytes_atomic
+
+    text = json.dumps(builtin(config), sort_keys=True, indent=1, ensure_ascii=False)
+    write_bytes_atomic(out / STATE_DIR / GENERATOR_CONFIG,
+                       text.encode("utf-8", "surrogateescape"))
 
 
 def write_synth_card(out: Path, config: dict, annotation_files: list[str]) -> list[str]:
