@@ -12,6 +12,7 @@ splitter (engine/split.py): same seed, same bytes, for any worker count or execu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ class SynthItemPlan:
     split: str | None
     rel_path: str
     row_id: str
+    rank: int = 0  # its position among the items of its split
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,16 @@ class SynthPlan:
         s = int(self.split_index[index])
         split = self.split_names[s] if s >= 0 else None
         return SynthItemPlan(index, cls, split, item_path(self.generator, index, cls, split),
-                             synth_row_id(self.generator, index))
+                             synth_row_id(self.generator, index), int(self.split_rank[index]))
+
+    @functools.cached_property
+    def split_rank(self) -> np.ndarray:
+        """Each item's position among the items of its split (int32, made on first use)."""
+        rank = np.empty(len(self.split_index), dtype=np.int32)
+        for s in np.unique(self.split_index):
+            where = self.split_index == s
+            rank[where] = np.arange(int(where.sum()), dtype=np.int32)
+        return rank
 
     def items(self, indexes=None) -> Iterator[SynthItemPlan]:
         for i in range(len(self)) if indexes is None else indexes:

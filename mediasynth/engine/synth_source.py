@@ -54,7 +54,8 @@ def render_item(item: SynthItemPlan, ctx: SynthContext) -> dict:
     gen, out = ctx.generator, Path(ctx.out)
     key = item_key(gen, item.index)
     try:
-        context = ItemContext(item.index, item.split, ctx.split_shares, ctx.seed)
+        context = ItemContext(item.index, item.split, ctx.split_shares, ctx.seed,
+                              item.rank)
         made, record = gen.generate(output_rng(ctx.seed, key, 0), item.cls, context)
         dest = out / item.rel_path
         with atomic_path(dest) as tmp:

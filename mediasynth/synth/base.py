@@ -35,13 +35,16 @@ class ItemContext:
     `split` is the item's split (None without a split); `split_shares` the run's split
     request ({name: share}, None without one) and `seed` the run's seed, so a generator that
     draws from real asset files can partition them by file across splits, the same way in
-    every worker (a file used in train never appears in val/test).
+    every worker (a file used in train never appears in val/test). `rank` is the item's
+    position among the items of its split (0, 1, ...; None when the caller does not plan
+    splits), so such a generator can deal its split's files to items without gaps.
     """
 
     index: int
     split: str | None = None
     split_shares: dict[str, float] | None = None
     seed: int = 0
+    rank: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

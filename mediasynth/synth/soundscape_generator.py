@@ -26,12 +26,11 @@ Splits: foreground and background files are partitioned by file across the run's
 (synth/soundscape_assets.py), so a file used in train is never in val or test.
 
 No repeated source (`allow_repeated_source: false`): within each split, the foreground
-sources are dealt in a seeded order, `events_range[1]` consecutive sources to every item
-index: item i draws only among sources i*k .. i*k + k - 1 of its split's order (k =
-events_range[1]). Item indexes never share a block, in any worker, so no source is used
-twice in the whole set. A split whose order is too short for an index raises ConfigError
-(the split needs k x (highest item index + 1) sources: the engine does not tell a generator
-its rank within the split). Backgrounds are textures and may repeat (at other offsets).
+sources are dealt in a seeded order, `events_range[1]` consecutive sources to every item of
+the split: the split's r-th item (`ItemContext.rank`) draws only among sources r*k .. r*k +
+k - 1 of its split's order (k = events_range[1]). Items never share a block, in any worker,
+so no source is used twice in the whole set. A split whose order is too short raises
+ConfigError (a split of n items needs k x n sources), which stops the run (exit 2). Backgrounds are textures and may repeat (at other offsets).
 """
 
 from __future__ import annotations
@@ -236,12 +235,13 @@ class Soundscape(Generator):
                      where: str) -> tuple[Source, ...]:
         k = self.events_range[1]
         order = seeded_order(fg, ctx.seed, f"foreground/{ctx.split}")
-        block = order[ctx.index * k:(ctx.index + 1) * k]
+        slot = ctx.index if ctx.rank is None else ctx.rank
+        block = order[slot * k:(slot + 1) * k]
         if len(block) < k:
             raise ConfigError(
                 f"{self.name}: allow_repeated_source: false deals {k} foreground sources "
-                f"(events_range[1]) to every item index; {where} has {len(order)}, item "
-                f"{ctx.index} needs {(ctx.index + 1) * k}: add sources, lower events_range "
+                f"(events_range[1]) to every item of a split; {where} has {len(order)}, its "
+                f"item {slot + 1} needs {(slot + 1) * k}: add sources, lower events_range "
                 f"or --count, or allow repeats")
         return tuple(block)
 

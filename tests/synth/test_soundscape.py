@@ -274,3 +274,21 @@ def test_the_python_api_writes_the_same_as_the_command(material, tmp_path):
                  "--set", "duration_s=5")
     assert [r["output_sha256"] for r in result.rows] == [r["output_sha256"] for r in cli]
     assert result.generator == "synth.soundscape" and result.kind == "audio"
+
+
+def test_without_repeats_each_split_is_dealt_by_rank_not_by_index(material):
+    """A split of n items needs k x n of its own sources (its items are dealt by their rank
+    in the split), not k x (highest item index + 1): 30 soundscapes split 0.6/0.2/0.2 with
+    one event each fit in 60 foreground files (val and test get about 12 each); dealing by
+    item index would need up to 30 in each split."""
+    out = material[2] / "unique_split"
+    rows = _synth(material, out, "--count", "30", "--split", "0.6,0.2,0.2", "--workers", "2",
+                  "--set", "allow_repeated_source=false", "--set", "events_range=[1, 1]")
+    assert sorted({r["split"] for r in rows}) == ["test", "train", "val"]
+    used = [e["source"] for r in rows for e in r["info"]["labels"]["events"]]
+    assert len(used) == len(set(used)) >= 25
+    by_split = {}
+    for r in rows:
+        for e in r["info"]["labels"]["events"]:
+            by_split.setdefault(e["source"], set()).add(r["split"])
+    assert all(len(s) == 1 for s in by_split.values())
