@@ -247,3 +247,28 @@ def test_synth_items_that_fail_on_dask_are_reason_rows(synth_reference, tmp_path
     same = {k: v for k, v in synth_reference["shapes"].items()
             if k.endswith(".png") and "_000003" not in k and "_000050" not in k}
     assert {k: tree[k] for k in same} == same
+
+
+def test_asset_generators_on_a_local_cluster_match_the_local_pool(tmp_path):
+    """Soundscapes (stems, reverb, no repeated source) and pasted-object scenes draw their
+    assets in the workers: a LocalCluster writes the local pool's bytes."""
+    from tests.synth.soundscape_material import make_background, make_foreground
+
+    root = Path(__file__).resolve().parents[2]
+    fg = make_foreground(tmp_path / "fg", per_label=4)
+    bg = make_background(tmp_path / "bg", per_label=1)
+    jobs = {"soundscape": ["--foreground", str(fg), "--background", str(bg), "--count", "8",
+                           "--stems", "--split", "0.5,0.5", "--set", "duration_s=3",
+                           "--set", "reverb=synthetic", "--set", "sample_rate=16000",
+                           "--set", "allow_repeated_source=false",
+                           "--set", "events_range=[1, 2]"],
+            "scenes": ["--objects", str(root / "samples_coco"), "--backgrounds",
+                       str(root / "samples" / "circle"), "--count", "8", "--set", "width=96",
+                       "--set", "height=72"]}
+    for name, args in jobs.items():
+        local, dask = tmp_path / f"{name}-local", tmp_path / f"{name}-dask"
+        assert main(["synth", name, str(local), "-q", "--no-report", "--workers", "2",
+                     *args]) == 0
+        assert main(["synth", name, str(dask), "-q", "--no-report", "--executor", "dask",
+                     "--workers", "2", *args]) == 0
+        assert _synth_tree(dask) == _synth_tree(local), name
