@@ -103,25 +103,26 @@ def draw_event_spans(tile: np.ndarray, events: list[dict], duration_s: float) ->
 def report_tile(path, row: dict | None, preview) -> Tile:
     """The report's tile of a sound: the picture the worker drew from the samples it held
     when there is one, else one drawn here from the file; with a player. An output with
-    labelled events (an event table, a soundscape) is drawn from its file with the events'
-    spans over the spectrogram."""
+    labelled events (an event table, a soundscape) gets the events' spans over the
+    spectrogram (drawn on the worker's picture when the row records the duration)."""
     events = events_of(row or {})
-    if events:
+    duration_s = ((row or {}).get("info") or {}).get("duration_s")
+    alt = "waveform and mel spectrogram"
+    if preview is not None and preview.is_file() and (duration_s or not events):
+        if not events:
+            return Tile(preview.read_bytes(), alt, "audio", stem="sound")
+        from mediasynth.io.image_io import read_image
+
+        tile = read_image(preview).pixels[..., :3]
+    else:
         from mediasynth.io.audio_io import read_audio
 
         audio = read_audio(path)
         tile = np.concatenate([waveform(audio.samples),
                                spectrogram(audio.samples, audio.sample_rate)], axis=0)
-        tile = draw_event_spans(tile, events, audio.samples.shape[1] / audio.sample_rate)
-        png = encode_image(Image(tile), "png")
+        duration_s = audio.samples.shape[1] / audio.sample_rate
+    if events:
+        tile = draw_event_spans(tile, events, duration_s)
         labels = ", ".join(sorted({str(e.get("label")) for e in events}))
-        return Tile(png, f"waveform and mel spectrogram with {len(events)} event spans "
-                    f"({labels})", "audio", stem="sound")
-    if preview is not None and preview.is_file():
-        return Tile(preview.read_bytes(), "waveform and mel spectrogram", "audio",
-                    stem="sound")
-    from mediasynth.io.audio_io import read_audio
-
-    audio = read_audio(path)
-    return Tile(sound_tile_png(audio.samples, audio.sample_rate),
-                "waveform and mel spectrogram", "audio", stem="sound")
+        alt += f" with {len(events)} event spans ({labels})"
+    return Tile(encode_image(Image(tile), "png"), alt, "audio", stem="sound")

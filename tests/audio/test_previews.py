@@ -100,3 +100,18 @@ def test_a_tile_of_an_annotated_sound_shows_its_spans(tmp_path):
     b = np.asarray(Image.open(io.BytesIO(plain.png)).convert("RGB"))
     changed = np.flatnonzero((a != b).any(axis=2).any(axis=0))
     assert changed.min() == WIDTH_PX // 4 and changed.max() == WIDTH_PX // 2 - 1
+
+
+def test_spans_are_drawn_on_the_workers_picture_without_decoding_the_sound_again(tmp_path):
+    rate = 8000
+    x = (0.3 * np.sin(np.arange(2 * rate) / 3))[None, :].astype(np.float32)
+    preview = tmp_path / "preview.png"
+    preview.write_bytes(sound_tile_png(x, rate))
+    row = {"annotation": {"events": [{"label": "tone", "onset_s": 0.5, "offset_s": 1.0}]},
+           "info": {"duration_s": 2.0}}
+    tile = report_tile(tmp_path / "not-there.wav", row, preview)  # the file is never read
+    drawn = np.asarray(Image.open(io.BytesIO(tile.png)).convert("RGB"))
+    plain = np.asarray(Image.open(preview).convert("RGB"))
+    changed = np.flatnonzero((drawn != plain).any(axis=2).any(axis=0))
+    assert changed.min() == WIDTH_PX // 4 and changed.max() == WIDTH_PX // 2 - 1
+    assert report_tile(tmp_path / "not-there.wav", {}, preview).png == preview.read_bytes()
