@@ -41,8 +41,6 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
 
     from mediasynth.core.config import load_pipeline
     from mediasynth.engine.handlers import handler_for
-    from mediasynth.engine.worker import file_sha256
-    from mediasynth.io.atomic import atomic_path
 
     row = find_row(out, row_id)
     if row["status"] != "ok" or row["record"] is None:
@@ -62,13 +60,8 @@ def replay_row(out: Path, row_id: str, dest: Path | None = None) -> tuple[Path, 
 
         loaded = mixed_media(handler, loaded, row["mix"], Partners(handler, run["src"],
                                                                    pipeline))
-    dest = replay_destination(dest, row["output"])
-    try:
-        with atomic_path(dest) as tmp:
-            handler.replay(loaded, pipeline, OpRecord.from_dict(row["record"]), tmp)
-    except ValueError as exc:  # a format the handler cannot write (DEST's extension)
-        raise MediasynthError(f"cannot write {dest}: {exc}") from None
-    return dest, file_sha256(dest) == row.get("output_sha256")
+    record = OpRecord.from_dict(row["record"])
+    return _write_replay(row, dest, lambda tmp: handler.replay(loaded, pipeline, record, tmp))
 
 
 def replay_generated(out: Path, row: dict, dest: Path | None) -> tuple[Path, bool]:
@@ -80,8 +73,6 @@ def replay_generated(out: Path, row: dict, dest: Path | None) -> tuple[Path, boo
     from mediasynth.core import registry
     from mediasynth.engine.sink import STATE_DIR
     from mediasynth.engine.synth_runner import GENERATOR_CONFIG
-    from mediasynth.engine.worker import file_sha256
-    from mediasynth.io.atomic import atomic_path
 
     path = out / STATE_DIR / GENERATOR_CONFIG
     try:
@@ -90,13 +81,25 @@ def replay_generated(out: Path, row: dict, dest: Path | None) -> tuple[Path, boo
     except (OSError, ValueError, KeyError) as exc:
         raise MediasynthError(f"{path} is missing or unreadable ({exc}): this OUT was not "
                               "written by this version's synth") from None
-    dest = replay_destination(dest, row["output"])
     try:
         item = generator.replay(OpRecord.from_dict(row["record"]))
-        with atomic_path(dest) as tmp:
-            generator.write(item, tmp)
+        return _write_replay(row, dest, lambda tmp: generator.write(item, tmp))
     except MediasynthError:
         raise
     except (OSError, ValueError) as exc:
         raise MediasynthError(f"cannot regenerate row {row['id']}: {exc}") from None
+
+
+def _write_replay(row: dict, dest: Path | None, write) -> tuple[Path, bool]:
+    """`write(tmp)` the replayed output atomically at `replay_destination(dest, ...)`;
+    return (the file, whether its bytes equal the recorded output's)."""
+    from mediasynth.engine.worker import file_sha256
+    from mediasynth.io.atomic import atomic_path
+
+    dest = replay_destination(dest, row["output"])
+    try:
+        with atomic_path(dest) as tmp:
+            write(tmp)
+    except ValueError as exc:  # a format the writer cannot write (DEST's extension)
+        raise MediasynthError(f"cannot write {dest}: {exc}") from None
     return dest, file_sha256(dest) == row.get("output_sha256")
