@@ -8,17 +8,20 @@ import sys
 from mediasynth.core.errors import ConfigError
 
 
+def _at_least(flag: str, value: int | None, low: int) -> None:
+    """ConfigError naming `flag` when it was given below `low`."""
+    if value is not None and value < low:
+        raise ConfigError(f"{flag} must be >= {low}")
+
+
 def _expand_keywords(args) -> dict:
     """`mediasynth.api.expand`'s keywords from the expand options, each option checked here
     so that its error names the option as typed."""
     from mediasynth.commands.api import split_fractions
 
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError("--workers must be >= 1")
-    if args.variants is not None and args.variants < 0:
-        raise ConfigError("-n/--variants must be >= 0")
-    if args.seed is not None and args.seed < 0:
-        raise ConfigError("--seed must be >= 0")
+    _at_least("--workers", args.workers, 1)
+    _at_least("-n/--variants", args.variants, 0)
+    _at_least("--seed", args.seed, 0)
     split = None
     if args.split:
         split = split_fractions(split_option(args.split))
@@ -136,10 +139,8 @@ def cmd_synth(args) -> int:
 
     if args.generator == "pipeline" and not args.pipeline:
         raise ConfigError("`mediasynth synth pipeline OUT` needs -p PIPELINE with a source:")
-    if args.count is not None and args.count < 1:
-        raise ConfigError("--count must be >= 1")
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError("--workers must be >= 1")
+    _at_least("--count", args.count, 1)
+    _at_least("--workers", args.workers, 1)
     split = None
     if args.split:
         split = split_option(args.split)
