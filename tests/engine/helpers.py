@@ -51,3 +51,12 @@ def tree_digest(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*"))
             if p.is_file() and p.relative_to(root).as_posix() != SOURCE_HASH_CACHE}
+
+
+def results_by_index(results) -> dict[int, tuple[str, object]]:
+    """A pool's (index, status, value) results by index; each index reported once."""
+    out = {}
+    for index, status, value in results:
+        assert index not in out, f"item {index} reported twice"
+        out[index] = (status, value)
+    return out

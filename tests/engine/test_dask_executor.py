@@ -11,6 +11,7 @@ pytest.importorskip("distributed")
 from mediasynth.engine.dask_executor import DaskPool  # noqa: E402
 from mediasynth.engine.pool import WorkerPool, make_pool  # noqa: E402
 from tests.engine import pool_tasks  # noqa: E402
+from tests.engine.helpers import results_by_index
 
 
 @pytest.fixture(scope="module")
@@ -19,27 +20,19 @@ def dask_pool():
         yield pool
 
 
-def _by_index(results) -> dict[int, tuple[str, object]]:
-    out = {}
-    for index, status, value in results:
-        assert index not in out, f"item {index} reported twice"
-        out[index] = (status, value)
-    return out
-
-
 def test_results_equal_the_local_pool_on_a_small_job(dask_pool):
     items = list(range(150))  # several tasks of several items each
     context = {"seed": 3}
     with WorkerPool(2) as local:
-        expected = _by_index(local.map(pool_tasks.draw, items, context, timeout_s=60))
-    got = _by_index(dask_pool.map(pool_tasks.draw, items, context, timeout_s=60))
+        expected = results_by_index(local.map(pool_tasks.draw, items, context, timeout_s=60))
+    got = results_by_index(dask_pool.map(pool_tasks.draw, items, context, timeout_s=60))
     assert got == expected
     assert sorted(got) == items and {s for s, _ in got.values()} == {"ok"}
 
 
 def test_a_raising_item_is_an_error_for_that_item_only(dask_pool):
     items = ["a", "raise", *[f"x{i}" for i in range(30)]]
-    got = _by_index(dask_pool.map(pool_tasks.misbehave, items, {}, timeout_s=60))
+    got = results_by_index(dask_pool.map(pool_tasks.misbehave, items, {}, timeout_s=60))
     assert got[1][0] == "error" and isinstance(got[1][1], ValueError)
     assert all(got[i] == ("ok", item.upper()) for i, item in enumerate(items) if i != 1)
 
@@ -47,7 +40,7 @@ def test_a_raising_item_is_an_error_for_that_item_only(dask_pool):
 def test_an_item_that_kills_its_worker_costs_that_item_only(dask_pool):
     items = [f"x{i}" for i in range(24)]
     items[5] = "kill"  # in a batch with others: the batch is retried one item per task
-    got = _by_index(dask_pool.map(pool_tasks.misbehave, items, {}, timeout_s=60))
+    got = results_by_index(dask_pool.map(pool_tasks.misbehave, items, {}, timeout_s=60))
     assert sorted(got) == list(range(24))
     assert got[5][0] == "error"  # KilledWorker once Dask gave up on it
     assert all(got[i] == ("ok", item.upper()) for i, item in enumerate(items) if i != 5)

@@ -11,6 +11,7 @@ import pytest
 
 from mediasynth.engine.pool import WorkerPool, make_pool, run_pool
 from tests.engine import pool_tasks
+from tests.engine.helpers import results_by_index
 
 
 @pytest.fixture(scope="module")
@@ -19,17 +20,9 @@ def pool():
         yield p
 
 
-def _by_index(results) -> dict[int, tuple[str, object]]:
-    out = {}
-    for index, status, value in results:
-        assert index not in out, f"item {index} reported twice"
-        out[index] = (status, value)
-    return out
-
-
 def test_every_item_is_reported_once_with_fn_of_item_and_context(pool):
     items = list(range(400))
-    got = _by_index(pool.map(pool_tasks.draw, items, {"seed": 5}, timeout_s=30))
+    got = results_by_index(pool.map(pool_tasks.draw, items, {"seed": 5}, timeout_s=30))
     assert sorted(got) == items
     assert all(status == "ok" for status, _ in got.values())
     assert got == {i: ("ok", pool_tasks.draw(i, {"seed": 5})) for i in items}
@@ -42,7 +35,7 @@ def test_results_do_not_depend_on_worker_count_or_completion_order():
     for workers, sleep_s in ((1, 0.0), (3, 0.02)):  # with three, items sleep 0, 20 or 40 ms
         context = {"seed": 11, "sleep_s": sleep_s}  # (the sleep does not change the values)
         order = list(run_pool(pool_tasks.draw, items, context, workers=workers, timeout_s=30))
-        runs[workers] = (_by_index(order), [i for i, _, _ in order])
+        runs[workers] = (results_by_index(order), [i for i, _, _ in order])
     assert runs[1][0] == runs[3][0]
     assert runs[1][1] == items  # one worker: plan order
     assert runs[3][1] != items  # three: they finish out of order, the values are the same
@@ -50,7 +43,7 @@ def test_results_do_not_depend_on_worker_count_or_completion_order():
 
 def test_a_raising_task_is_an_error_row_and_the_rest_go_on(pool):
     items = ["a", "raise", "b", "raise", "c"]
-    got = _by_index(pool.map(pool_tasks.misbehave, items, {}, timeout_s=30))
+    got = results_by_index(pool.map(pool_tasks.misbehave, items, {}, timeout_s=30))
     assert [got[i][0] for i in range(5)] == ["ok", "error", "ok", "error", "ok"]
     assert isinstance(got[1][1], ValueError) and "bad item raise" in str(got[1][1])
     assert [got[i][1] for i in (0, 2, 4)] == ["A", "B", "C"]
@@ -58,7 +51,7 @@ def test_a_raising_task_is_an_error_row_and_the_rest_go_on(pool):
 
 def test_a_worker_that_dies_costs_its_item_only_and_is_replaced(pool):
     items = ["a", "kill", "b", "exit", "c", "kill", *[f"x{i}" for i in range(50)]]
-    got = _by_index(pool.map(pool_tasks.misbehave, items, {}, timeout_s=30))
+    got = results_by_index(pool.map(pool_tasks.misbehave, items, {}, timeout_s=30))
     assert got[1] == ("crashed", -9) and got[5] == ("crashed", -9)
     assert got[3] == ("crashed", 7)
     assert all(got[i] == ("ok", item.upper()) for i, item in enumerate(items)
@@ -73,7 +66,7 @@ def test_a_hanging_task_times_out_and_its_worker_is_killed(pool, tmp_path):
     pid_file = tmp_path / "pid"
     items = ["hang", *[f"x{i}" for i in range(20)]]
     start = time.monotonic()
-    got = _by_index(pool.map(pool_tasks.misbehave, items, {"pid_file": str(pid_file)},
+    got = results_by_index(pool.map(pool_tasks.misbehave, items, {"pid_file": str(pid_file)},
                              timeout_s=1.0))
     elapsed = time.monotonic() - start
     assert got[0] == ("timeout", 1.0)
